@@ -1,0 +1,1 @@
+"""Small WSGI and ASGI apps that show every part of both protocols."""

@@ -1,0 +1,34 @@
+"""tracer: record every step of WSGI and ASGI requests, replay them in a terminal UI.
+
+    from tracer import JsonlSink, trace_app
+
+    app = trace_app(app, sink=JsonlSink("traces.jsonl"))
+"""
+
+from __future__ import annotations
+
+from .__about__ import __version__
+from .asgi import ASGITracer
+from .detect import trace_app
+from .errors import TracerError, TracerWarning
+from .jsonl import JsonlSink, iter_traces, read_traces
+from .model import Event, Trace
+from .recorder import Recorder
+from .redact import DEFAULT_REDACT_HEADERS
+from .wsgi import WSGITracer
+
+__all__ = [
+    "ASGITracer",
+    "DEFAULT_REDACT_HEADERS",
+    "Event",
+    "JsonlSink",
+    "Recorder",
+    "Trace",
+    "TracerError",
+    "TracerWarning",
+    "WSGITracer",
+    "__version__",
+    "iter_traces",
+    "read_traces",
+    "trace_app",
+]

@@ -1,0 +1,126 @@
+"""Per-request recording state shared by the WSGI and ASGI middlewares."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+import traceback
+from typing import Any
+
+from ._failsafe import FailureReporter
+from .codec import encode_bytes
+from .sink import Sink
+
+_monotonic_ns = time.monotonic_ns
+_PROCESS_TAG = os.urandom(4).hex()
+_counter = itertools.count(1)
+
+
+def new_trace_id() -> str:
+    """A trace id unique across processes appending to one file (random tag + counter)."""
+    return f"{_PROCESS_TAG}-{next(_counter):06d}"
+
+
+def _reset_after_fork() -> None:
+    global _PROCESS_TAG, _counter
+    _PROCESS_TAG = os.urandom(4).hex()
+    _counter = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+class BodyBudget:
+    """Counts body bytes kept in a trace for one direction, cutting at the limit."""
+
+    __slots__ = ("remaining",)
+
+    def __init__(self, limit: int | None) -> None:
+        self.remaining = -1 if limit is None else limit
+
+    def encode(self, data: bytes) -> dict[str, Any]:
+        """Encode `data`, cut (and marked) where the budget runs out."""
+        remaining = self.remaining
+        size = len(data)
+        if remaining < 0:
+            return encode_bytes(data)
+        if size <= remaining:
+            self.remaining = remaining - size
+            return encode_bytes(data)
+        self.remaining = 0
+        return encode_bytes(data[:remaining], size)
+
+
+class TraceSession:
+    """Numbers, timestamps and hands one trace's events to the sink, fenced."""
+
+    __slots__ = ("trace_id", "_seq", "_t0", "_sink", "_failures", "_head", "request_body", "response_body")
+
+    def __init__(
+        self,
+        sink: Sink,
+        failures: FailureReporter,
+        protocol: str,
+        scope_type: str,
+        max_body_bytes: int | None,
+    ) -> None:
+        self.trace_id = new_trace_id()
+        self._seq = 0
+        self._t0 = 0
+        self._sink = sink
+        self._failures = failures
+        self._head = (protocol, scope_type)
+        self.request_body = BodyBudget(max_body_bytes)
+        self.response_body = BodyBudget(max_body_bytes)
+
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
+        """Record one event whose `data` is already encoded."""
+        now = _monotonic_ns()
+        seq = self._seq
+        self._seq = seq + 1
+        if seq == 0:
+            self._t0 = now
+            record = {
+                "trace": self.trace_id,
+                "seq": 0,
+                "t_ns": 0,
+                "kind": kind,
+                "data": data,
+                "protocol": self._head[0],
+                "scope_type": self._head[1],
+                "start": time.time(),
+            }
+        else:
+            record = {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
+        try:
+            self._sink.write(record)
+        except Exception as exc:  # noqa: BLE001 - recording never fails a request
+            self._failures.report(exc)
+
+    def fenced(self, kind: str, build: Any, *args: Any) -> None:
+        """Build an event's data with `build(*args)` and record it; a failure to build is reported."""
+        try:
+            data = build(*args)
+        except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+            self._failures.report(exc)
+            data = {"$error": f"could not record: {type(exc).__name__}: {exc}"}
+        self.emit(kind, data)
+
+
+def describe_exception(exc: BaseException) -> dict[str, str]:
+    """The data of a ``*.error`` event: type, message and formatted traceback."""
+    kind = type(exc)
+    return {
+        "type": f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__,
+        "message": _safe_str(exc),
+        "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
+    }
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001
+        return f"<unprintable {type(exc).__name__}>"

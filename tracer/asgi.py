@@ -1,0 +1,108 @@
+"""ASGI middleware that records every message of each connection.
+
+    from tracer import ASGITracer, JsonlSink
+
+    app = ASGITracer(app, sink=JsonlSink("traces.jsonl"))
+
+    # Starlette / FastAPI
+    app.add_middleware(ASGITracer, sink=JsonlSink("traces.jsonl"))
+
+http, websocket and lifespan scopes are traced. The app receives the very
+scope and message objects the server passed and the server receives the
+very messages the app sent; what the trace keeps is a copy taken at the
+moment of each event. ASGI 2 (double-callable) apps are accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from asgiref.compatibility import guarantee_single_callable
+
+from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
+from ._session import TraceSession, describe_exception
+from .sink import Sink
+
+if TYPE_CHECKING:
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+
+_BODY_KEYS = ("body", "bytes")
+
+
+class ASGITracer:
+    """Wraps an ASGI application and records each connection as a trace.
+
+    Args:
+        app: The ASGI 3 application (an ASGI 2 one is adapted).
+        sink: Where events go; default a `JsonlSink` on ``$TRACER_FILE`` or ``traces.jsonl``.
+        max_body_bytes: Body bytes kept per trace and direction (None: all).
+        redact_headers: Header names whose values are replaced by ``b"[redacted]"``;
+            replaces `DEFAULT_REDACT_HEADERS`.
+        exclude_paths: Paths not traced: exact, or a prefix when ending in ``*``.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        sink: Sink | None = None,
+        *,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        redact_headers: Iterable[str] | None = None,
+        exclude_paths: Iterable[str] = (),
+    ) -> None:
+        self.app = guarantee_single_callable(app)
+        self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
+
+    @property
+    def sink(self) -> Sink:
+        """The sink events go to."""
+        return self.options.sink
+
+    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        options = self.options
+        scope_type = scope.get("type")
+        if (options._exact or options._prefixes) and options.excluded(scope.get("path")):
+            return await self.app(scope, receive, send)
+        session = TraceSession(
+            options.sink,
+            options.failures,
+            "asgi",
+            scope_type if isinstance(scope_type, str) else "http",
+            options.max_body_bytes,
+        )
+        redactor = options.redactor
+        session.fenced("asgi.scope", _scope_data, redactor, scope)
+        request_body = session.request_body.encode
+        response_body = session.response_body.encode
+
+        async def traced_receive() -> Any:
+            message = await receive()
+            try:
+                data = {"message": redactor.encode_mapping(message, _BODY_KEYS, request_body)}
+            except Exception as exc:  # noqa: BLE001 - recording never fails a request
+                options.failures.report(exc)
+                data = {"$error": f"could not record: {exc!r}"}
+            session.emit("asgi.receive", data)
+            return message
+
+        async def traced_send(message: Any) -> None:
+            try:
+                data = {"message": redactor.encode_mapping(message, _BODY_KEYS, response_body)}
+            except Exception as exc:  # noqa: BLE001 - recording never fails a request
+                options.failures.report(exc)
+                data = {"$error": f"could not record: {exc!r}"}
+            session.emit("asgi.send", data)
+            await send(message)
+
+        try:
+            await self.app(scope, traced_receive, traced_send)
+        except BaseException as exc:
+            session.fenced("asgi.error", describe_exception, exc)
+            raise
+        finally:
+            session.emit("asgi.end", {})
+
+
+def _scope_data(redactor: Any, scope: Any) -> dict[str, Any]:
+    return {"scope": redactor.encode_mapping(scope)}

@@ -1,0 +1,65 @@
+"""The ``tracer`` command line: ``view``, ``run``, ``check`` and ``export``.
+
+Each subcommand lives in ``tracer/commands/<name>.py`` with two functions,
+``add_parser(subparsers)`` and ``run(args) -> int``. Errors that tracer raises
+on purpose (`TracerError`) are printed as one line on stderr, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+from collections.abc import Sequence
+
+from .__about__ import __version__
+from .errors import TracerError, TracerWarning
+
+COMMANDS = ("view", "run", "check", "export")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="tracer",
+        description="Record every step of WSGI and ASGI requests and replay them in a terminal UI.",
+        epilog="Run 'tracer COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"tracer {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"tracer.commands.{name}")
+        sub = module.add_parser(subparsers)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 findings or failure, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", TracerWarning)
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.handler(args) or 0)
+        except TracerError as exc:
+            print(f"tracer: error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+    print(f"tracer: warning: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Encoding of event payloads into the trace file's JSON values, and back.
+
+`encode` runs on the request path: it makes the snapshot that a trace keeps
+(new lists and dicts, so later mutation by the app does not rewrite history)
+in the form the trace file stores, in one pass. `decode` turns that form
+back into Python values for readers.
+
+The rules (docs/trace-format.md):
+
+- str, int, float, bool and None stand for themselves; tuples become lists;
+- bytes become ``{"$bytes": text}`` when they decode as UTF-8, otherwise
+  ``{"$base64": text}``; a value cut at ``max_body_bytes`` adds
+  ``"$truncated": original_length``;
+- a dict with a key that is not a str, or a str key starting with ``$``,
+  becomes ``{"$dict": [[key, value], ...]}``;
+- anything else becomes ``{"$repr": repr, "$type": "module.qualname"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from typing import Any
+
+from .model import ReprValue, TruncatedBytes
+
+_MAX_REPR = 300
+_INT_MIN = -(2**63)
+_INT_MAX = 2**64 - 1
+
+
+def encode(value: Any) -> Any:
+    """Return `value` as a JSON-ready snapshot, following the trace file's rules."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        if kind is int and not _INT_MIN <= value <= _INT_MAX:
+            return encode_repr(value)
+        return value
+    if kind is dict:
+        return _encode_dict(value)
+    if kind is list or kind is tuple:
+        return [encode(item) for item in value]
+    if kind is bytes:
+        return encode_bytes(value)
+    if kind is float:
+        return value if math.isfinite(value) else encode_repr(value)
+    if isinstance(value, (bytearray, memoryview)):
+        return encode_bytes(bytes(value))
+    if isinstance(value, TruncatedBytes):
+        return encode_bytes(bytes(value), value.original_length)
+    if isinstance(value, ReprValue):
+        return {"$repr": value.repr, "$type": value.type}
+    return encode_repr(value)
+
+
+def _encode_dict(value: dict[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if type(key) is not str or key[:1] == "$":
+            return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
+        out[key] = encode(item)
+    return out
+
+
+def encode_bytes(data: bytes, original_length: int | None = None) -> dict[str, Any]:
+    """Encode bytes as ``$bytes`` (UTF-8 text) or ``$base64``, marking a cut value."""
+    try:
+        out: dict[str, Any] = {"$bytes": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        out = {"$base64": base64.b64encode(data).decode("ascii")}
+    if original_length is not None:
+        out["$truncated"] = original_length
+    return out
+
+
+def encode_repr(value: Any) -> dict[str, str]:
+    """Encode an object JSON cannot hold as its (shortened) repr and type name."""
+    kind = type(value)
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not fail a request
+        text = f"<{kind.__qualname__} object>"
+    if len(text) > _MAX_REPR:
+        text = text[: _MAX_REPR - 1] + "…"
+    return {"$repr": text, "$type": f"{kind.__module__}.{kind.__qualname__}"}
+
+
+def decode(value: Any) -> Any:
+    """Turn an encoded JSON value back into Python values (bytes as bytes)."""
+    kind = type(value)
+    if kind is dict:
+        if len(value) <= 3:
+            if "$bytes" in value:
+                raw = value["$bytes"].encode("utf-8", "surrogatepass")
+                return _maybe_truncated(raw, value)
+            if "$base64" in value:
+                return _maybe_truncated(base64.b64decode(value["$base64"]), value)
+            if "$repr" in value:
+                return ReprValue(str(value["$repr"]), str(value.get("$type", "")))
+            if "$dict" in value:
+                return {_hashable(decode(k)): decode(v) for k, v in value["$dict"]}
+        return {key: decode(item) for key, item in value.items()}
+    if kind is list:
+        return [decode(item) for item in value]
+    return value
+
+
+def _maybe_truncated(raw: bytes, value: dict[str, Any]) -> bytes:
+    original = value.get("$truncated")
+    return raw if original is None else TruncatedBytes(raw, int(original))
+
+
+def _hashable(key: Any) -> Any:
+    if isinstance(key, list):
+        return tuple(_hashable(item) for item in key)
+    return key
+
+
+def is_encoding_error(exc: BaseException) -> bool:
+    """Whether `exc` comes from a malformed ``$base64`` or ``$dict`` value."""
+    return isinstance(exc, (binascii.Error, ValueError, TypeError, AttributeError))

@@ -1,0 +1,1 @@
+"""Subcommands of the ``tracer`` CLI, one module each (see ``tracer.cli``)."""

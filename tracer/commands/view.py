@@ -1,0 +1,73 @@
+"""`tracer view FILE`: open a trace file in the terminal UI.
+
+The UI lives in the ``tui`` package, which imports tracer and never the
+other way round; it is found through the ``tracer.ui`` entry point group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ..errors import TraceFileError, TracerError
+from ..jsonl import check_header
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register the `view` subcommand."""
+    parser = subparsers.add_parser(
+        "view",
+        help="browse a trace file and replay requests step by step",
+        description="Open a trace file in the terminal UI: the request list, filters, and a step-by-step replay.",
+    )
+    parser.add_argument("file", metavar="FILE", help="trace file (JSON Lines) written by tracer")
+    parser.add_argument(
+        "-f", "--follow", action="store_true", help="keep reading as the file grows (a live trace)"
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the file, then hand it to the UI."""
+    check_trace_file(args.file, allow_empty=args.follow)
+    return open_viewer(args.file, follow=args.follow)
+
+
+def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
+    """Fail with one clear line before the UI starts if `path` is not a readable trace file.
+
+    Raises:
+        TraceFileError: Missing, a directory, unreadable, or a bad header.
+    """
+    if not os.path.exists(path):
+        raise TraceFileError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise TraceFileError(f"{path}: is a directory, not a trace file")
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline()
+    except OSError as exc:
+        raise TraceFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not first and allow_empty:
+        return
+    check_header(first, path)
+
+
+def open_viewer(path: str, *, follow: bool = False) -> int:
+    """Run the terminal UI on `path` until the user quits; returns the exit status."""
+    viewer = load_viewer()
+    return int(viewer(path, follow=follow) or 0)
+
+
+def load_viewer() -> Any:
+    """The UI's entry function, ``view(path, *, follow) -> int``.
+
+    Raises:
+        TracerError: No UI is installed.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="tracer.ui"):
+        return entry.load()
+    raise TracerError("the terminal UI is not installed (reinstall tracer: pip install -e .)")

@@ -1,0 +1,383 @@
+"""Trace files: JSON Lines, one header line then one event per line.
+
+`JsonlSink` writes events as they happen from a background writer thread
+that wakes every `flush_interval` seconds, so the request path only appends
+a record to a queue; lines reach the file within that interval, whole, and
+can be followed live. `read_traces` and `iter_traces` read a file back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import datetime
+import json
+import os
+import threading
+import warnings
+import weakref
+from collections.abc import Iterator
+from typing import IO, Any, Union
+
+import orjson
+
+from . import __about__
+from ._assemble import TraceAssembler
+from ._failsafe import FailureReporter
+from .errors import TraceFileError, TracerWarning, UnsupportedFormatError
+from .model import Trace
+
+FORMAT = "tracer"
+VERSION = 1
+
+Source = Union[str, "os.PathLike[str]", IO[bytes]]
+
+_OPT = orjson.OPT_APPEND_NEWLINE
+
+
+def header_line() -> bytes:
+    """The first line of a new trace file."""
+    created = datetime.datetime.now(datetime.timezone.utc).astimezone().isoformat(timespec="seconds")
+    header = {"format": FORMAT, "version": VERSION, "created": created, "tracer": __about__.__version__}
+    return orjson.dumps(header, option=_OPT)
+
+
+def dumps_record(record: dict[str, Any]) -> bytes:
+    """One record as a JSON line (with its newline)."""
+    try:
+        return orjson.dumps(record, option=_OPT)
+    except (TypeError, orjson.JSONEncodeError):
+        # orjson refuses lone surrogates; the stdlib escapes them instead.
+        return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+class JsonlSink:
+    """Appends events to a trace file as JSON Lines.
+
+    The file is created with mode 0600 (owner only) and gets a header when it
+    is new or empty; an existing trace file is appended to. Lines are written
+    whole by one writer thread, at most `flush_interval` seconds after the
+    event, so the file can be followed while the app runs.
+
+    Args:
+        path: The trace file.
+        flush_interval: Longest time in seconds an event waits before it is written.
+
+    Raises:
+        TraceFileError: The file cannot be opened, or is not a trace file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, flush_interval: float = 0.05) -> None:
+        self.path = os.fspath(path)
+        self.flush_interval = flush_interval
+        self._queue: collections.deque[dict[str, Any]] = collections.deque()
+        self._write_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._failures = FailureReporter(f"writing trace file {self.path!r}")
+        self._fd = self._open()
+        _live_sinks.add(self)
+
+    def _open(self) -> int:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as exc:
+            raise TraceFileError(f"{self.path}: cannot open for writing: {exc.strerror or exc}") from None
+        try:
+            if os.fstat(fd).st_size == 0:
+                _write_all(fd, header_line())
+            else:
+                _check_existing_header(self.path)
+        except OSError as exc:
+            os.close(fd)
+            raise TraceFileError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+        except TraceFileError:
+            os.close(fd)
+            raise
+        return fd
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Queue one event record; it reaches the file within `flush_interval`."""
+        if self._thread is None:
+            self._start()
+        self._queue.append(record)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._closed:
+                raise TraceFileError(f"{self.path}: the sink is closed")
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="tracer-jsonl-writer", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.flush_interval):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every queued event now (from the calling thread)."""
+        with self._write_lock:
+            queue = self._queue
+            if not queue or self._fd < 0:
+                return
+            lines = []
+            popleft = queue.popleft
+            try:
+                while True:
+                    lines.append(dumps_record(popleft()))
+            except IndexError:
+                pass
+            try:
+                _write_all(self._fd, b"".join(lines))
+            except OSError as exc:
+                self._failures.report(exc)
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer thread and close the file. Idempotent."""
+        with self._start_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self.flush()
+        with self._write_lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+        _live_sinks.discard(self)
+
+    def __enter__(self) -> JsonlSink:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"JsonlSink({self.path!r})"
+
+    def _after_fork(self) -> None:
+        # The writer thread does not survive fork(); the child starts its own.
+        self._thread = None
+        self._write_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._queue.clear()
+
+
+_live_sinks: weakref.WeakSet[JsonlSink] = weakref.WeakSet()
+
+
+def _close_live_sinks() -> None:
+    for sink in list(_live_sinks):
+        try:
+            sink.close()
+        except Exception:  # noqa: BLE001 - never fail interpreter exit
+            pass
+
+
+def _reset_after_fork() -> None:
+    for sink in list(_live_sinks):
+        sink._after_fork()
+
+
+atexit.register(_close_live_sinks)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _check_existing_header(path: str) -> None:
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    check_header(first, path)
+
+
+# Reading
+
+
+def check_header(line: bytes, name: str) -> dict[str, Any]:
+    """Validate a trace file's first line.
+
+    Raises:
+        TraceFileError: It is not a tracer header.
+        UnsupportedFormatError: It names another format or a newer version.
+    """
+    if not line.strip():
+        raise TraceFileError(f"{name}: empty file, not a tracer trace file")
+    try:
+        header = loads(line)
+    except ValueError:
+        raise TraceFileError(f"{name}:1: not a tracer trace file (the first line is not JSON)") from None
+    if not isinstance(header, dict) or "format" not in header:
+        raise TraceFileError(f"{name}:1: not a tracer trace file (no header line)")
+    if header.get("format") != FORMAT:
+        raise UnsupportedFormatError(f"{name}:1: unknown trace format {header.get('format')!r} (expected {FORMAT!r})")
+    version = header.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise UnsupportedFormatError(f"{name}:1: trace format version {version!r} is not a number")
+    if version > VERSION:
+        raise UnsupportedFormatError(
+            f"{name}:1: trace format version {version} is newer than this tracer reads ({VERSION}); upgrade tracer"
+        )
+    return header
+
+
+def loads(line: bytes) -> Any:
+    """Parse one JSON line (orjson, falling back to the stdlib for escaped surrogates)."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+def validate_record(value: Any) -> str | None:
+    """Why `value` is not a valid event record, or None if it is."""
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    for key, kind in (("trace", str), ("seq", int), ("t_ns", int), ("kind", str), ("data", dict)):
+        if key not in value:
+            return f"event has no {key!r}"
+        if not isinstance(value[key], kind) or (kind is int and isinstance(value[key], bool)):
+            return f"event field {key!r} is not a {kind.__name__}"
+    return None
+
+
+def parse_record(line: bytes, name: str, line_no: int) -> dict[str, Any]:
+    """Parse and validate one event line.
+
+    Raises:
+        TraceFileError: The line is not JSON or not an event; the message names file and line.
+    """
+    try:
+        record = loads(line)
+    except ValueError as exc:
+        raise TraceFileError(f"{name}:{line_no}: not valid JSON ({_short(exc)})") from None
+    problem = validate_record(record)
+    if problem:
+        raise TraceFileError(f"{name}:{line_no}: {problem}")
+    return record
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120]
+
+
+def iter_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line_no, record)`` for each event line of a trace file.
+
+    A last line cut off mid-write is skipped with a `TracerWarning`.
+
+    Raises:
+        TraceFileError: Missing file, no header, or a malformed line (named).
+    """
+    handle, name, owned = _open_source(source)
+    try:
+        check_header(handle.readline(), name)
+        line_no = 1
+        pending: bytes | None = None
+        for line in handle:
+            line_no += 1
+            if pending is not None:
+                yield from _one(pending, name, line_no - 1)
+            pending = line
+        if pending is not None:
+            if pending.endswith(b"\n"):
+                yield from _one(pending, name, line_no)
+            else:
+                try:
+                    record = parse_record(pending, name, line_no)
+                except TraceFileError:
+                    warnings.warn(
+                        f"{name}:{line_no}: last line is cut off (the file is still being written, "
+                        "or the writer stopped mid-line); it was skipped",
+                        TracerWarning,
+                        stacklevel=3,
+                    )
+                else:
+                    yield line_no, record
+    finally:
+        if owned:
+            handle.close()
+
+
+def _one(line: bytes, name: str, line_no: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    if line.strip():
+        yield line_no, parse_record(line, name, line_no)
+
+
+def _open_source(source: Source) -> tuple[IO[bytes], str, bool]:
+    if hasattr(source, "read"):
+        handle = source  # type: ignore[assignment]
+        return handle, str(getattr(handle, "name", "<stream>")), False  # type: ignore[return-value]
+    name = os.fspath(source)  # type: ignore[arg-type]
+    try:
+        return open(name, "rb"), name, True
+    except FileNotFoundError:
+        raise TraceFileError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise TraceFileError(f"{name}: is a directory, not a trace file") from None
+    except OSError as exc:
+        raise TraceFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+
+
+def iter_traces(source: Source) -> Iterator[Trace]:
+    """Yield traces as the file completes them, then the incomplete ones.
+
+    Memory holds only the traces still open at a given point of the file,
+    so this streams through files of any size.
+
+    Raises:
+        TraceFileError: As `read_traces`.
+    """
+    assembler = TraceAssembler()
+    name = _source_name(source)
+    for line_no, record in iter_records(source):
+        try:
+            done = assembler.add(record)
+        except Exception as exc:  # noqa: BLE001 - malformed $-encodings
+            raise TraceFileError(f"{name}:{line_no}: cannot decode event data ({type(exc).__name__}: {exc})") from None
+        if done is not None:
+            yield assembler.pop(done.id) or done
+    yield from assembler.traces()
+
+
+def read_traces(source: Source) -> list[Trace]:
+    """Read every trace of a trace file, in order of first appearance.
+
+    Args:
+        source: A path, or an open binary file.
+
+    Returns:
+        The traces, complete or still in progress, with decoded event data.
+
+    Raises:
+        TraceFileError: Missing file, not a trace file, or a malformed line (the
+            message names file and line). A cut last line only warns.
+        UnsupportedFormatError: Another format or a newer version.
+    """
+    assembler = TraceAssembler()
+    name = _source_name(source)
+    for line_no, record in iter_records(source):
+        try:
+            assembler.add(record)
+        except Exception as exc:  # noqa: BLE001 - malformed $-encodings
+            raise TraceFileError(f"{name}:{line_no}: cannot decode event data ({type(exc).__name__}: {exc})") from None
+    return assembler.traces()
+
+
+def _source_name(source: Source) -> str:
+    if hasattr(source, "read"):
+        return str(getattr(source, "name", "<stream>"))
+    return os.fspath(source)  # type: ignore[arg-type]

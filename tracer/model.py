@@ -1,0 +1,178 @@
+"""The trace model: a `Trace` is the ordered list of `Event`s of one request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal[
+    "wsgi.environ",
+    "wsgi.input",
+    "wsgi.start_response",
+    "wsgi.write",
+    "wsgi.errors",
+    "wsgi.body",
+    "wsgi.close",
+    "wsgi.error",
+    "wsgi.end",
+    "asgi.scope",
+    "asgi.receive",
+    "asgi.send",
+    "asgi.error",
+    "asgi.end",
+]
+
+WSGI_KINDS: tuple[str, ...] = (
+    "wsgi.environ",
+    "wsgi.input",
+    "wsgi.start_response",
+    "wsgi.write",
+    "wsgi.errors",
+    "wsgi.body",
+    "wsgi.close",
+    "wsgi.error",
+    "wsgi.end",
+)
+ASGI_KINDS: tuple[str, ...] = ("asgi.scope", "asgi.receive", "asgi.send", "asgi.error", "asgi.end")
+END_KINDS = frozenset({"wsgi.end", "asgi.end"})
+ERROR_KINDS = frozenset({"wsgi.error", "asgi.error"})
+
+Protocol = Literal["wsgi", "asgi"]
+ScopeType = Literal["http", "websocket", "lifespan"]
+
+
+class TruncatedBytes(bytes):
+    """Bytes cut at `max_body_bytes`; `original_length` is how long the value really was."""
+
+    original_length: int
+
+    def __new__(cls, value: bytes, original_length: int) -> TruncatedBytes:
+        self = super().__new__(cls, value)
+        self.original_length = original_length
+        return self
+
+    def __repr__(self) -> str:
+        return f"TruncatedBytes({bytes(self)!r}, original_length={self.original_length})"
+
+    def __reduce__(self) -> Any:
+        return (TruncatedBytes, (bytes(self), self.original_length))
+
+
+@dataclass(frozen=True, slots=True)
+class ReprValue:
+    """An object that JSON cannot hold, kept as its repr and its type's dotted name."""
+
+    repr: str
+    type: str
+
+    def __str__(self) -> str:
+        return self.repr
+
+
+@dataclass(slots=True)
+class Event:
+    """One step of a request's lifecycle.
+
+    Attributes:
+        seq: Position within its trace, 0, 1, 2, ...
+        t_ns: Nanoseconds since the trace's first event (monotonic clock).
+        kind: One of the dotted event kinds, e.g. ``"wsgi.body"``.
+        data: The event's payload, decoded (bytes are bytes).
+    """
+
+    seq: int
+    t_ns: int
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Trace:
+    """Every event of one request (or one websocket or lifespan session), in order.
+
+    Attributes:
+        id: Unique id of the trace.
+        protocol: ``"wsgi"`` or ``"asgi"``.
+        scope_type: ``"http"``, ``"websocket"`` or ``"lifespan"`` (``"http"`` for WSGI).
+        started_at: Wall-clock start, epoch seconds.
+        events: The events, ordered by ``seq``.
+    """
+
+    id: str
+    protocol: str
+    scope_type: str
+    started_at: float
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the last event is ``wsgi.end`` / ``asgi.end``."""
+        return bool(self.events) and self.events[-1].kind in END_KINDS
+
+    @property
+    def error(self) -> bool:
+        """Whether the app raised (a ``wsgi.error`` or ``asgi.error`` event)."""
+        return any(event.kind in ERROR_KINDS for event in self.events)
+
+    @property
+    def duration_ns(self) -> int:
+        """Time from the first to the last recorded event."""
+        return self.events[-1].t_ns if self.events else 0
+
+    @property
+    def request_info(self) -> dict[str, Any]:
+        """The environ (WSGI) or scope (ASGI) the server passed, or ``{}``."""
+        if not self.events:
+            return {}
+        first = self.events[0]
+        if first.kind == "wsgi.environ":
+            return first.data.get("environ") or {}
+        if first.kind == "asgi.scope":
+            return first.data.get("scope") or {}
+        return {}
+
+    @property
+    def method(self) -> str | None:
+        """The request method, or None (lifespan)."""
+        info = self.request_info
+        if self.protocol == "wsgi":
+            return info.get("REQUEST_METHOD")
+        if self.scope_type == "websocket":
+            return "WS"
+        return info.get("method")
+
+    @property
+    def path(self) -> str | None:
+        """The request path (without query string), or None (lifespan)."""
+        info = self.request_info
+        if self.protocol == "wsgi":
+            return (info.get("SCRIPT_NAME") or "") + (info.get("PATH_INFO") or "") or "/"
+        return info.get("path")
+
+    @property
+    def status(self) -> int | None:
+        """The response status code, or None if the response never started."""
+        status: int | None = None
+        for event in self.events:
+            if event.kind == "wsgi.start_response":
+                status = _status_code(event.data.get("status"))
+            elif event.kind == "asgi.send":
+                message = event.data.get("message") or {}
+                kind = message.get("type")
+                if kind == "http.response.start":
+                    value = message.get("status")
+                    status = value if isinstance(value, int) else None
+                elif kind == "websocket.accept" and status is None:
+                    status = 101
+                elif kind == "websocket.http.response.start":
+                    value = message.get("status")
+                    status = value if isinstance(value, int) else None
+                elif kind == "websocket.close" and status is None:
+                    status = 403
+        return status
+
+
+def _status_code(status: Any) -> int | None:
+    if isinstance(status, str) and len(status) >= 3 and status[:3].isdigit():
+        return int(status[:3])
+    return None

@@ -1,0 +1,334 @@
+"""WSGI middleware that records every step of each request (PEP 3333).
+
+    from tracer import JsonlSink, WSGITracer
+
+    app = WSGITracer(app, sink=JsonlSink("traces.jsonl"))
+
+    # Flask: keep the Flask object, wrap its WSGI callable
+    flask_app.wsgi_app = WSGITracer(flask_app.wsgi_app, sink=...)
+
+It observes and never changes: the app gets the environ the server passed
+(with ``wsgi.input`` and ``wsgi.errors`` replaced in place by recording
+proxies, as Werkzeug's lint middleware does), the server gets the status,
+headers and every chunk as the app produced them, one by one, and
+exceptions propagate as the same objects.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
+from ._session import TraceSession, describe_exception
+from .codec import encode
+from .sink import Sink
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+class WSGITracer:
+    """Wraps a WSGI application and records each request as a trace.
+
+    Args:
+        app: The WSGI application.
+        sink: Where events go; default a `JsonlSink` on ``$TRACER_FILE`` or ``traces.jsonl``.
+        max_body_bytes: Body bytes kept per trace and direction (None: all).
+        redact_headers: Header names whose values are replaced by ``"[redacted]"``;
+            replaces `DEFAULT_REDACT_HEADERS`.
+        exclude_paths: Paths not traced: exact, or a prefix when ending in ``*``.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        sink: Sink | None = None,
+        *,
+        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        redact_headers: Iterable[str] | None = None,
+        exclude_paths: Iterable[str] = (),
+    ) -> None:
+        self.app = app
+        self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
+
+    @property
+    def sink(self) -> Sink:
+        """The sink events go to."""
+        return self.options.sink
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        options = self.options
+        if options._exact or options._prefixes:
+            if options.excluded(environ.get("PATH_INFO")):
+                return self.app(environ, start_response)
+        session = TraceSession(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
+        state = _RequestState(session)
+        session.fenced("wsgi.environ", _environ_data, options.redactor, environ)
+        _wrap_streams(environ, session)
+
+        @functools.wraps(start_response)
+        def traced_start_response(*args: Any, **kwargs: Any) -> Any:
+            session.fenced("wsgi.start_response", _start_response_data, options.redactor, args, kwargs)
+            if args and isinstance(args[0], str):
+                state.status = args[0]
+            write = start_response(*args, **kwargs)
+            return TracedWrite(write, state)
+
+        try:
+            result = self.app(environ, traced_start_response)
+        except BaseException as exc:
+            session.fenced("wsgi.error", describe_exception, exc)
+            state.end()
+            raise
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
+            return _pass_file_wrapper(result, state)
+        return TracedIterable(result, state)
+
+
+class _RequestState:
+    """What one request's wrappers share: its session, status line and byte count."""
+
+    __slots__ = ("session", "status", "bytes_sent", "ended", "file_wrapper")
+
+    def __init__(self, session: TraceSession) -> None:
+        self.session = session
+        self.status: str | None = None
+        self.bytes_sent = 0
+        self.ended = False
+        self.file_wrapper: str | None = None
+
+    def end(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        data: dict[str, Any] = {"status": self.status, "bytes_sent": self.bytes_sent}
+        if self.file_wrapper is not None:
+            # The server sent the file itself (perhaps with sendfile); its bytes were not seen.
+            data["file_wrapper"] = self.file_wrapper
+        self.session.emit("wsgi.end", data)
+
+    def body(self, kind: str, data: Any) -> None:
+        session = self.session
+        if type(data) is bytes:
+            self.bytes_sent += len(data)
+            session.emit(kind, {"data": session.response_body.encode(data)})
+        else:
+            session.fenced(kind, _odd_body, data)
+
+
+def _odd_body(data: Any) -> dict[str, Any]:
+    return {"data": encode(data)}
+
+
+def _environ_data(redactor: Any, environ: dict[str, Any]) -> dict[str, Any]:
+    return {"environ": redactor.encode_environ(environ)}
+
+
+def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    status = args[0] if args else kwargs.get("status")
+    headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
+    exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
+    described = None
+    if exc_info:
+        try:
+            described = {"type": exc_info[0].__qualname__, "message": str(exc_info[1])}
+        except Exception:  # noqa: BLE001 - a malformed exc_info is the app's bug, recorded as is
+            described = {"type": "?", "message": repr(exc_info)}
+    return {"status": encode(status), "headers": redactor.encode_headers(headers), "exc_info": described}
+
+
+def _wrap_streams(environ: dict[str, Any], session: TraceSession) -> None:
+    stream = environ.get("wsgi.input")
+    if stream is not None and not isinstance(stream, TracedInput):
+        environ["wsgi.input"] = TracedInput(stream, session)
+    errors = environ.get("wsgi.errors")
+    if errors is not None and not isinstance(errors, TracedErrors):
+        environ["wsgi.errors"] = TracedErrors(errors, session)
+
+
+class TracedInput:
+    """Proxy for ``wsgi.input`` that records each read and returns exactly what the stream returned."""
+
+    __slots__ = ("_stream", "_session")
+
+    def __init__(self, stream: Any, session: TraceSession) -> None:
+        self._stream = stream
+        self._session = session
+
+    def _record(self, method: str, size: Any, data: Any) -> None:
+        session = self._session
+        if type(data) is bytes:
+            encoded: Any = session.request_body.encode(data)
+        elif type(data) is list:
+            encoded = [session.request_body.encode(d) if type(d) is bytes else encode(d) for d in data]
+        else:
+            encoded = encode(data)
+        session.emit("wsgi.input", {"method": method, "size": size if size is None or type(size) is int else encode(size), "data": encoded})
+
+    def read(self, *args: Any) -> Any:
+        data = self._stream.read(*args)
+        self._record("read", args[0] if args else None, data)
+        return data
+
+    def readline(self, *args: Any) -> Any:
+        data = self._stream.readline(*args)
+        self._record("readline", args[0] if args else None, data)
+        return data
+
+    def readlines(self, *args: Any) -> Any:
+        data = self._stream.readlines(*args)
+        self._record("readlines", args[0] if args else None, data)
+        return data
+
+    def __iter__(self) -> Iterator[Any]:
+        iterator = iter(self._stream)
+        while True:
+            try:
+                line = next(iterator)
+            except StopIteration:
+                self._record("iter", None, b"")
+                return
+            self._record("iter", None, line)
+            yield line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __repr__(self) -> str:
+        return f"<TracedInput {self._stream!r}>"
+
+
+class TracedErrors:
+    """Proxy for ``wsgi.errors`` that records what the app writes to it."""
+
+    __slots__ = ("_stream", "_session")
+
+    def __init__(self, stream: Any, session: TraceSession) -> None:
+        self._stream = stream
+        self._session = session
+
+    def write(self, data: Any) -> Any:
+        self._session.fenced("wsgi.errors", _errors_data, data)
+        return self._stream.write(data)
+
+    def writelines(self, lines: Any) -> Any:
+        lines = list(lines)
+        self._session.fenced("wsgi.errors", _errors_data, "".join(map(str, lines)))
+        return self._stream.writelines(lines)
+
+    def flush(self) -> Any:
+        return self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __repr__(self) -> str:
+        return f"<TracedErrors {self._stream!r}>"
+
+
+def _errors_data(data: Any) -> dict[str, Any]:
+    return {"data": encode(data)}
+
+
+class TracedWrite:
+    """The legacy ``write()`` callable that start_response returns, recording each call."""
+
+    __slots__ = ("_write", "_state")
+
+    def __init__(self, write: Any, state: _RequestState) -> None:
+        self._write = write
+        self._state = state
+
+    def __call__(self, data: Any) -> Any:
+        self._state.body("wsgi.write", data)
+        return self._write(data)
+
+
+class TracedIterable:
+    """The app's response iterable, passed through chunk by chunk and recorded.
+
+    A class rather than a generator: ``close()`` must reach the app's iterable
+    even when the server never started iterating.
+    """
+
+    __slots__ = ("_result", "_iterator", "_state")
+
+    def __init__(self, result: Iterable[bytes], state: _RequestState) -> None:
+        self._result = result
+        self._iterator: Iterator[bytes] | None = None
+        self._state = state
+
+    def __del__(self) -> None:
+        # A server that never calls close() still gets a complete trace.
+        try:
+            self._state.end()
+        except Exception:  # noqa: BLE001 - never raise from a finalizer
+            pass
+
+    def __iter__(self) -> TracedIterable:
+        return self
+
+    def __next__(self) -> bytes:
+        iterator = self._iterator
+        try:
+            if iterator is None:
+                iterator = self._iterator = iter(self._result)
+            chunk = next(iterator)
+        except StopIteration:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                self._state.session.fenced("wsgi.error", describe_exception, exc)
+            raise
+        self._state.body("wsgi.body", chunk)
+        return chunk
+
+    def __len__(self) -> int:
+        # Servers use len() of a one-item list to set Content-Length; keep that working.
+        return len(self._result)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        state = self._state
+        state.session.emit("wsgi.close", {})
+        close = getattr(self._result, "close", None)
+        try:
+            if close is not None:
+                close()
+        except BaseException as exc:
+            state.session.fenced("wsgi.error", describe_exception, exc)
+            raise
+        finally:
+            state.end()
+
+
+def _pass_file_wrapper(result: Any, state: _RequestState) -> Any:
+    """Return the server's file wrapper object itself, so the server can still use sendfile."""
+    original_close = getattr(result, "close", None)
+    state.file_wrapper = encode(result).get("$repr", "")
+
+    def traced_close() -> None:
+        state.session.emit("wsgi.close", {})
+        try:
+            if original_close is not None:
+                original_close()
+        finally:
+            state.end()
+
+    try:
+        result.close = traced_close
+    except (AttributeError, TypeError):
+        pass
+    weakref.finalize(result, state.end) if _weakrefable(result) else state.end()
+    return result
+
+
+def _weakrefable(value: Any) -> bool:
+    try:
+        weakref.ref(value)
+    except TypeError:
+        return False
+    return True
