@@ -5,7 +5,6 @@
     app = trace_app(app, sink=JsonlSink("traces.jsonl"))
 """
 
-from __future__ import annotations
 
 from .__about__ import __version__
 from .asgi import ASGITracer

@@ -95,7 +95,7 @@ def decode(value: Any) -> Any:
                 raw = value["$bytes"].encode("utf-8", "surrogatepass")
                 return _maybe_truncated(raw, value)
             if "$base64" in value:
-                return _maybe_truncated(base64.b64decode(value["$base64"]), value)
+                return _maybe_truncated(base64.b64decode(value["$base64"], validate=True), value)
             if "$repr" in value:
                 return ReprValue(str(value["$repr"]), str(value.get("$type", "")))
             if "$dict" in value:
