@@ -44,19 +44,21 @@ class BodyBudget:
         """Encode `data`, cut (and marked) where the budget runs out."""
         remaining = self.remaining
         size = len(data)
-        if remaining < 0:
-            return encode_bytes(data)
-        if size <= remaining:
+        if remaining >= 0:
+            if size > remaining:
+                self.remaining = 0
+                return encode_bytes(data[:remaining], size)
             self.remaining = remaining - size
+        try:
+            return {"$bytes": data.decode("utf-8")}
+        except UnicodeDecodeError:
             return encode_bytes(data)
-        self.remaining = 0
-        return encode_bytes(data[:remaining], size)
 
 
 class TraceSession:
     """Numbers, timestamps and hands one trace's events to the sink, fenced."""
 
-    __slots__ = ("trace_id", "_seq", "_t0", "_sink", "_failures", "_head", "request_body", "response_body")
+    __slots__ = ("trace_id", "_seq", "_t0", "_write", "_failures", "_protocol", "_scope_type", "request_body", "response_body")
 
     def __init__(
         self,
@@ -69,9 +71,10 @@ class TraceSession:
         self.trace_id = new_trace_id()
         self._seq = 0
         self._t0 = 0
-        self._sink = sink
+        self._write = sink.write
         self._failures = failures
-        self._head = (protocol, scope_type)
+        self._protocol = protocol
+        self._scope_type = scope_type
         self.request_body = BodyBudget(max_body_bytes)
         self.response_body = BodyBudget(max_body_bytes)
 
@@ -88,14 +91,14 @@ class TraceSession:
                 "t_ns": 0,
                 "kind": kind,
                 "data": data,
-                "protocol": self._head[0],
-                "scope_type": self._head[1],
+                "protocol": self._protocol,
+                "scope_type": self._scope_type,
                 "start": time.time(),
             }
         else:
             record = {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
         try:
-            self._sink.write(record)
+            self._write(record)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 

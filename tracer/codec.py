@@ -57,9 +57,10 @@ def encode(value: Any) -> Any:
 def _encode_dict(value: dict[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if type(key) is not str or key[:1] == "$":
+        if type(key) is not str or (key and key[0] == "$"):
             return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
-        out[key] = encode(item)
+        # Environs and scopes are mostly str values: skip the call for those.
+        out[key] = item if type(item) is str else encode(item)
     return out
 
 
@@ -74,6 +75,9 @@ def encode_bytes(data: bytes, original_length: int | None = None) -> dict[str, A
     return out
 
 
+_type_names: dict[type, str] = {}
+
+
 def encode_repr(value: Any) -> dict[str, str]:
     """Encode an object JSON cannot hold as its (shortened) repr and type name."""
     kind = type(value)
@@ -83,7 +87,10 @@ def encode_repr(value: Any) -> dict[str, str]:
         text = f"<{kind.__qualname__} object>"
     if len(text) > _MAX_REPR:
         text = text[: _MAX_REPR - 1] + "…"
-    return {"$repr": text, "$type": f"{kind.__module__}.{kind.__qualname__}"}
+    name = _type_names.get(kind)
+    if name is None:
+        name = _type_names[kind] = f"{kind.__module__}.{kind.__qualname__}"
+    return {"$repr": text, "$type": name}
 
 
 def decode(value: Any) -> Any:
