@@ -137,7 +137,10 @@ class JsonlSink:
         try:
             queue = self._queue
             self._pending = 0
-            if not queue or self._fd < 0:
+            if self._fd < 0:
+                queue.clear()  # closed: nothing can be written any more
+                return
+            if not queue:
                 return
             lines = []
             popleft = queue.popleft
