@@ -1,46 +1,172 @@
-"""The Textual app behind `tracer view FILE`."""
+"""The Textual app behind `tracer view FILE`.
+
+    from tui.app import make_app
+    make_app("traces.jsonl", live=True).run()
+
+`make_app` builds the app for the CLI and for tests; `run_view` is the
+``tracer.ui`` entry point the CLI calls.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+import time
 
-from tracer.jsonl import read_traces
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.worker import get_current_worker
+
+from tracer.checks import Finding, check_trace
+from tracer.errors import TraceFileError
+from tracer.model import Trace
+
+from .filters import Deep
+from .index import ScanResult, TraceIndex, TraceSummary
+from .messages import ScanFailed, TraceSelected, TracesScanned
+from .screens.help import HelpScreen
+from .screens.replay import ReplayScreen
+from .screens.requests import RequestsScreen
+
+FOLLOW_INTERVAL = 0.1
 
 
 class TracerApp(App[int]):
-    """Browse the requests of one trace file."""
+    """Browse the requests of one trace file and replay them step by step.
+
+    Args:
+        path: The trace file.
+        live: Follow the file as it grows (``tracer view --follow``).
+    """
 
     TITLE = "tracer"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave tracer"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key of every screen"),
+    ]
 
     def __init__(self, path: str, *, live: bool = False) -> None:
         super().__init__()
         self.path = path
         self.live = live
+        self.index = TraceIndex(path, live=live)
+        self.scanning = True
+        self.progress = 0.0
+        self._deep: LRUCache[str, Deep] = LRUCache(256)
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(cursor_type="row")
-        yield Footer()
+    def get_default_screen(self) -> RequestsScreen:
+        return RequestsScreen()
 
     def on_mount(self) -> None:
-        self.sub_title = self.path
-        table = self.query_one(DataTable)
-        table.add_columns("method", "path", "status", "ms", "protocol", "scope")
-        for trace in read_traces(self.path):
-            table.add_row(
-                trace.method or "", trace.path or "", trace.status or "",
-                f"{trace.duration_ns / 1e6:.1f}", trace.protocol, trace.scope_type,
-            )
+        self.sub_title = self.path + ("  (following)" if self.live else "")
+        self.scan()
+
+    # Scanning
+
+    @work(thread=True, exclusive=True, group="scan")
+    def scan(self) -> None:
+        """Index the file in the background, posting what is found as it goes."""
+        worker = get_current_worker()
+        index = self.index
+
+        def batch(result: ScanResult, done: bool = False) -> None:
+            progress = index.position / index.size if index.size else 1.0
+            self.post_message(TracesScanned(result.new, result.updated, result.problems, progress, done))
+
+        try:
+            batch(index.scan(on_batch=batch, stop=lambda: worker.is_cancelled), done=True)
+            while self.live and not worker.is_cancelled:
+                time.sleep(FOLLOW_INTERVAL)
+                result = index.scan(stop=lambda: worker.is_cancelled)
+                if result.new or result.updated or result.problems:
+                    batch(result, done=True)
+        except TraceFileError as exc:
+            self.post_message(ScanFailed(str(exc)))
+
+    def on_traces_scanned(self, message: TracesScanned) -> None:
+        self.progress = message.progress
+        if message.done:
+            self.scanning = False
+        for problem in message.problems[:3]:
+            self.notify(problem.message, severity="error", timeout=8, markup=False)
+        if len(message.problems) > 3:
+            self.notify(f"{len(message.problems) - 3} more unreadable lines (press p)", severity="error")
+        self.requests_screen.traces_scanned(message)
+        if isinstance(self.screen, ReplayScreen) and self.screen.summary.number in message.updated:
+            self._deep.discard(self.screen.summary.id)
+            self.screen.reload(*self.load(self.screen.summary))
+
+    def on_scan_failed(self, message: ScanFailed) -> None:
+        self.scanning = False
+        self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
+        self.requests_screen.update_status()
+
+    @property
+    def requests_screen(self) -> RequestsScreen:
+        """The request list (the bottom screen)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, RequestsScreen)
+        return screen
+
+    # Traces
+
+    def load(self, summary: TraceSummary) -> tuple[Trace, list[Finding]]:
+        """Read a trace's events from the file and run the protocol checks on it."""
+        deep = self.load_deep(summary)
+        return deep.trace, deep.findings
+
+    def load_deep(self, summary: TraceSummary) -> Deep:
+        """A trace's events and findings, cached; safe to call from a worker thread."""
+        deep = self._deep.get(summary.id)
+        if deep is None or len(deep.trace.events) != summary.events:
+            trace = self.index.read_trace(summary)
+            try:
+                findings = check_trace(trace)
+            except Exception as exc:  # noqa: BLE001 - a checker bug must not close the UI
+                findings = []
+                self.call_from_thread_safe(self.notify, f"protocol checks failed: {exc}", severity="warning")
+            deep = Deep(trace, findings)
+            self._deep.set(summary.id, deep)
+        return deep
+
+    def call_from_thread_safe(self, callback: object, *args: object, **kwargs: object) -> None:
+        """Run `callback` on the UI thread, whichever thread we are on."""
+        import threading
+
+        if threading.get_ident() == self._thread_id:
+            callback(*args, **kwargs)  # type: ignore[operator]
+        else:
+            self.call_from_thread(callback, *args, **kwargs)  # type: ignore[arg-type]
+
+    def on_trace_selected(self, message: TraceSelected) -> None:
+        trace, findings = self.load(message.summary)
+        self.push_screen(ReplayScreen(message.summary, trace, findings))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def on_unmount(self) -> None:
+        self.index.close()
 
 
 def make_app(path: str, live: bool = False) -> TracerApp:
-    """Build the app for the CLI and for tests."""
+    """Build the app for the CLI and for tests.
+
+    Args:
+        path: The trace file.
+        live: Follow the file as it grows.
+    """
     return TracerApp(path, live=live)
 
 
 def run_view(path: str, *, follow: bool = False) -> int:
-    """Run the UI on `path` until the user quits; returns the exit status."""
+    """Run the UI on `path` until the user quits (the ``tracer.ui`` entry point).
+
+    Returns:
+        The exit status: 0.
+    """
     app = make_app(path, live=follow)
     result = app.run()
     return int(result or 0)

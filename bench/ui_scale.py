@@ -1,0 +1,185 @@
+"""How fast `tracer view` shows a large trace file, and how much memory it takes.
+
+    python bench/ui_scale.py                 # 100,000 traces (~190 MB) in a temp dir
+    python bench/ui_scale.py --traces 20000 --keep big.jsonl
+
+It generates a trace file by recording a handful of real requests through
+`WSGITracer` and `ASGITracer` and repeating their events with new ids,
+times and paths (interleaved in pairs, as concurrent requests are), then
+runs the UI headless in a child process and reports:
+
+- time to first list: from process start to the request list showing rows;
+- time to full scan: until the background scan has indexed every trace;
+- peak resident memory (RSS) of that process after the scan;
+- time to open one trace and render its replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def _record_templates() -> list[list[dict]]:
+    """A few real traces (as records) to repeat: WSGI GET/POST, ASGI GET/POST/streaming."""
+    from werkzeug.test import Client
+
+    from tracer import ASGITracer, Recorder, WSGITracer
+
+    rec = Recorder()
+
+    def wsgi_app(environ, start_response):
+        body = environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Type", "application/json"), ("X-Bench", "1")])
+        return [b'{"ok": true, "items": [1, 2, 3], "echo": %d}' % len(body), b"\n"]
+
+    client = Client(WSGITracer(wsgi_app, sink=rec))
+    client.get("/api/items?page=2", headers={"Accept": "application/json", "User-Agent": "bench/1.0"})
+    client.post("/api/items", data=b'{"name": "widget", "qty": 3}', headers={"Content-Type": "application/json"})
+
+    async def asgi_app(scope, receive, send):
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        for part in (b"chunk one\n", b"chunk two\n", b"chunk three\n"):
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    traced = ASGITracer(asgi_app, sink=rec)
+
+    async def drive(path: str, body: bytes) -> None:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST" if body else "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+            "headers": [(b"host", b"localhost"), (b"user-agent", b"bench/1.0")],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive():
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message):
+            pass
+
+        await traced(scope, receive, send)
+
+    asyncio.run(drive("/stream", b""))
+    asyncio.run(drive("/upload", b"x" * 300))
+    from tracer.codec import encode
+
+    templates = []
+    for trace in rec.traces():
+        templates.append([
+            {"kind": e.kind, "t_ns": e.t_ns, "data": encode(e.data), "protocol": trace.protocol,
+             "scope_type": trace.scope_type}
+            for e in trace.events
+        ])
+    return templates
+
+
+def generate(path: str, traces: int) -> None:
+    """Write a trace file of `traces` requests."""
+    from tracer.jsonl import dumps_record, header_line
+
+    templates = _record_templates()
+    start = 1_700_000_000.0
+    with open(path, "wb") as out:
+        out.write(header_line())
+        buf: list[bytes] = []
+        for pair in range(0, traces, 2):
+            pending = []
+            for k in range(2):
+                n = pair + k
+                if n >= traces:
+                    break
+                template = templates[n % len(templates)]
+                trace_id = f"bench-{n:07d}"
+                records = []
+                for seq, event in enumerate(template):
+                    record = {"trace": trace_id, "seq": seq, "t_ns": event["t_ns"] * (1 + n % 7), "kind": event["kind"],
+                              "data": event["data"]}
+                    if seq == 0:
+                        record.update(protocol=event["protocol"], scope_type=event["scope_type"],
+                                      start=start + n * 0.01)
+                    records.append(record)
+                pending.append(records)
+            # Interleave the pair, as two concurrent requests would be.
+            longest = max(len(r) for r in pending)
+            for i in range(longest):
+                for records in pending:
+                    if i < len(records):
+                        buf.append(dumps_record(records[i]))
+            if len(buf) > 5000:
+                out.write(b"".join(buf))
+                buf.clear()
+        out.write(b"".join(buf))
+
+
+_CHILD = r"""
+import asyncio, os, sys, time, resource
+t0 = float(sys.argv[2])
+from tui.app import make_app
+from tui.widgets.request_table import RequestTable
+
+async def main():
+    app = make_app(sys.argv[1])
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = app.screen.query_one(RequestTable)
+        while table.row_count == 0:
+            await asyncio.sleep(0.005)
+        first = time.time() - t0
+        while app.scanning:
+            await asyncio.sleep(0.02)
+        full = time.time() - t0
+        rows = table.row_count
+        t1 = time.perf_counter()
+        await pilot.press("enter")
+        await pilot.pause()
+        open_ms = (time.perf_counter() - t1) * 1000
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print({"first_list_s": round(first, 3), "full_scan_s": round(full, 2), "rows": rows,
+               "peak_rss_mb": round(rss, 1), "open_trace_ms": round(open_ms, 1)})
+
+asyncio.run(main())
+"""
+
+
+def measure(path: str) -> dict:
+    """Run the UI headless on `path` in a fresh process and return its numbers."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, path, repr(time.time())],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    return eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 - our own child's dict
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=100_000)
+    parser.add_argument("--keep", metavar="FILE", help="write the trace file here and keep it")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or os.path.join(tmp, "big.jsonl")
+        if not os.path.exists(path):
+            t = time.perf_counter()
+            generate(path, args.traces)
+            print(f"generated {path}: {os.path.getsize(path) / 1e6:.0f} MB in {time.perf_counter() - t:.1f} s")
+        with open(path, "rb") as handle:
+            events = sum(1 for _ in handle) - 1
+        print(f"{args.traces} traces, {events} events")
+        for _ in range(args.runs):
+            print(json.dumps(measure(path)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Messages the UI's workers and widgets post (past tense: what happened)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from .index import Problem, TraceSummary
+
+
+@dataclass
+class TracesScanned(Message):
+    """The background scan indexed more of the file.
+
+    Attributes:
+        new: How many traces were added to the index.
+        updated: Numbers of traces that gained events (live files).
+        problems: Lines that could not be read.
+        progress: Fraction of the file scanned so far, 0 to 1.
+        done: The first full pass over the file has finished.
+    """
+
+    new: int
+    updated: set[int] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    progress: float = 1.0
+    done: bool = False
+
+
+@dataclass
+class ScanFailed(Message):
+    """The file could not be read at all (missing, or not a trace file)."""
+
+    message: str
+
+
+@dataclass
+class TraceSelected(Message):
+    """The user chose a trace to replay."""
+
+    summary: TraceSummary
+
+
+@dataclass
+class StepSelected(Message):
+    """The replay cursor moved to another step."""
+
+    step: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StepSelected)
+
+
+@dataclass
+class FilterMatched(Message):
+    """A filter that reads events finished: the numbers of matching traces."""
+
+    expression: str
+    numbers: set[int]

@@ -1,0 +1,237 @@
+"""`RequestsScreen`: the filterable, sortable request list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from ..filters import Deep, Filter, FilterError, parse
+from ..index import TraceSummary
+from ..messages import FilterMatched, TracesScanned
+from ..widgets.request_table import RequestTable
+
+if TYPE_CHECKING:
+    from ..app import TracerApp
+
+SORT_KEYS = ("time", "duration", "status")
+FILTER_HINT = "filter (/): ~m POST  ~u /api  ~c 5xx  ~b text  ~wsgi ~asgi ~ws ~lifespan ~err ~violation  ! & |"
+
+
+class RequestsScreen(Screen[None]):
+    """Every trace of the file, one row each, with a filter line and a status line."""
+
+    BINDINGS = [
+        Binding("slash,f", "filter", "Filter", id="requests.filter", tooltip="Type a filter expression"),
+        Binding("s", "sort", "Sort", id="requests.sort", tooltip="Sort by time, duration or status"),
+        Binding("r", "reverse", "Reverse", id="requests.reverse", tooltip="Reverse the sort order"),
+        Binding("c", "clear_filter", "Clear filter", id="requests.clear", tooltip="Show every trace again"),
+        Binding("p", "problems", "Problems", id="requests.problems", tooltip="List lines that could not be read"),
+    ]
+
+    app: TracerApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter: Filter | None = None
+        self.expression = ""
+        self.sort_key = "time"
+        self.sort_reverse = False
+        self.deep: set[int] | None = None
+        self.filter_error = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=FILTER_HINT, id="filter", compact=True)
+        yield RequestTable(id="requests")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.refresh_rows()
+
+    @property
+    def table(self) -> RequestTable:
+        """The request list."""
+        return self.query_one(RequestTable)
+
+    # Rows
+
+    def refresh_rows(self) -> None:
+        """Recompute the rows from the index, the filter and the sort order."""
+        summaries = self.app.index.summaries
+        keep = self.table.current
+        rows: Sequence[TraceSummary]
+        if self.filter is None and self.sort_key == "time" and not self.sort_reverse:
+            rows = summaries  # The index's own list: appended to in place, never copied.
+        else:
+            rows = self._sorted([s for s in summaries if self._passes(s)])
+        self.table.sort_key = self.sort_key
+        self.table.sort_reverse = self.sort_reverse
+        self.table.set_rows(rows, keep=keep)
+        self.update_status()
+
+    def _passes(self, summary: TraceSummary) -> bool:
+        if self.filter is None:
+            return True
+        if self.filter.needs_events:
+            return self.deep is not None and summary.number in self.deep
+        return self.filter.matches(summary, _no_events)
+
+    def _sorted(self, rows: list[TraceSummary]) -> list[TraceSummary]:
+        if self.sort_key == "duration":
+            rows.sort(key=lambda s: s.duration_ns, reverse=self.sort_reverse)
+        elif self.sort_key == "status":
+            rows.sort(key=lambda s: (s.status is None, s.status or 0, s.number), reverse=self.sort_reverse)
+        elif self.sort_reverse:
+            rows.reverse()
+        return rows
+
+    def traces_scanned(self, message: TracesScanned) -> None:
+        """Take in what the background scan found."""
+        table = self.table
+        if table.rows is self.app.index.summaries:
+            table.rows_changed()
+        elif self.filter is not None and self.filter.needs_events:
+            self.run_deep_filter()
+        elif message.new and not message.updated and self.sort_key == "time" and not self.sort_reverse:
+            assert isinstance(table.rows, list)
+            table.rows.extend(s for s in self.app.index.summaries[-message.new :] if self._passes(s))
+            table.rows_changed()
+        else:
+            self.refresh_rows()
+            return
+        self.update_status()
+
+    def update_status(self) -> None:
+        """Redraw the status line: counts, scan progress, problems, sort and filter state."""
+        app = self.app
+        total = len(app.index.summaries)
+        shown = self.table.row_count
+        parts = [f"{shown:,} of {total:,} traces" if shown != total else f"{total:,} traces"]
+        if app.scanning:
+            filled = int(app.progress * 10)
+            parts.append(f"scanning {app.progress:4.0%} " + "▰" * filled + "▱" * (10 - filled))
+        elif app.live:
+            parts.append("[b]following[/b]")
+        if self.filter is not None and self.filter.needs_events and self.deep is None:
+            parts.append("filtering…")
+        if app.index.problems:
+            count = len(app.index.problems)
+            parts.append(f"[$text-error]{count} problem{'s' if count != 1 else ''} (p)[/]")
+        if app.index.cut_line:
+            parts.append(f"[$text-warning]line {app.index.cut_line} cut off[/]")
+        parts.append(f"sort: {self.sort_key}{' ▼' if self.sort_reverse else ''}")
+        if self.filter_error:
+            parts.append(f"[$text-error]filter: {_escape(self.filter_error)}[/]")
+        elif self.expression:
+            parts.append(f"filter: {_escape(self.expression)}")
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    # Filter
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.apply_filter("")
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        try:
+            parse(event.value)
+        except FilterError as exc:
+            self.filter_error = str(exc)
+            event.input.add_class("-invalid")
+        else:
+            self.filter_error = ""
+            event.input.remove_class("-invalid")
+        self.update_status()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self.apply_filter(event.value):
+            self.table.focus()
+
+    def apply_filter(self, expression: str) -> bool:
+        """Filter the list by `expression`; a bad one leaves the list as it was.
+
+        Returns:
+            Whether the expression was valid.
+        """
+        try:
+            compiled = parse(expression)
+        except FilterError as exc:
+            self.filter_error = str(exc)
+            self.notify(f"filter: {exc}", severity="error", markup=False)
+            self.update_status()
+            return False
+        self.filter_error = ""
+        self.filter = compiled
+        self.expression = expression.strip()
+        self.deep = None
+        if compiled is not None and compiled.needs_events:
+            self.run_deep_filter()
+        self.refresh_rows()
+        return True
+
+    def key_escape(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.has_focus:
+            filter_input.value = self.expression
+            self.table.focus()
+
+    @work(thread=True, exclusive=True, group="filter")
+    def run_deep_filter(self) -> None:
+        """Evaluate a filter that reads events (``~b``, ``~violation``) off the UI thread."""
+        worker = get_current_worker()
+        compiled, expression = self.filter, self.expression
+        if compiled is None:
+            return
+        matched: set[int] = set()
+        for summary in list(self.app.index.summaries):
+            if worker.is_cancelled:
+                return
+            if compiled.matches(summary, lambda s=summary: self.app.load_deep(s)):
+                matched.add(summary.number)
+        self.post_message(FilterMatched(expression, matched))
+
+    def on_filter_matched(self, message: FilterMatched) -> None:
+        if message.expression == self.expression:
+            self.deep = message.numbers
+            self.refresh_rows()
+
+    # Sort, problems
+
+    def action_sort(self) -> None:
+        self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
+        self.refresh_rows()
+
+    def action_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_rows()
+
+    def action_problems(self) -> None:
+        problems = self.app.index.problems
+        if not problems:
+            self.notify("every line of the file was read", title="no problems")
+            return
+        from .problems import ProblemsScreen
+
+        self.app.push_screen(ProblemsScreen(problems))
+
+
+def _no_events() -> Deep:
+    raise RuntimeError("this filter does not read events")
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")

@@ -1,0 +1,292 @@
+"""`RequestTable`: the request list, drawn line by line so 100,000 rows cost nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from .. import format as fmt
+from ..index import TraceSummary
+from ..messages import TraceSelected
+
+SCOPE_NAMES = {"http": "http", "websocket": "ws", "lifespan": "life"}
+BAR_WIDTH = 24
+# name, width (0 = takes the remaining space), right-aligned
+COLUMNS: tuple[tuple[str, int, bool], ...] = (
+    ("time", 12, False),
+    ("proto", 5, False),
+    ("scope", 5, False),
+    ("method", 7, False),
+    ("path", 0, False),
+    ("status", 6, True),
+    ("duration", 9, True),
+    ("ev", 4, True),
+    ("req", 9, True),
+    ("resp", 9, True),
+    ("waterfall", BAR_WIDTH, False),
+)
+
+
+class RequestTable(ScrollView, can_focus=True):
+    """The filtered, sorted list of traces with a waterfall of their timing.
+
+    The rows are a list of `TraceSummary` set from outside (`set_rows`); the
+    waterfall's time axis spans the rows on screen, so neighbours that
+    overlap in time show as overlapping bars.
+    """
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+        Binding("enter", "select", "Replay", id="requests.replay", tooltip="Replay the request under the cursor"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "request-table--header",
+        "request-table--cursor",
+        "request-table--error",
+        "request-table--warning",
+        "request-table--redirect",
+        "request-table--ok",
+        "request-table--live",
+        "request-table--dim",
+        "request-table--bar",
+        "request-table--bar-live",
+        "request-table--bar-error",
+    }
+
+    DEFAULT_CSS = """
+    RequestTable {
+        height: 1fr;
+        overflow-x: hidden;
+        & > .request-table--header { text-style: bold; color: $text-accent; background: $panel; }
+        & > .request-table--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .request-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+        & > .request-table--error { color: $text-error; }
+        & > .request-table--warning { color: $text-warning; }
+        & > .request-table--redirect { color: $text-primary; }
+        & > .request-table--ok { color: $text-success; }
+        & > .request-table--live { color: $text-warning; text-style: italic; }
+        & > .request-table--dim { color: $text-muted; }
+        & > .request-table--bar { color: $accent; }
+        & > .request-table--bar-live { color: $warning; }
+        & > .request-table--bar-error { color: $error; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    sort_key: reactive[str] = reactive("time")
+    sort_reverse: reactive[bool] = reactive(False)
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.rows: Sequence[TraceSummary] = []
+
+    @property
+    def row_count(self) -> int:
+        """Number of rows shown."""
+        return len(self.rows)
+
+    @property
+    def current(self) -> TraceSummary | None:
+        """The trace under the cursor."""
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    def set_rows(self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None) -> None:
+        """Show `rows`, keeping the cursor on `keep` if it is still there."""
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        if keep is not None:
+            try:
+                self.cursor = rows.index(keep)  # type: ignore[union-attr]
+            except ValueError:
+                self.cursor = min(self.cursor, max(len(rows) - 1, 0))
+        else:
+            self.cursor = min(self.cursor, max(len(rows) - 1, 0))
+        self.refresh()
+
+    def rows_changed(self) -> None:
+        """Redraw after rows were appended or updated in place."""
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+
+    # Cursor
+
+    def watch_cursor(self, cursor: int) -> None:
+        visible = max(self.size.height - 1, 1)
+        top = round(self.scroll_y)
+        if cursor < top:
+            self.scroll_to(y=cursor, animate=False, immediate=True)
+        elif cursor >= top + visible:
+            self.scroll_to(y=cursor - visible + 1, animate=False, immediate=True)
+        self.refresh()
+
+    def _move(self, to: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(to, len(self.rows) - 1))
+
+    def action_cursor(self, delta: int) -> None:
+        self._move(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self.cursor + direction * max(self.size.height - 2, 1))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self.rows) - 1)
+
+    def action_select(self) -> None:
+        summary = self.current
+        if summary is not None:
+            self.post_message(TraceSelected(summary))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y - 1 + round(self.scroll_y)
+        if event.y >= 1 and 0 <= row < len(self.rows):
+            self.cursor = row
+            if event.chain >= 2:
+                self.action_select()
+
+    # Drawing
+
+    def _widths(self) -> list[int]:
+        fixed = sum(width for _, width, _ in COLUMNS if width) + len(COLUMNS) - 1
+        path = max(self.size.width - fixed, 8)
+        return [width or path for _, width, _ in COLUMNS]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._strip(self._header(), width, base + self.get_component_rich_style("request-table--header"))
+        index = y - 1 + round(self.scroll_y)
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        summary = self.rows[index]
+        style = base
+        if index == self.cursor:
+            style = style + self.get_component_rich_style("request-table--cursor")
+        return self._strip(self._row(summary, self._axis()), width, style)
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, style).apply_style(style) if segments else Strip.blank(width, style)
+
+    def _header(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for (name, _, right), width in zip(COLUMNS, self._widths()):
+            label = name + ("▼" if self.sort_reverse else "▲") if name == self.sort_key else name
+            text.append((label.rjust(width) if right else label.ljust(width))[:width] + " ")
+        return text
+
+    def _axis(self) -> tuple[float, float]:
+        top = round(self.scroll_y)
+        shown = self.rows[top : top + max(self.size.height - 1, 1)]
+        if not shown:
+            return 0.0, 1.0
+        start = min(s.start for s in shown)
+        end = max(s.end for s in shown)
+        return start, max(end - start, 1e-6)
+
+    def _row(self, s: TraceSummary, axis: tuple[float, float]) -> Text:
+        widths = self._widths()
+        style = self.get_component_rich_style
+        status_style = _status_class(s)
+        row_style = style(status_style) if status_style in ("request-table--error",) else Style()
+        if not s.complete:
+            row_style = row_style + style("request-table--live")
+        status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
+        if s.error:
+            status = f"!{status}"
+        cells = (
+            fmt.clock(s.start),
+            s.protocol.upper(),
+            SCOPE_NAMES.get(s.scope_type, s.scope_type),
+            s.method or "",
+            _url(s),
+            status,
+            fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
+            str(s.events),
+            fmt.size(s.request_bytes) if s.request_bytes else "-",
+            fmt.size(s.response_bytes) if s.response_bytes else "-",
+        )
+        text = Text(no_wrap=True, overflow="ellipsis", style=row_style)
+        for (name, _, right), width, cell in zip(COLUMNS, widths, cells):
+            if len(cell) > width:
+                cell = cell[: width - 1] + "…"
+            cell = cell.rjust(width) if right else cell.ljust(width)
+            if name == "status" and status_style:
+                text.append(cell, style(status_style))
+            elif name == "time":
+                text.append(cell, style("request-table--dim"))
+            else:
+                text.append(cell)
+            text.append(" ")
+        text.append_text(self._bar(s, axis, widths[-1]))
+        return text
+
+    def _bar(self, s: TraceSummary, axis: tuple[float, float], width: int) -> Text:
+        start, span = axis
+        left = int((s.start - start) / span * width)
+        right = int((s.end - start) / span * width + 0.999)
+        left = max(0, min(left, width - 1))
+        right = max(left + 1, min(right, width))
+        if s.error or (s.status or 0) >= 500:
+            bar_style = "request-table--bar-error"
+        elif not s.complete:
+            bar_style = "request-table--bar-live"
+        else:
+            bar_style = "request-table--bar"
+        text = Text(" " * left)
+        text.append(("━" if s.complete else "╍") * (right - left), self.get_component_rich_style(bar_style))
+        text.append(" " * (width - right))
+        return text
+
+    def refresh_row(self, index: int) -> None:
+        """Redraw one row, if it is on screen."""
+        y = index - round(self.scroll_y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+
+def _url(summary: TraceSummary) -> str:
+    if summary.scope_type == "lifespan":
+        return "(lifespan)"
+    path = summary.path or ""
+    return f"{path}?{summary.query}" if summary.query else path
+
+
+def _status_class(summary: TraceSummary) -> str:
+    status = summary.status
+    if summary.error or (status is not None and status >= 500):
+        return "request-table--error"
+    if status is None:
+        return ""
+    if status >= 400:
+        return "request-table--warning"
+    if status >= 300:
+        return "request-table--redirect"
+    return "request-table--ok"
+
+
+__all__ = ["RequestTable"]

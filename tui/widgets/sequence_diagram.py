@@ -1,0 +1,218 @@
+"""`SequenceDiagram`: a trace's events as arrows between lifelines, with a cursor.
+
+Each event takes two lines: its label above, its arrow below, the time
+offset in the gutter. Steps after the cursor are dimmed, so moving the
+cursor forward shows the exchange unfolding as it happened.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tracer.checks import Finding
+from tracer.model import Trace
+
+from .. import format as fmt
+from ..labels import Arrow, arrow, lanes
+from ..messages import StepSelected
+
+GUTTER = 17
+ROW_HEIGHT = 2
+MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+
+
+class SequenceDiagram(ScrollView, can_focus=True):
+    """The events of one trace as a sequence diagram between server and app."""
+
+    COMPONENT_CLASSES = {
+        "sequence-diagram--lane",
+        "sequence-diagram--header",
+        "sequence-diagram--cursor",
+        "sequence-diagram--unreached",
+        "sequence-diagram--request",
+        "sequence-diagram--response",
+        "sequence-diagram--error",
+        "sequence-diagram--warning",
+        "sequence-diagram--gutter",
+    }
+
+    DEFAULT_CSS = """
+    SequenceDiagram {
+        overflow-x: hidden;
+        & > .sequence-diagram--lane { color: $text-muted; }
+        & > .sequence-diagram--header { color: $text-accent; text-style: bold; background: $panel; }
+        & > .sequence-diagram--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .sequence-diagram--cursor { background: $block-cursor-background; }
+        & > .sequence-diagram--unreached { color: $text-disabled; }
+        & > .sequence-diagram--request { color: $text-accent; }
+        & > .sequence-diagram--response { color: $text-success; }
+        & > .sequence-diagram--error { color: $text-error; text-style: bold; }
+        & > .sequence-diagram--warning { color: $text-warning; text-style: bold; }
+        & > .sequence-diagram--gutter { color: $text-muted; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    def __init__(self, trace: Trace, findings: list[Finding], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.trace = trace
+        self.lanes = lanes(trace.protocol)
+        self.set_trace(trace, findings)
+
+    def set_trace(self, trace: Trace, findings: list[Finding]) -> None:
+        """Show `trace` (again, after it gained events in a live file)."""
+        self.trace = trace
+        self.arrows: list[Arrow] = [arrow(event) for event in trace.events]
+        self.findings: dict[int, list[Finding]] = {}
+        for finding in findings:
+            self.findings.setdefault(finding.seq, []).append(finding)
+        self.virtual_size = Size(self.size.width, 1 + ROW_HEIGHT * len(self.arrows))
+        self.refresh()
+
+    @property
+    def steps(self) -> int:
+        """Number of events."""
+        return len(self.arrows)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, 1 + ROW_HEIGHT * len(self.arrows))
+
+    def validate_cursor(self, cursor: int) -> int:
+        return max(0, min(cursor, len(self.arrows) - 1))
+
+    def watch_cursor(self, cursor: int) -> None:
+        top = round(self.scroll_y)
+        visible = max(self.size.height - 1, ROW_HEIGHT)
+        first, last = cursor * ROW_HEIGHT, cursor * ROW_HEIGHT + ROW_HEIGHT - 1
+        if first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif last >= top + visible:
+            self.scroll_to(y=last - visible + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(StepSelected(cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            step = (event.y - 1 + round(self.scroll_y)) // ROW_HEIGHT
+            if 0 <= step < len(self.arrows):
+                self.cursor = step
+
+    # Drawing
+
+    def _lane_x(self) -> dict[str, int]:
+        width = max(self.size.width - GUTTER, 20)
+        count = len(self.lanes)
+        return {name: GUTTER + int(width * (i + 0.5) / count) for i, name in enumerate(self.lanes)}
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header(width, base)
+        line = y - 1 + round(self.scroll_y)
+        step, part = divmod(line, ROW_HEIGHT)
+        if step >= len(self.arrows):
+            return self._lifelines_only(width, base)
+        text = self._label_line(step) if part == 0 else self._arrow_line(step)
+        style = base
+        if step == self.cursor:
+            style = style + self.get_component_rich_style("sequence-diagram--cursor")
+        elif step > self.cursor:
+            text.stylize(self.get_component_rich_style("sequence-diagram--unreached"))
+        return self._strip(text, width, style)
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, style).apply_style(style)
+
+    def _canvas(self) -> tuple[list[str], list[Style | None]]:
+        width = self.size.width
+        chars = [" "] * width
+        styles: list[Style | None] = [None] * width
+        lane_style = self.get_component_rich_style("sequence-diagram--lane")
+        for x in self._lane_x().values():
+            if x < width:
+                chars[x] = "│"
+                styles[x] = lane_style
+        return chars, styles
+
+    def _text(self, chars: list[str], styles: list[Style | None]) -> Text:
+        text = Text(no_wrap=True)
+        run_start = 0
+        for i in range(1, len(chars) + 1):
+            if i == len(chars) or styles[i] != styles[run_start]:
+                text.append("".join(chars[run_start:i]), styles[run_start])
+                run_start = i
+        return text
+
+    def _put(self, chars: list[str], styles: list[Style | None], x: int, value: str, style: Style | None) -> None:
+        for i, char in enumerate(value):
+            if 0 <= x + i < len(chars):
+                chars[x + i] = char
+                styles[x + i] = style
+
+    def _header(self, width: int, base: Style) -> Strip:
+        chars = [" "] * width
+        ignored: list[Style | None] = [None] * width
+        for name, x in self._lane_x().items():
+            self._put(chars, ignored, max(x - len(name) // 2, GUTTER), name, None)
+        self._put(chars, ignored, 1, "step     offset", None)
+        style = base + self.get_component_rich_style("sequence-diagram--header")
+        return self._strip(Text("".join(chars), no_wrap=True), width, style)
+
+    def _lifelines_only(self, width: int, base: Style) -> Strip:
+        chars, styles = self._canvas()
+        return self._strip(self._text(chars, styles), width, base)
+
+    def _arrow_style(self, step: int, item: Arrow) -> Style:
+        kind = self.trace.events[step].kind
+        if kind.endswith(".error"):
+            return self.get_component_rich_style("sequence-diagram--error")
+        if item.source == "server" or (item.source == "app" and item.target != "server"):
+            return self.get_component_rich_style("sequence-diagram--request")
+        return self.get_component_rich_style("sequence-diagram--response")
+
+    def _label_line(self, step: int) -> Text:
+        chars, styles = self._canvas()
+        item = self.arrows[step]
+        event = self.trace.events[step]
+        gutter = self.get_component_rich_style("sequence-diagram--gutter")
+        findings = self.findings.get(event.seq, [])
+        if findings:
+            severity = "error" if any(f.severity == "error" for f in findings) else "warning"
+            self._put(chars, styles, 0, MARKS[severity], self.get_component_rich_style(f"sequence-diagram--{severity}"))
+        self._put(chars, styles, 1, f"{step:>3} {fmt.offset(event.t_ns):>11}", gutter)
+        xs = self._lane_x()
+        left = min(xs[item.source], xs[item.target])
+        label = item.label
+        room = len(chars) - left - 2
+        if len(label) > room > 1:
+            label = label[: room - 1] + "…"
+        self._put(chars, styles, left + 2, label, self._arrow_style(step, item))
+        return self._text(chars, styles)
+
+    def _arrow_line(self, step: int) -> Text:
+        chars, styles = self._canvas()
+        item = self.arrows[step]
+        xs = self._lane_x()
+        a, b = xs[item.source], xs[item.target]
+        style = self._arrow_style(step, item)
+        if a < b:
+            self._put(chars, styles, a, "├" + "─" * (b - a - 2) + "▶", style)
+        elif a > b:
+            self._put(chars, styles, b + 1, "◀" + "─" * (a - b - 2) + "┤", style)
+        else:
+            self._put(chars, styles, a, "↺", style)
+        return self._text(chars, styles)
+
+    def refresh_step(self, step: int) -> None:
+        """Redraw one step's two lines, if on screen."""
+        y = step * ROW_HEIGHT - round(self.scroll_y) + 1
+        self.refresh(Region(0, y, self.size.width, ROW_HEIGHT))

@@ -1,0 +1,210 @@
+"""`StepDetail`: the payload of the current step, readable.
+
+Environ and scope as key/value tables (CGI and WSGI keys, or ASGI keys,
+first), headers as a table, bodies as text, pretty JSON or a hex dump with
+their sizes and any cut marker, exceptions with their traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tracer.checks import Finding
+from tracer.model import Event, ReprValue, TruncatedBytes
+
+from .. import format as fmt
+from ..labels import message_label
+from .body_view import body_view
+
+CGI_KEYS = (
+    "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
+    "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT",
+    "REQUEST_URI", "RAW_URI", "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "AUTH_TYPE", "REMOTE_USER",
+)
+WSGI_KEYS = (
+    "wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors", "wsgi.multithread",
+    "wsgi.multiprocess", "wsgi.run_once", "wsgi.file_wrapper", "wsgi.input_terminated",
+)
+ASGI_KEYS = (
+    "type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "query_string",
+    "root_path", "client", "server", "subprotocols", "state", "extensions",
+)
+
+
+class StepDetail(VerticalScroll, can_focus=True):
+    """Shows one event: what it carries, and any protocol findings on it."""
+
+    DEFAULT_CSS = """
+    StepDetail {
+        padding: 0 1;
+        & > Static { width: 1fr; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="step-body")
+
+    def show(
+        self,
+        event: Event,
+        findings: list[Finding],
+        *,
+        request_type: str = "",
+        response_type: str = "",
+    ) -> None:
+        """Show `event`; the content types decide how bodies are shown."""
+        self.query_one("#step-body", Static).update(Group(*describe(event, findings, request_type, response_type)))
+        self.scroll_home(animate=False)
+
+
+def describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
+    """The renderables that show one event."""
+    parts: list[RenderableType] = [
+        Text.assemble((f"#{event.seq} {event.kind}", "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
+    ]
+    for finding in findings:
+        style = {"error": "bold red", "warning": "bold yellow"}.get(finding.severity, "bold cyan")
+        parts.append(Text.assemble((f"{finding.severity}: ", style), finding.message, (f"  [{finding.rule}]", "dim")))
+    parts.append(Text(""))
+    data = event.data
+    kind = event.kind
+    if kind == "wsgi.environ":
+        parts += _environ(data.get("environ") or {})
+    elif kind == "asgi.scope":
+        parts += _scope(data.get("scope") or {})
+    elif kind == "wsgi.start_response":
+        parts.append(_pairs([("status", data.get("status")), ("exc_info", data.get("exc_info"))]))
+        parts += _headers(data.get("headers"))
+    elif kind == "wsgi.input":
+        parts.append(_pairs([("method", data.get("method")), ("size", data.get("size"))]))
+        parts += body_view(data.get("data"), request_type, "read")
+    elif kind in ("wsgi.body", "wsgi.write"):
+        parts += body_view(data.get("data"), response_type, "chunk")
+    elif kind == "wsgi.errors":
+        parts.append(Text(str(data.get("data", "")), style="yellow"))
+    elif kind in ("wsgi.error", "asgi.error"):
+        parts.append(Text.assemble((str(data.get("type", "")), "bold red"), ": ", str(data.get("message", ""))))
+        parts.append(Text(""))
+        parts.append(Text(str(data.get("traceback", "")), style="red"))
+    elif kind in ("asgi.receive", "asgi.send"):
+        parts += _message(data.get("message") or {}, request_type if kind == "asgi.receive" else response_type)
+    elif kind == "wsgi.end":
+        parts.append(_pairs([("status", data.get("status")), ("bytes_sent", data.get("bytes_sent"))]))
+    elif kind == "asgi.end":
+        parts.append(Text("The app returned.", style="dim"))
+    elif data:
+        parts.append(_pairs(list(data.items())))
+    if "$error" in data:
+        parts.append(Text(str(data["$error"]), style="red"))
+    return parts
+
+
+def _environ(environ: dict[str, Any]) -> list[RenderableType]:
+    headers = [(key[5:].replace("_", "-").title(), value) for key, value in environ.items() if key.startswith("HTTP_")]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if key in environ:
+            headers.append((key.replace("_", "-").title(), environ[key]))
+    known = [(key, environ[key]) for key in CGI_KEYS + WSGI_KEYS if key in environ]
+    rest = [
+        (key, value)
+        for key, value in sorted(environ.items(), key=lambda item: str(item[0]))
+        if key not in CGI_KEYS and key not in WSGI_KEYS and not str(key).startswith("HTTP_")
+    ]
+    parts: list[RenderableType] = [_pairs(known + rest, title="environ")]
+    if headers:
+        parts += [Text(""), _table(headers, "headers (HTTP_*)")]
+    return parts
+
+
+def _scope(scope: dict[str, Any]) -> list[RenderableType]:
+    known = [(key, scope[key]) for key in ASGI_KEYS if key in scope]
+    rest = [(key, value) for key, value in scope.items() if key not in ASGI_KEYS and key != "headers"]
+    parts: list[RenderableType] = [_pairs(known + rest, title="scope")]
+    parts += _headers(scope.get("headers"))
+    return parts
+
+
+def _message(message: dict[str, Any], content_type: str) -> list[RenderableType]:
+    parts: list[RenderableType] = [Text(message_label(message), style="bold")]
+    fields = [(k, v) for k, v in message.items() if k not in ("headers", "body", "bytes", "text")]
+    parts.append(_pairs(fields, title="message"))
+    if "headers" in message:
+        parts += _headers(message.get("headers"))
+    if "body" in message:
+        parts += body_view(message.get("body"), content_type, "body")
+    if message.get("bytes") is not None:
+        parts += body_view(message.get("bytes"), "application/octet-stream", "bytes")
+    if message.get("text") is not None:
+        parts += body_view(message.get("text"), "text/plain", "text")
+    return parts
+
+
+def _headers(headers: Any) -> list[RenderableType]:
+    if not isinstance(headers, list):
+        return []
+    rows = []
+    for item in headers:
+        if isinstance(item, (list, tuple)) and len(item) == 2:
+            rows.append((_show(item[0]), _show(item[1])))
+    return [Text(""), _table(rows, f"headers ({len(rows)})")]
+
+
+def _pairs(pairs: list[tuple[Any, Any]], title: str = "") -> Table:
+    return _table([(str(key), _show(value)) for key, value in pairs], title)
+
+
+def _table(rows: list[tuple[str, Any]], title: str) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1), title=title or None, title_justify="left",
+                  title_style="bold", expand=False)
+    table.add_column("key", style="cyan", no_wrap=True, max_width=32)
+    table.add_column("value", overflow="fold")
+    for key, value in rows:
+        table.add_row(key, value if isinstance(value, Text) else Text(str(value)))
+    return table
+
+
+def _show(value: Any) -> Text:
+    if isinstance(value, TruncatedBytes):
+        return Text.assemble(_bytes_text(value), (f"  ✂ cut, {value.original_length} bytes in all", "yellow"))
+    if isinstance(value, (bytes, bytearray)):
+        return _bytes_text(bytes(value))
+    if isinstance(value, ReprValue):
+        return Text(value.repr, style="italic")
+    if value is None:
+        return Text("None", style="dim")
+    if isinstance(value, (list, tuple)):
+        return Text(repr(_plain(value)))
+    if isinstance(value, dict):
+        return Text(repr(_plain(value)))
+    return Text(repr(value) if isinstance(value, str) and value == "" else str(value))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, ReprValue):
+        return _Raw(value.repr)
+    if isinstance(value, TruncatedBytes):
+        return bytes(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class _Raw:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _bytes_text(value: bytes) -> Text:
+    return Text(repr(bytes(value)))
