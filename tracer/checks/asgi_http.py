@@ -1,0 +1,180 @@
+"""The ASGI HTTP state machine: start, body, trailers, extensions and disconnects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import TruncatedBytes
+from ._collect import Collector
+from .asgi import check_response_headers, extension_offered
+from .http import ResponseView, check_response
+
+_TRAILERS = "http.response.trailers"
+
+
+class HTTPCheck:
+    """Follows one http scope's messages and reports the rules they break."""
+
+    def __init__(self, scope: dict[str, Any], out: Collector) -> None:
+        self.scope = scope
+        self.out = out
+        self.error = False
+        self.start_seq: int | None = None
+        self.status: int | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.trailers_declared = False
+        self.body_done_seq: int | None = None
+        self.trailers_done = False
+        self.disconnect_seq: int | None = None
+        self.request_done = False
+        self.chunks: list[tuple[int, int]] = []
+        self.body_known = True
+        self.reported: set[str] = set()
+
+    def _once(self, rule: str, seq: int, detail: str | None = None) -> None:
+        if rule not in self.reported:
+            self.reported.add(rule)
+            self.out.add(rule, seq, detail)
+
+    @property
+    def complete(self) -> bool:
+        return self.body_done_seq is not None and (not self.trailers_declared or self.trailers_done)
+
+    # messages
+
+    def receive(self, message: dict[str, Any], seq: int) -> None:
+        kind = message["type"]
+        if kind == "http.disconnect":
+            if self.disconnect_seq is None:
+                self.disconnect_seq = seq
+            return
+        body, more = message.get("body", b""), message.get("more_body", False)
+        if not isinstance(body, bytes) or not isinstance(more, bool):
+            self.out.add("asgi-receive-invalid", seq, "http.request has a body that is not bytes or a more_body that is not a bool")
+        if self.request_done:
+            self._once("asgi-receive-invalid", seq, "the server sent http.request after the request body was complete")
+        if not more:
+            self.request_done = True
+
+    def send(self, message: dict[str, Any], seq: int) -> None:
+        kind = message["type"]
+        if self.disconnect_seq is not None:
+            self._once("asgi-send-after-disconnect", seq, f"{kind} was sent after http.disconnect (step {self.disconnect_seq})")
+        elif self.complete:
+            self._once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
+            return
+        handler = getattr(self, "_" + kind.rpartition(".")[2], None)
+        if kind != "http.response.start" and kind.startswith("http.response.") and kind in _EXTENSIONS:
+            self._extension(kind, seq)
+        if handler is not None:
+            handler(message, seq)
+
+    def _start(self, message: dict[str, Any], seq: int) -> None:
+        if self.start_seq is not None:
+            self.out.add("asgi-start-twice", seq, f"http.response.start was sent again (first at step {self.start_seq})")
+            return
+        self.start_seq = seq
+        status = message.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            self.out.add("asgi-status-type", seq, f"the status is {status!r}, not an int")
+        else:
+            self.status = status
+            if not 100 <= status <= 599:
+                self.out.add("asgi-status-range", seq, f"the status code {status} is outside 100-599")
+        self.headers = check_response_headers(message.get("headers"), seq, self.out)
+        if any(name == "transfer-encoding" for name, _ in self.headers):
+            self.out.add("asgi-transfer-encoding", seq)
+        trailers = message.get("trailers", False)
+        if not isinstance(trailers, bool):
+            self.out.add("asgi-flag-type", seq, f"trailers is {trailers!r}, not a bool")
+        self.trailers_declared = bool(trailers)
+        if trailers and not extension_offered(self.scope, _TRAILERS):
+            self._once("asgi-trailers-unsupported", seq)
+
+    def _body(self, message: dict[str, Any], seq: int) -> None:
+        self._before_start(seq)
+        body, more = message.get("body", b""), message.get("more_body", False)
+        if not isinstance(body, bytes):
+            self.out.add("asgi-body-type", seq, f"the body is {type(body).__name__}, not bytes")
+        else:
+            length = body.original_length if isinstance(body, TruncatedBytes) else len(body)
+            if length:
+                self.chunks.append((seq, length))
+        if not isinstance(more, bool):
+            self.out.add("asgi-flag-type", seq, f"more_body is {more!r}, not a bool")
+        if not more:
+            self.body_done_seq = seq
+
+    def _trailers(self, message: dict[str, Any], seq: int) -> None:
+        if not self.trailers_declared:
+            self._once("asgi-trailers-undeclared", seq)
+        elif self.body_done_seq is None:
+            self._once("asgi-trailers-before-body-end", seq)
+        if not extension_offered(self.scope, _TRAILERS):
+            self._once("asgi-trailers-unsupported", seq)
+        check_response_headers(message.get("headers"), seq, self.out, "trailer ")
+        more = message.get("more_trailers", False)
+        if not isinstance(more, bool):
+            self.out.add("asgi-flag-type", seq, f"more_trailers is {more!r}, not a bool")
+        if not more and self.body_done_seq is not None:
+            self.trailers_done = True
+
+    def _pathsend(self, message: dict[str, Any], seq: int) -> None:
+        self._before_start(seq)
+        self.body_known = False
+        self.body_done_seq = seq
+
+    def _zerocopysend(self, message: dict[str, Any], seq: int) -> None:
+        self._before_start(seq)
+        self.body_known = False
+        if not message.get("more_body", False):
+            self.body_done_seq = seq
+
+    def _early_hint(self, message: dict[str, Any], seq: int) -> None:
+        if self.start_seq is not None:
+            self.out.add("asgi-extension-late", seq, "http.response.early_hint was sent after http.response.start")
+
+    def _debug(self, message: dict[str, Any], seq: int) -> None:
+        if self.start_seq is not None:
+            self.out.add("asgi-extension-late", seq, "http.response.debug was sent after http.response.start")
+
+    def _extension(self, kind: str, seq: int) -> None:
+        if not extension_offered(self.scope, kind):
+            self.out.add("asgi-extension-unsupported", seq, f"{kind} was sent but scope['extensions'] does not offer it")
+
+    def _before_start(self, seq: int) -> None:
+        if self.start_seq is None:
+            self._once("asgi-body-before-start", seq)
+
+    # the end
+
+    def finish(self, end_seq: int) -> None:
+        """Report what the app left undone when it returned."""
+        gone = self.disconnect_seq is not None
+        if not self.error and not gone:
+            if self.start_seq is None and self.body_done_seq is None:
+                self.out.add("asgi-no-response", end_seq)
+            elif self.body_done_seq is None:
+                self.out.add("asgi-response-incomplete", end_seq)
+            elif self.trailers_declared and not self.trailers_done:
+                self.out.add("asgi-trailers-missing", end_seq)
+        if self.start_seq is None:
+            return
+        method = self.scope.get("method")
+        view = ResponseView(
+            method=method if isinstance(method, str) else None,
+            status=self.status,
+            start_seq=self.start_seq,
+            headers=self.headers,
+            chunks=self.chunks,
+            body_known=self.body_known,
+            finished=self.body_done_seq is not None and not self.error,
+            end_seq=self.body_done_seq if self.body_done_seq is not None else end_seq,
+        )
+        check_response(view, self.out)
+
+
+_EXTENSIONS = frozenset(
+    {"http.response.push", "http.response.zerocopysend", "http.response.pathsend", "http.response.early_hint",
+     "http.response.debug"}
+)

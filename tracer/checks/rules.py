@@ -1,0 +1,232 @@
+"""The rule catalog: every check's stable id, severity, summary and hint.
+
+Ids are stable: tools, CI configurations and the UI's filters key on them.
+A rule's id says where it applies: ``wsgi-*`` (PEP 3333), ``asgi-*`` (the
+ASGI HTTP spec and the general message rules), ``ws-*`` (ASGI WebSocket),
+``lifespan-*`` (ASGI Lifespan) and ``http-*`` (HTTP semantics, checked on
+both protocols). Severities: ``error`` breaks the protocol (a server may
+fail, hang or corrupt the connection); ``warning`` is very likely a bug or
+the server's own fault; ``info`` is worth knowing but often deliberate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One protocol rule.
+
+    Attributes:
+        id: The stable id, e.g. ``"wsgi-body-before-start"``.
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        summary: What went wrong, as a sentence fragment.
+        hint: What to do about it, as a sentence fragment.
+        source: Where the rule comes from (spec section or tool).
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+    hint: str
+    source: str
+
+
+def _r(id: str, severity: Severity, summary: str, hint: str, source: str) -> Rule:
+    return Rule(id, severity, summary, hint, source)
+
+
+_PEP = "PEP 3333"
+_ASGI = "ASGI HTTP spec"
+_WS = "ASGI WebSocket spec"
+_LS = "ASGI Lifespan spec"
+_RFC = "RFC 9110"
+
+_ALL: tuple[Rule, ...] = (
+    # WSGI: environ (the server's side of the contract)
+    _r("wsgi-environ-missing-key", "warning", "the environ lacks a key PEP 3333 requires",
+       "the server (or a middleware) must provide it", _PEP),
+    _r("wsgi-environ-value", "warning", "an environ value has the wrong type or form",
+       "CGI keys hold native str, wsgi.version is (1, 0) and wsgi.url_scheme is 'http' or 'https'", _PEP),
+    _r("wsgi-environ-path", "warning", "SCRIPT_NAME or PATH_INFO is malformed",
+       "both are empty or start with '/', and SCRIPT_NAME is never '/'", _PEP),
+    _r("wsgi-environ-http-content", "warning", "the environ has HTTP_CONTENT_TYPE or HTTP_CONTENT_LENGTH",
+       "servers must pass these as CONTENT_TYPE and CONTENT_LENGTH", "wsgiref.validate"),
+    _r("wsgi-environ-query-string", "info", "the environ has no QUERY_STRING",
+       "servers should always set it, empty if there is no query", "wsgiref.validate"),
+    # WSGI: start_response
+    _r("wsgi-start-response-twice", "error", "start_response() was called again without exc_info",
+       "call it once, or pass exc_info=sys.exc_info() when replacing the headers after an error", _PEP),
+    _r("wsgi-no-start-response", "error", "the app finished without calling start_response()",
+       "call start_response(status, headers) before returning or yielding the body", _PEP),
+    _r("wsgi-status-type", "error", "the status is not a str",
+       "pass a native string such as '200 OK'", _PEP),
+    _r("wsgi-status-format", "error", "the status is not three digits, a space and a reason phrase",
+       "use a status line such as '404 Not Found'", _PEP),
+    _r("wsgi-headers-type", "error", "the response headers are not a list of (name, value) pairs",
+       "pass a list of 2-tuples of str", _PEP),
+    _r("wsgi-header-type", "error", "a header name or value is not a str",
+       "use native str for both (decode bytes with latin-1)", _PEP),
+    _r("wsgi-header-latin1", "error", "a header name or value cannot be encoded as latin-1",
+       "encode non-latin-1 text (for example with RFC 8187 or percent-encoding)", _PEP),
+    _r("wsgi-header-invalid", "error", "a header name is not an HTTP token or a value holds control characters",
+       "strip CR, LF and other control characters; a newline in a value allows header injection", "RFC 9110 §5"),
+    _r("wsgi-status-header", "error", "the app set a 'Status' header",
+       "give the status as start_response's first argument only", _PEP),
+    _r("wsgi-hop-by-hop-header", "error", "the app set a hop-by-hop header",
+       "leave Connection, Keep-Alive, Transfer-Encoding, Upgrade and the like to the server", _PEP),
+    # WSGI: body
+    _r("wsgi-body-before-start", "error", "a body chunk came before start_response() was called",
+       "call start_response() before the iterable yields its first chunk", _PEP),
+    _r("wsgi-body-type", "error", "a body chunk is not bytes",
+       "yield bytes, e.g. text.encode('utf-8')", _PEP),
+    _r("wsgi-body-str-returned", "error", "the app returned a str as its body, so it is sent one character at a time",
+       "return a list holding one bytes value: [text.encode('utf-8')]", "Werkzeug lint"),
+    _r("wsgi-body-bytes-returned", "error", "the app returned bytes as its body, so iterating it yields ints",
+       "return a list holding the bytes: [data]", "wsgiref.validate"),
+    _r("wsgi-write-type", "error", "write() was given something other than bytes",
+       "pass bytes to the write() callable", _PEP),
+    _r("wsgi-write-during-iteration", "warning", "write() was called while the server was iterating the body",
+       "use write() only before the app returns, or yield the data from the iterable", _PEP),
+    _r("wsgi-iterate-after-close", "error", "a body chunk came after close() was called",
+       "stop producing data once the server has closed the iterable", "Werkzeug lint"),
+    _r("wsgi-close-not-called", "warning", "close() was never called on the response iterable",
+       "the server or a middleware must call close() so the app can release its resources", _PEP),
+    _r("wsgi-errors-type", "error", "wsgi.errors was given something other than str",
+       "write text to wsgi.errors", _PEP),
+    # WSGI: wsgi.input
+    _r("wsgi-input-read-no-size", "info", "wsgi.input.read() was called without a size",
+       "WSGI does not promise an end-of-file marker; read at most CONTENT_LENGTH bytes", "Werkzeug lint"),
+    _r("wsgi-input-readline-size", "info", "wsgi.input.readline() was called with a size hint",
+       "PEP 3333 does not require servers to support it, though most do", "Werkzeug lint"),
+    _r("wsgi-input-read-past-length", "warning", "the app read wsgi.input past CONTENT_LENGTH",
+       "read at most the remaining CONTENT_LENGTH bytes; a server may block waiting for more", _PEP),
+    _r("wsgi-input-unread", "info", "the app stopped reading the request body before its end",
+       "read or discard the whole body, or the server must drain it before reusing the connection", _PEP),
+    # ASGI: messages in general
+    _r("asgi-message-invalid", "error", "a message is not a dict with a str 'type'",
+       "send dicts such as {'type': 'http.response.start', ...}", "ASGI spec"),
+    _r("asgi-unknown-message", "error", "a message type does not belong to this scope's protocol",
+       "check the spelling and the scope type; extension messages need the extension in scope['extensions']", "ASGI spec"),
+    _r("asgi-message-value", "error", "a message holds a value ASGI does not allow (NaN, infinity or an object)",
+       "use only bytes, str, int, float, bool, None, lists and dicts", "ASGI spec"),
+    _r("asgi-scope-invalid", "warning", "the scope is missing a required key or has a malformed value",
+       "the server (or a middleware that builds scopes) must follow the ASGI scope format", "ASGI spec"),
+    _r("asgi-receive-invalid", "warning", "the server sent the app a malformed or out-of-order message",
+       "this is the server's (or a middleware's) bug, not the app's", "ASGI spec"),
+    # ASGI: HTTP
+    _r("asgi-body-before-start", "error", "http.response.body was sent before http.response.start",
+       "send http.response.start first", _ASGI),
+    _r("asgi-start-twice", "error", "http.response.start was sent a second time",
+       "send it exactly once; guard it with a 'response started' flag", _ASGI),
+    _r("asgi-send-after-complete", "error", "a message was sent after the response was complete",
+       "stop sending once a body with more_body=False (and any trailers) has gone out", _ASGI),
+    _r("asgi-send-after-disconnect", "error", "a message was sent after the client disconnected",
+       "stop sending once receive() returns http.disconnect", _ASGI),
+    _r("asgi-no-response", "error", "the app returned without sending http.response.start",
+       "always send a response, even an error response", _ASGI),
+    _r("asgi-response-incomplete", "error", "the app returned with the response body unfinished",
+       "end the body with a message that has more_body=False", _ASGI),
+    _r("asgi-status-type", "error", "the status is not an int",
+       "send 'status': 200, not a string", _ASGI),
+    _r("asgi-status-range", "warning", "the status code is outside 100-599",
+       "use a standard HTTP status code", _RFC),
+    _r("asgi-headers-format", "error", "the headers are not an iterable of [name, value] pairs",
+       "send a list of 2-item lists or tuples of bytes", _ASGI),
+    _r("asgi-header-type", "error", "a header name or value is not bytes",
+       "encode header names and values to bytes (latin-1)", _ASGI),
+    _r("asgi-header-invalid", "error", "a header name is not an HTTP token or a value holds CR, LF or NUL",
+       "strip control characters; a newline in a value allows header injection", "RFC 9110 §5"),
+    _r("asgi-header-case", "info", "a response header name is not lowercase",
+       "the ASGI spec asks for lowercase names; middleware matching b'content-type' will miss this one", _ASGI),
+    _r("asgi-transfer-encoding", "warning", "the app set a Transfer-Encoding header",
+       "ASGI servers manage the transfer encoding themselves", _ASGI),
+    _r("asgi-body-type", "error", "the body is not bytes",
+       "send 'body': bytes, e.g. text.encode('utf-8')", _ASGI),
+    _r("asgi-flag-type", "warning", "more_body, trailers or more_trailers is not a bool",
+       "send True or False", _ASGI),
+    _r("asgi-trailers-undeclared", "error", "http.response.trailers was sent without trailers=True in http.response.start",
+       "declare trailers=True when starting the response", _ASGI),
+    _r("asgi-trailers-before-body-end", "error", "http.response.trailers was sent before the final body message",
+       "send the last body chunk (more_body=False) first, then the trailers", _ASGI),
+    _r("asgi-trailers-unsupported", "error", "trailers were used but the server did not offer the trailers extension",
+       "check 'http.response.trailers' in scope['extensions'] before using trailers", _ASGI),
+    _r("asgi-trailers-missing", "error", "trailers=True was declared but no http.response.trailers was sent",
+       "send http.response.trailers (more_trailers=False) after the body", _ASGI),
+    _r("asgi-extension-unsupported", "error", "an extension message was sent that the server did not offer",
+       "check scope['extensions'] for the extension before sending its messages", "ASGI extensions"),
+    _r("asgi-extension-late", "error", "an early-hint or debug message was sent after the response started",
+       "send it before http.response.start", "ASGI extensions"),
+    # ASGI: WebSocket
+    _r("ws-send-before-accept", "error", "websocket.send came before websocket.accept",
+       "accept the connection first", _WS),
+    _r("ws-accept-before-connect", "warning", "websocket.accept was sent before websocket.connect was received",
+       "await receive() for websocket.connect before accepting", _WS),
+    _r("ws-accept-twice", "error", "websocket.accept was sent a second time",
+       "accept exactly once", _WS),
+    _r("ws-send-after-close", "error", "a message was sent after websocket.close",
+       "stop sending once the connection is closed", _WS),
+    _r("ws-send-after-disconnect", "error", "a message was sent after the client disconnected",
+       "stop sending once receive() returns websocket.disconnect", _WS),
+    _r("ws-receive-after-disconnect", "error", "receive() was called again after websocket.disconnect",
+       "leave the receive loop on websocket.disconnect", _WS),
+    _r("ws-payload", "error", "websocket.send must set exactly one of 'bytes' (bytes) and 'text' (str)",
+       "send {'type': 'websocket.send', 'text': ...} or {'bytes': ...}, with the other absent or None", _WS),
+    _r("ws-close-code", "error", "the close code may not be sent",
+       "use 1000 (normal), 1001, 1002, 1003, 1007-1014 or 3000-4999; 1004-1006 and 1015 are reserved", "RFC 6455 §7.4"),
+    _r("ws-close-reason", "warning", "the close reason is not a str of at most 123 UTF-8 bytes",
+       "send a short text reason, or none", "RFC 6455 §5.5"),
+    _r("ws-accept-headers", "error", "websocket.accept sets a Sec-WebSocket-Protocol header",
+       "choose the subprotocol with the 'subprotocol' key instead", _WS),
+    _r("ws-subprotocol-unoffered", "error", "the accepted subprotocol is not one the client offered",
+       "pick one from scope['subprotocols'] or none; browsers fail the connection otherwise", "RFC 6455 §4.1"),
+    _r("ws-no-handshake", "error", "the app returned without accepting or closing the connection",
+       "send websocket.accept or websocket.close before returning", _WS),
+    _r("ws-denial-invalid", "error", "the HTTP denial response was misused",
+       "send websocket.http.response.start once, before accepting, and only if the extension is offered", _WS),
+    # ASGI: Lifespan
+    _r("lifespan-both-outcomes", "error", "both .complete and .failed were sent for the same phase",
+       "send exactly one of them", _LS),
+    _r("lifespan-duplicate", "error", "a lifespan reply was sent twice",
+       "reply to each of startup and shutdown once", _LS),
+    _r("lifespan-out-of-order", "error", "a lifespan reply was sent before its event was received",
+       "await receive() for lifespan.startup (or .shutdown) before replying to it", _LS),
+    _r("lifespan-startup-no-reply", "error", "the app exited during startup without a reply",
+       "send lifespan.startup.complete, or lifespan.startup.failed with a message", _LS),
+    _r("lifespan-shutdown-no-reply", "warning", "the app exited during shutdown without a reply",
+       "send lifespan.shutdown.complete (or .failed) before returning", _LS),
+    # HTTP semantics, both protocols
+    _r("http-body-forbidden", "error", "a 1xx, 204 or 304 response has a body",
+       "send no body with these statuses", _RFC + " §6.4.1"),
+    _r("http-head-body", "info", "the response to a HEAD request has a body",
+       "servers drop it, so generating it is wasted work", _RFC + " §9.3.2"),
+    _r("http-content-length-invalid", "error", "Content-Length is not a single non-negative integer",
+       "send one Content-Length with the byte count of the body", _RFC + " §8.6"),
+    _r("http-content-length-mismatch", "error", "Content-Length differs from the number of body bytes sent",
+       "set it from the encoded body (len(body_bytes)), or leave it out and let the server stream", _RFC + " §8.6"),
+    _r("http-no-body-content-length", "warning", "a 1xx or 204 response has a non-zero Content-Length",
+       "leave Content-Length out of these responses", _RFC + " §8.6"),
+    _r("http-304-representation-header", "warning", "a 304 response carries representation headers",
+       "send only Cache-Control, Content-Location, Date, ETag, Expires and Vary with 304", "RFC 9110 §15.4.5"),
+    _r("http-content-type-missing", "info", "a response with a body has no Content-Type",
+       "say what the body is, e.g. 'text/html; charset=utf-8'", "wsgiref.validate"),
+    _r("http-content-type-no-body", "info", "a 204 or 304 response has a Content-Type",
+       "these responses have no content to describe", "wsgiref.validate"),
+    _r("http-content-type-duplicate", "warning", "the response has more than one Content-Type",
+       "send exactly one", _RFC + " §8.3"),
+    _r("http-charset-missing", "info", "a text/* Content-Type has no charset",
+       "add one, e.g. 'text/plain; charset=utf-8'", _RFC + " §8.3.1"),
+    _r("http-etag-unquoted", "warning", "the ETag is not a quoted string",
+       "quote it: ETag: \"abc\" (or W/\"abc\" for a weak tag)", "RFC 9110 §8.8.3"),
+    _r("http-location-relative", "info", "the Location header is a relative URL",
+       "allowed by RFC 9110, but some old clients need an absolute URL", "Werkzeug lint"),
+    _r("http-cors-credentials-wildcard", "warning", "Access-Control-Allow-Origin '*' is sent with credentials allowed",
+       "browsers reject this; echo the allowed origin instead of '*'", "Fetch standard"),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _ALL}
+"""Every rule, by id."""

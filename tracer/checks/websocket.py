@@ -1,0 +1,145 @@
+"""The ASGI WebSocket state machine: handshake, messages, close codes and the denial response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._collect import Collector
+from .asgi import check_response_headers, extension_offered
+
+# RFC 6455 §7.4 and the IANA registry: codes an endpoint may put in a close frame.
+_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(
+    range(3000, 5000)
+)
+_DENIAL = "websocket.http.response"
+
+
+class WebSocketCheck:
+    """Follows one websocket scope's messages and reports the rules they break."""
+
+    def __init__(self, scope: dict[str, Any], out: Collector) -> None:
+        self.scope = scope
+        self.out = out
+        self.error = False
+        self.connect_seq: int | None = None
+        self.accept_seq: int | None = None
+        self.close_seq: int | None = None
+        self.disconnect_seq: int | None = None
+        self.denial_seq: int | None = None
+        self.denial_done = False
+        self.reported: set[str] = set()
+
+    def _once(self, rule: str, seq: int, detail: str | None = None) -> None:
+        if rule not in self.reported:
+            self.reported.add(rule)
+            self.out.add(rule, seq, detail)
+
+    def receive(self, message: dict[str, Any], seq: int) -> None:
+        kind = message["type"]
+        if self.disconnect_seq is not None:
+            self._once(
+                "ws-receive-after-disconnect",
+                seq,
+                f"receive() was called again after websocket.disconnect (step {self.disconnect_seq})",
+            )
+        if kind == "websocket.connect":
+            if self.connect_seq is not None:
+                self.out.add("asgi-receive-invalid", seq, "the server sent websocket.connect twice")
+            self.connect_seq = seq
+        elif kind == "websocket.receive":
+            if not _one_payload(message):
+                self.out.add("asgi-receive-invalid", seq, "websocket.receive does not hold exactly one of bytes and text")
+        elif self.disconnect_seq is None:
+            self.disconnect_seq = seq
+
+    def send(self, message: dict[str, Any], seq: int) -> None:
+        kind = message["type"]
+        if self.disconnect_seq is not None:
+            self._once("ws-send-after-disconnect", seq, f"{kind} was sent after websocket.disconnect (step {self.disconnect_seq})")
+        elif self.close_seq is not None or self.denial_done:
+            self._once("ws-send-after-close", seq, f"{kind} was sent after the connection was closed")
+        if kind == "websocket.accept":
+            self._accept(message, seq)
+        elif kind == "websocket.send":
+            if self.denial_seq is not None:
+                self.out.add("ws-denial-invalid", seq, "websocket.send was sent during the HTTP denial response")
+            elif self.accept_seq is None:
+                self._once("ws-send-before-accept", seq)
+            if not _one_payload(message):
+                self.out.add("ws-payload", seq)
+        elif kind == "websocket.close":
+            self._close(message, seq)
+        elif kind == "websocket.http.response.start":
+            self._denial_start(message, seq)
+        else:
+            self._denial_body(message, seq)
+
+    def _accept(self, message: dict[str, Any], seq: int) -> None:
+        if self.accept_seq is not None:
+            self.out.add("ws-accept-twice", seq, f"websocket.accept was sent again (first at step {self.accept_seq})")
+            return
+        if self.denial_seq is not None:
+            self.out.add("ws-denial-invalid", seq, "websocket.accept was sent after the HTTP denial response started")
+        if self.connect_seq is None:
+            self.out.add("ws-accept-before-connect", seq)
+        self.accept_seq = seq
+        headers = check_response_headers(message.get("headers"), seq, self.out)
+        if any(name == "sec-websocket-protocol" for name, _ in headers):
+            self.out.add("ws-accept-headers", seq)
+        subprotocol = message.get("subprotocol")
+        offered = self.scope.get("subprotocols") or []
+        if subprotocol is not None and (not isinstance(subprotocol, str) or subprotocol not in offered):
+            self.out.add(
+                "ws-subprotocol-unoffered",
+                seq,
+                f"the app accepted subprotocol {subprotocol!r} but the client offered {list(offered)!r}",
+            )
+
+    def _close(self, message: dict[str, Any], seq: int) -> None:
+        code = message.get("code", 1000)
+        if not isinstance(code, int) or isinstance(code, bool):
+            self.out.add("ws-close-code", seq, f"the close code {code!r} is not an int")
+        elif code not in _CLOSE_CODES:
+            self.out.add("ws-close-code", seq, f"the close code {code} may not be sent in a close frame")
+        reason = message.get("reason")
+        if reason is not None and (not isinstance(reason, str) or len(reason.encode("utf-8", "replace")) > 123):
+            self.out.add("ws-close-reason", seq)
+        if self.close_seq is None:
+            self.close_seq = seq
+
+    def _denial_start(self, message: dict[str, Any], seq: int) -> None:
+        if not extension_offered(self.scope, _DENIAL):
+            self.out.add("asgi-extension-unsupported", seq, "websocket.http.response.start was sent but the server does not offer the denial response extension")
+        if self.accept_seq is not None or self.denial_seq is not None:
+            self.out.add("ws-denial-invalid", seq, "websocket.http.response.start was sent after accepting or a second time")
+            return
+        self.denial_seq = seq
+        status = message.get("status")
+        if not isinstance(status, int) or isinstance(status, bool):
+            self.out.add("asgi-status-type", seq, f"the status is {status!r}, not an int")
+        check_response_headers(message.get("headers"), seq, self.out)
+
+    def _denial_body(self, message: dict[str, Any], seq: int) -> None:
+        if self.denial_seq is None:
+            self.out.add("ws-denial-invalid", seq, "websocket.http.response.body was sent before websocket.http.response.start")
+            return
+        if not isinstance(message.get("body", b""), bytes):
+            self.out.add("asgi-body-type", seq)
+        if not message.get("more_body", False):
+            self.denial_done = True
+
+    def finish(self, end_seq: int) -> None:
+        """Report what the app left undone when it returned."""
+        if self.error or self.disconnect_seq is not None:
+            return
+        if self.denial_seq is not None and not self.denial_done:
+            self.out.add("ws-denial-invalid", end_seq, "the app returned with the HTTP denial response unfinished")
+        elif self.accept_seq is None and self.close_seq is None and self.denial_seq is None:
+            self.out.add("ws-no-handshake", end_seq)
+
+
+def _one_payload(message: dict[str, Any]) -> bool:
+    data, text = message.get("bytes"), message.get("text")
+    if (data is None) == (text is None):
+        return False
+    return isinstance(data, bytes) if data is not None else isinstance(text, str)

@@ -1,0 +1,288 @@
+"""Checks of WSGI traces: PEP 3333, Werkzeug's lint middleware and ``wsgiref.validate``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..model import Event, Trace, TruncatedBytes
+from . import _headers
+from ._collect import Collector
+from .http import ResponseView, check_response
+
+_STATUS = re.compile(r"(\d{3}) [^\x00-\x1f\x7f]*")
+_REQUIRED = (
+    "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT", "wsgi.version", "wsgi.input", "wsgi.errors",
+    "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
+)
+
+
+def check_wsgi(trace: Trace, out: Collector) -> None:
+    """Report every WSGI rule the trace breaks."""
+    _WSGICheck(trace, out).run()
+
+
+def _length(data: Any) -> int:
+    if isinstance(data, TruncatedBytes):
+        return data.original_length
+    return len(data) if isinstance(data, bytes) else 0
+
+
+class _WSGICheck:
+    """One pass over a WSGI trace's events, keeping the state the rules need."""
+
+    def __init__(self, trace: Trace, out: Collector) -> None:
+        self.trace = trace
+        self.out = out
+        self.environ: dict[str, Any] = {}
+        self.start_seq: int | None = None
+        self.status: int | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.chunks: list[tuple[int, int]] = []
+        self.body_events: list[Event] = []
+        self.seen_body = False
+        self.closed_seq: int | None = None
+        self.error = False
+        self.content_length: int | None = None
+        self.input_terminated = False
+        self.consumed = 0
+        self.read_any = False
+        self.last_read_seq = 0
+
+    def run(self) -> None:
+        for event in self.trace.events:
+            handler = getattr(self, "_" + event.kind.partition(".")[2], None)
+            if handler is not None:
+                handler(event)
+        if self.trace.complete:
+            self._finish(self.trace.events[-1])
+
+    # events
+
+    def _environ(self, event: Event) -> None:
+        environ = event.data.get("environ")
+        if not isinstance(environ, dict):
+            self.out.add("wsgi-environ-value", event.seq, "the environ is not a dict")
+            return
+        self.environ = environ
+        _check_environ(environ, event.seq, self.out)
+        length = environ.get("CONTENT_LENGTH")
+        if isinstance(length, str) and length.strip().isdigit():
+            self.content_length = int(length)
+        self.input_terminated = bool(environ.get("wsgi.input_terminated"))
+
+    def _input(self, event: Event) -> None:
+        method, size, data = event.data.get("method"), event.data.get("size"), event.data.get("data")
+        seq = event.seq
+        if method == "read" and (size is None or size == -1):
+            self.out.add("wsgi-input-read-no-size", seq)
+        if method == "readline" and size is not None:
+            self.out.add("wsgi-input-readline-size", seq)
+        got = sum(_length(d) for d in data) if isinstance(data, list) else _length(data)
+        limit = self.content_length
+        if limit is not None and not self.input_terminated:
+            remaining = limit - self.consumed
+            asked_past = (
+                (method == "read" and isinstance(size, int) and size > max(remaining, 0))
+                or (remaining <= 0 and method in ("readline", "readlines", "iter") and size != 0)
+                or (remaining <= 0 and method == "read" and size is None)
+            )
+            if asked_past or self.consumed + got > limit:
+                self.out.add(
+                    "wsgi-input-read-past-length",
+                    seq,
+                    f"{method}({'' if size is None else size}) asked for data past CONTENT_LENGTH "
+                    f"({limit} bytes, {max(remaining, 0)} left)",
+                )
+        self.consumed += got
+        self.read_any = True
+        self.last_read_seq = seq
+
+    def _start_response(self, event: Event) -> None:
+        data, seq = event.data, event.seq
+        if self.start_seq is not None and not data.get("exc_info"):
+            self.out.add(
+                "wsgi-start-response-twice",
+                seq,
+                f"start_response() was called again without exc_info (first call at step {self.start_seq})",
+            )
+        self.start_seq = seq
+        self.status = _check_status(data.get("status"), seq, self.out)
+        self.headers = _check_headers(data.get("headers"), seq, self.out)
+
+    def _write(self, event: Event) -> None:
+        data = event.data.get("data")
+        if not isinstance(data, bytes):
+            self.out.add("wsgi-write-type", event.seq, f"write() was given {_kind(data)}, not bytes")
+            return
+        if self.body_events:
+            self.out.add("wsgi-write-during-iteration", event.seq)
+        self._chunk(event, data)
+
+    def _body(self, event: Event) -> None:
+        self.body_events.append(event)
+        data = event.data.get("data")
+        if self.closed_seq is not None:
+            self.out.add("wsgi-iterate-after-close", event.seq)
+        if isinstance(data, bytes):
+            self._chunk(event, data)
+        elif len(self.body_events) == 1:
+            self._odd_body(event)
+        elif isinstance(self.body_events[0].data.get("data"), bytes):
+            # After an odd first chunk (a str or bytes returned whole) one finding says it all.
+            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {_kind(data)}, not bytes")
+
+    def _odd_body(self, event: Event) -> None:
+        data = event.data.get("data")
+        if self.start_seq is None and not self.seen_body:
+            self.out.add("wsgi-body-before-start", event.seq)
+            self.seen_body = True
+        if isinstance(data, int) and not isinstance(data, bool):
+            self.out.add("wsgi-body-bytes-returned", event.seq)
+        elif isinstance(data, str) and len(data) == 1 and self._all_single_chars():
+            self.out.add("wsgi-body-str-returned", event.seq)
+        else:
+            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {_kind(data)}, not bytes")
+
+    def _all_single_chars(self) -> bool:
+        chunks = [e.data.get("data") for e in self.trace.events if e.kind == "wsgi.body"]
+        return len(chunks) > 1 and all(isinstance(c, str) and len(c) == 1 for c in chunks)
+
+    def _chunk(self, event: Event, data: bytes) -> None:
+        length = _length(data)
+        if self.start_seq is None and not self.seen_body:
+            self.out.add("wsgi-body-before-start", event.seq)
+        self.seen_body = True
+        if length:
+            self.chunks.append((event.seq, length))
+
+    def _errors(self, event: Event) -> None:
+        data = event.data.get("data")
+        if "$error" not in event.data and not isinstance(data, str):
+            self.out.add("wsgi-errors-type", event.seq, f"wsgi.errors was given {_kind(data)}, not str")
+
+    def _close(self, event: Event) -> None:
+        self.closed_seq = event.seq
+
+    def _error(self, event: Event) -> None:
+        self.error = True
+
+    # the end
+
+    def _finish(self, end: Event) -> None:
+        out = self.out
+        file_wrapper = "file_wrapper" in end.data
+        if self.start_seq is None:
+            if not self.error:
+                out.add("wsgi-no-start-response", end.seq)
+            return
+        # An exception with no body may have come from the app call itself: no iterable to close.
+        if self.closed_seq is None and not file_wrapper and not (self.error and not self.body_events):
+            out.add("wsgi-close-not-called", end.seq)
+        if (
+            self.read_any
+            and self.content_length is not None
+            and not self.input_terminated
+            and self.consumed < self.content_length
+        ):
+            out.add(
+                "wsgi-input-unread",
+                self.last_read_seq,
+                f"the app read {self.consumed} of the {self.content_length} request body bytes",
+            )
+        view = ResponseView(
+            method=self.environ.get("REQUEST_METHOD") if isinstance(self.environ.get("REQUEST_METHOD"), str) else None,
+            status=self.status,
+            start_seq=self.start_seq,
+            headers=self.headers,
+            chunks=self.chunks,
+            body_known=not file_wrapper,
+            finished=not self.error,
+            end_seq=self.closed_seq if self.closed_seq is not None else end.seq,
+        )
+        check_response(view, out)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "None"
+    type_name = getattr(value, "type", None)
+    if type_name and hasattr(value, "repr"):
+        return f"a {type_name} object"
+    return f"a {type(value).__name__}"
+
+
+def _check_environ(environ: dict[str, Any], seq: int, out: Collector) -> None:
+    missing = [key for key in _REQUIRED if key not in environ]
+    if missing:
+        out.add("wsgi-environ-missing-key", seq, f"the environ lacks {', '.join(map(repr, missing))}")
+    if "QUERY_STRING" not in environ:
+        out.add("wsgi-environ-query-string", seq)
+    present = [key for key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH") if key in environ]
+    if present:
+        out.add("wsgi-environ-http-content", seq, f"the environ has {', '.join(present)}")
+    odd = [key for key, value in environ.items() if isinstance(key, str) and "." not in key and not isinstance(value, str)]
+    if odd:
+        out.add("wsgi-environ-value", seq, f"environ values of {', '.join(map(repr, odd[:5]))} are not str")
+    if "wsgi.version" in environ and environ["wsgi.version"] != [1, 0]:
+        out.add("wsgi-environ-value", seq, f"wsgi.version is {environ['wsgi.version']!r}, not (1, 0)")
+    if environ.get("wsgi.url_scheme", "http") not in ("http", "https"):
+        out.add("wsgi-environ-value", seq, f"wsgi.url_scheme is {environ.get('wsgi.url_scheme')!r}")
+    length = environ.get("CONTENT_LENGTH")
+    if isinstance(length, str) and length.strip() and not length.strip().isdigit():
+        out.add("wsgi-environ-value", seq, f"CONTENT_LENGTH is {length!r}, not a non-negative integer")
+    script, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
+    if isinstance(script, str) and isinstance(path, str):
+        if script and not script.startswith("/"):
+            out.add("wsgi-environ-path", seq, f"SCRIPT_NAME {script!r} does not start with '/'")
+        if path and not path.startswith("/"):
+            out.add("wsgi-environ-path", seq, f"PATH_INFO {path!r} does not start with '/'")
+        if script == "/":
+            out.add("wsgi-environ-path", seq, "SCRIPT_NAME is '/' (it should be '' with PATH_INFO '/')")
+
+
+def _check_status(status: Any, seq: int, out: Collector) -> int | None:
+    if not isinstance(status, str):
+        out.add("wsgi-status-type", seq, f"the status is {_kind(status)}, not str")
+        return None
+    match = _STATUS.fullmatch(status)
+    if not match or status != status.strip():
+        out.add("wsgi-status-format", seq, f"the status {status!r} is not three digits, a space and a reason phrase")
+        code = status[:3]
+        return int(code) if code.isdigit() else None
+    code = int(match.group(1))
+    if code < 100:
+        out.add("wsgi-status-format", seq, f"the status code {code} is below 100")
+    return code
+
+
+def _check_headers(headers: Any, seq: int, out: Collector) -> list[tuple[str, str]]:
+    items = _headers.pairs(headers)
+    if items is None:
+        out.add("wsgi-headers-type", seq, f"the headers are {_describe_headers(headers)}")
+        return []
+    for name, value in items:
+        if not isinstance(name, str) or not isinstance(value, str):
+            bad = name if not isinstance(name, str) else value
+            out.add("wsgi-header-type", seq, f"header {name!r} has {_kind(bad)} where a str belongs")
+            continue
+        try:
+            name.encode("latin-1")
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            out.add("wsgi-header-latin1", seq, f"header {name!r}: {value!r} is not latin-1")
+        problem = _headers.invalid(name, value)
+        if problem:
+            out.add("wsgi-header-invalid", seq, problem)
+        lower = name.lower()
+        if lower == "status":
+            out.add("wsgi-status-header", seq)
+        elif lower in _headers.HOP_BY_HOP:
+            out.add("wsgi-hop-by-hop-header", seq, f"the app set the hop-by-hop header {name!r}")
+    return _headers.normalized(items)
+
+
+def _describe_headers(headers: Any) -> str:
+    if not isinstance(headers, list):
+        return f"{_kind(headers)}, not a list"
+    return "not all (name, value) pairs"
