@@ -28,12 +28,13 @@ REDACTED_BYTES = b"[redacted]"
 class Redactor:
     """Encodes header lists and environs with the values of secret headers replaced."""
 
-    __slots__ = ("_names", "_bnames", "environ_keys")
+    __slots__ = ("_names", "_bnames", "_any_names", "environ_keys")
 
     def __init__(self, names: Iterable[str] | None = None) -> None:
         chosen = DEFAULT_REDACT_HEADERS if names is None else frozenset(n.lower() for n in names)
         self._names = frozenset(chosen)
         self._bnames = frozenset(n.encode("latin-1") for n in chosen)
+        self._any_names = self._names | self._bnames
         self.environ_keys = frozenset("HTTP_" + n.upper().replace("-", "_") for n in chosen)
 
     def is_secret(self, name: Any) -> bool:
@@ -50,16 +51,30 @@ class Redactor:
             items = list(headers)
         except TypeError:
             return encode(headers)
+        secret = self._any_names
         out = []
+        append = out.append
         for item in items:
-            if (type(item) is tuple or type(item) is list) and len(item) == 2:
+            # Fast path for the two shapes servers and apps use: (bytes, bytes) and (str, str).
+            try:
                 name, value = item
-                if self.is_secret(name):
-                    value = REDACTED_BYTES if isinstance(value, bytes) else REDACTED
-                out.append([encode(name), encode(value)])
-            else:
-                out.append(encode(item))
+                if name.lower() in secret:
+                    value = REDACTED_BYTES if type(value) is bytes else REDACTED
+                if type(name) is str and type(value) is str:
+                    append([name, value])
+                else:
+                    append([{"$bytes": name.decode("utf-8")}, {"$bytes": value.decode("utf-8")}])
+            except Exception:  # noqa: BLE001 - odd headers are the app's business; record them as they are
+                append(self._encode_odd_header(item))
         return out
+
+    def _encode_odd_header(self, item: Any) -> Any:
+        if (type(item) is tuple or type(item) is list) and len(item) == 2:
+            name, value = item
+            if self.is_secret(name):
+                value = REDACTED_BYTES if isinstance(value, bytes) else REDACTED
+            return [encode(name), encode(value)]
+        return encode(item)
 
     def encode_environ(self, environ: dict[str, Any]) -> Any:
         """Encode a WSGI environ with secret ``HTTP_*`` values replaced."""
@@ -82,9 +97,12 @@ class Redactor:
         for key, value in mapping.items():
             if type(key) is not str or key[:1] == "$":
                 return self._encode_odd_mapping(mapping)
-            if key == "headers":
+            kind = type(value)
+            if kind is str or kind is bool or value is None:
+                out[key] = value
+            elif key == "headers":
                 out[key] = self.encode_headers(value)
-            elif body is not None and key in body_keys and type(value) is bytes:
+            elif kind is bytes and body is not None and key in body_keys:
                 out[key] = body(value)
             else:
                 out[key] = encode(value)
@@ -96,3 +114,4 @@ class Redactor:
             encoded = self.encode_headers(value) if key == "headers" else encode(value)
             pairs.append([encode(key), encoded])
         return {"$dict": pairs}
+
