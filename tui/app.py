@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from textual import work
 from textual.app import App
@@ -29,6 +30,9 @@ from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
 
 FOLLOW_INTERVAL = 0.1
+"""Seconds between looks at a followed file for new lines."""
+
+Checker = Callable[[Trace], "list[Finding]"]
 
 
 class TracerApp(App[int]):
@@ -37,6 +41,7 @@ class TracerApp(App[int]):
     Args:
         path: The trace file.
         live: Follow the file as it grows (``tracer view --follow``).
+        checker: The protocol checks run on a trace when it is opened.
     """
 
     TITLE = "tracer"
@@ -46,10 +51,11 @@ class TracerApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key of every screen"),
     ]
 
-    def __init__(self, path: str, *, live: bool = False) -> None:
+    def __init__(self, path: str, *, live: bool = False, checker: Checker = check_trace) -> None:
         super().__init__()
         self.path = path
         self.live = live
+        self.checker = checker
         self.index = TraceIndex(path, live=live)
         self.scanning = True
         self.progress = 0.0
@@ -122,7 +128,7 @@ class TracerApp(App[int]):
         if deep is None or len(deep.trace.events) != summary.events:
             trace = self.index.read_trace(summary)
             try:
-                findings = check_trace(trace)
+                findings = self.checker(trace)
             except Exception as exc:  # noqa: BLE001 - a checker bug must not close the UI
                 findings = []
                 self.call_from_thread_safe(self.notify, f"protocol checks failed: {exc}", severity="warning")

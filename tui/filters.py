@@ -8,7 +8,7 @@
     ~err               the app raised, or answered 5xx
     ~live              not complete yet (in progress or cut off)
     ~b TEXT            text inside a request or response body
-    ~violation         the protocol checks found a problem (alias ~v)
+    ~violation         the protocol checks found an error or warning (alias ~v)
     TEXT               free text: method, path, query, status or trace id
     !  &  |  ( )       not, and, or, grouping; juxtaposition means and
 
@@ -114,7 +114,7 @@ class _Violation(Filter):
     needs_events = True  # type: ignore[misc]
 
     def matches(self, summary: TraceSummary, load: Loader) -> bool:
-        return bool(load().findings)
+        return any(finding.severity in ("error", "warning") for finding in load().findings)
 
 
 def body_chunks(trace: Trace) -> list[bytes]:

@@ -217,7 +217,7 @@ class RequestTable(ScrollView, can_focus=True):
             row_style = row_style + style("request-table--live")
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
         if s.error:
-            status = f"!{status}"
+            status = "err" if s.status is None else f"!{status}"
         cells = (
             fmt.clock(s.start),
             s.protocol.upper(),

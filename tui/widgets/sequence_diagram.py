@@ -25,6 +25,7 @@ from ..messages import StepSelected
 GUTTER = 17
 ROW_HEIGHT = 2
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 class SequenceDiagram(ScrollView, can_focus=True):
@@ -107,9 +108,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
     # Drawing
 
     def _lane_x(self) -> dict[str, int]:
-        width = max(self.size.width - GUTTER, 20)
+        # The first lifeline sits near the gutter: labels start at the left end of
+        # their arrow, so the space right of the last lifeline is where they run on.
+        width = max(self.size.width - GUTTER - 8, 20)
         count = len(self.lanes)
-        return {name: GUTTER + int(width * (i + 0.5) / count) for i, name in enumerate(self.lanes)}
+        step = width // count if count > 2 else width // 2
+        return {name: GUTTER + 6 + i * step for i, name in enumerate(self.lanes)}
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -186,8 +190,9 @@ class SequenceDiagram(ScrollView, can_focus=True):
         gutter = self.get_component_rich_style("sequence-diagram--gutter")
         findings = self.findings.get(event.seq, [])
         if findings:
-            severity = "error" if any(f.severity == "error" for f in findings) else "warning"
-            self._put(chars, styles, 0, MARKS[severity], self.get_component_rich_style(f"sequence-diagram--{severity}"))
+            severity = min((f.severity for f in findings), key=lambda name: SEVERITY_ORDER.get(name, 3))
+            mark_style = "error" if severity == "error" else "warning"
+            self._put(chars, styles, 0, MARKS.get(severity, "•"), self.get_component_rich_style(f"sequence-diagram--{mark_style}"))
         self._put(chars, styles, 1, f"{step:>3} {fmt.offset(event.t_ns):>11}", gutter)
         xs = self._lane_x()
         left = min(xs[item.source], xs[item.target])

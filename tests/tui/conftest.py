@@ -1,0 +1,51 @@
+"""Shared helpers for the UI tests: fixture files, a fixed checker, waiting for scans."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from textual.pilot import Pilot
+
+from tracer.checks import Finding
+from tracer.model import Trace
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
+
+
+def fixture(name: str) -> str:
+    """Path of a fixture trace file."""
+    return os.path.join(FIXTURES, name)
+
+
+def fixed_checker(trace: Trace) -> list[Finding]:
+    """A stand-in for the protocol checks, so UI tests do not follow the rules' evolution.
+
+    It reports one warning on the ``wsgi-stream`` trace's ``close()`` step.
+    """
+    if trace.id == "wsgi-stream":
+        return [Finding(trace.id, 5, "demo-rule", "warning", "A made-up finding for the UI tests.")]
+    return []
+
+
+async def wait_for(pilot: Pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `condition()` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.02)
+
+
+async def scanned(pilot: Pilot) -> None:
+    """Wait until the first full scan of the file is done."""
+    await wait_for(pilot, lambda: not pilot.app.scanning)  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+@pytest.fixture
+def mixed() -> str:
+    """The mixed WSGI/ASGI fixture: 11 traces of every kind."""
+    return fixture("mixed.jsonl")

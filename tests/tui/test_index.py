@@ -1,0 +1,110 @@
+"""The trace file index: summaries, offsets, problems, following a growing file."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.tui.conftest import fixture
+from tracer import read_traces
+from tracer.errors import TraceFileError, UnsupportedFormatError
+from tui import index as index_module
+from tui.index import TraceIndex
+
+HEADER = b'{"format":"tracer","version":1,"created":"2023-11-14T22:13:20+00:00"}\n'
+
+
+def scan(path: str, live: bool = False) -> TraceIndex:
+    index = TraceIndex(path, live=live)
+    index.scan()
+    return index
+
+
+def test_summaries_agree_with_read_traces() -> None:
+    path = fixture("mixed.jsonl")
+    index = scan(path)
+    traces = read_traces(path)
+    assert [s.id for s in index.summaries] == [t.id for t in traces]
+    for summary, trace in zip(index.summaries, traces):
+        assert (summary.method, summary.path, summary.status) == (trace.method, trace.path, trace.status)
+        assert (summary.duration_ns, summary.events, summary.error) == (trace.duration_ns, len(trace.events), trace.error)
+        assert summary.complete == trace.complete
+        assert index.read_trace(summary) == trace
+    assert index.problems == []
+
+
+def test_body_sizes_count_original_lengths_of_cut_bodies() -> None:
+    by_id = scan(fixture("mixed.jsonl")).by_id
+    assert by_id["wsgi-post-json"].request_bytes == 18
+    assert by_id["wsgi-cut"].response_bytes == 80  # 50 kept, but 80 sent
+    assert by_id["wsgi-binary"].response_bytes == 38
+    assert by_id["asgi-stream"].request_bytes == 17
+
+
+def test_malformed_line_in_the_middle_is_reported_and_the_rest_read() -> None:
+    path = fixture("malformed_middle.jsonl")
+    index = scan(path)
+    assert len(index.summaries) == 11
+    assert len(index.problems) == 1
+    problem = index.problems[0]
+    assert problem.message.startswith(f"{path}:{problem.line}: not valid JSON")
+    with open(path, "rb") as handle:
+        assert b'"oops"' in handle.readlines()[problem.line - 1]
+
+
+def test_cut_last_line_leaves_its_trace_in_progress() -> None:
+    index = scan(fixture("cut_last_line.jsonl"))
+    (summary,) = index.summaries
+    assert not summary.complete and summary.events == 4
+    assert index.cut_line == 6
+    assert index.problems == []
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("newer_version.jsonl", UnsupportedFormatError, "newer_version.jsonl:1: trace format version 99 is newer"),
+        ("not_a_trace.jsonl", TraceFileError, "not_a_trace.jsonl:1: not a tracer trace file"),
+        ("no_such_file.jsonl", TraceFileError, "no_such_file.jsonl: no such file"),
+    ],
+)
+def test_bad_files_raise_one_line_naming_the_file(name: str, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        scan(fixture(name))
+
+
+def test_live_scan_waits_for_the_end_of_a_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "live.jsonl"
+    with open(fixture("mixed.jsonl"), "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    path.write_bytes(lines[0] + lines[1] + lines[2][:20])
+    index = TraceIndex(str(path), live=True)
+    first = index.scan()
+    assert first.new == 1 and index.summaries[0].events == 1
+    with open(path, "ab") as out:
+        out.write(lines[2][20:] + lines[3])
+    second = index.scan()
+    assert second.new == 0 and second.updated == {0}
+    assert index.summaries[0].events == 3
+    assert index.problems == []
+
+
+def test_line_longer_than_a_block_is_read_whole(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(index_module, "_BLOCK", 64)
+    record = {"trace": "t", "seq": 0, "t_ns": 0, "kind": "asgi.scope", "protocol": "asgi", "scope_type": "http",
+              "data": {"scope": {"type": "http", "method": "GET", "path": "/" + "a" * 500}}}
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(HEADER + json.dumps(record).encode() + b"\n")
+    index = scan(str(path))
+    assert index.summaries[0].path == "/" + "a" * 500
+    assert index.position == os.path.getsize(path)
+
+
+def test_batches_are_handed_out_while_scanning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ticks = iter(range(10_000))
+    batches = []
+    index = TraceIndex(fixture("mixed.jsonl"))
+    index.scan(on_batch=batches.append, clock=lambda: next(ticks), first_batch_seconds=0, batch_seconds=0)
+    assert batches and sum(batch.new for batch in batches) <= 11
