@@ -60,7 +60,7 @@ class HTTPCheck:
         kind = message["type"]
         if self.disconnect_seq is not None:
             self._once("asgi-send-after-disconnect", seq, f"{kind} was sent after http.disconnect (step {self.disconnect_seq})")
-        elif self.complete:
+        elif self.complete and not (kind == _TRAILERS and not self.trailers_declared):
             self._once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
             return
         handler = getattr(self, "_" + kind.rpartition(".")[2], None)
