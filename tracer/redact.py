@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,35 @@ DEFAULT_REDACT_HEADERS: frozenset[str] = frozenset(
 )
 """Header names (lower case) redacted by default; pass ``redact_headers`` to change."""
 
+# CGI variables a server sets itself (PEP 3333); anything else in an environ
+# that is also a variable of the server's process environment was copied from
+# it (wsgiref does that) and may hold secrets such as tokens or database URLs.
+CGI_KEYS: frozenset[str] = frozenset(
+    {
+        "AUTH_TYPE",
+        "CONTENT_LENGTH",
+        "CONTENT_TYPE",
+        "GATEWAY_INTERFACE",
+        "HTTPS",
+        "PATH_INFO",
+        "PATH_TRANSLATED",
+        "QUERY_STRING",
+        "RAW_URI",
+        "REMOTE_ADDR",
+        "REMOTE_HOST",
+        "REMOTE_IDENT",
+        "REMOTE_PORT",
+        "REMOTE_USER",
+        "REQUEST_METHOD",
+        "REQUEST_URI",
+        "SCRIPT_NAME",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "SERVER_SOFTWARE",
+    }
+)
+
 REDACTED = "[redacted]"
 REDACTED_BYTES = b"[redacted]"
 
@@ -28,7 +58,7 @@ REDACTED_BYTES = b"[redacted]"
 class Redactor:
     """Encodes header lists and environs with the values of secret headers replaced."""
 
-    __slots__ = ("_names", "_bnames", "_any_names", "environ_keys")
+    __slots__ = ("_names", "_bnames", "_any_names", "environ_keys", "_process_env")
 
     def __init__(self, names: Iterable[str] | None = None) -> None:
         chosen = DEFAULT_REDACT_HEADERS if names is None else frozenset(n.lower() for n in names)
@@ -36,6 +66,7 @@ class Redactor:
         self._bnames = frozenset(n.encode("latin-1") for n in chosen)
         self._any_names = self._names | self._bnames
         self.environ_keys = frozenset("HTTP_" + n.upper().replace("-", "_") for n in chosen)
+        self._process_env = frozenset(k for k in os.environ if k not in CGI_KEYS and not k.startswith("HTTP_"))
 
     def is_secret(self, name: Any) -> bool:
         """Whether a header `name` (str or bytes, any case) is redacted."""
@@ -77,11 +108,16 @@ class Redactor:
         return encode(item)
 
     def encode_environ(self, environ: dict[str, Any]) -> Any:
-        """Encode a WSGI environ with secret ``HTTP_*`` values replaced."""
+        """Encode a WSGI environ with secret ``HTTP_*`` values replaced.
+
+        Variables the server copied from its process environment are replaced too.
+        """
         encoded = encode(environ)
         if "$dict" in encoded:
             return encoded
         for key in self.environ_keys.intersection(encoded):
+            encoded[key] = REDACTED
+        for key in self._process_env.intersection(encoded):
             encoded[key] = REDACTED
         return encoded
 

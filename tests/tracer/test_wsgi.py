@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import wsgiref.util
 from typing import Any
@@ -484,3 +485,18 @@ def test_excluded_paths_are_not_traced() -> None:
     for path in ["/health", "/static/app.css", "/healthz", "/api"]:
         assert response_of(app, "GET", path)[2] == b"Hello, World!"
     assert [t.path for t in rec.traces()] == ["/healthz", "/api"]
+
+
+def test_process_environment_copied_into_the_environ_is_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # wsgiref's server copies os.environ into every environ; its values may be secrets.
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:db-password@host/db")
+    rec = Recorder()
+    app = WSGITracer(hello_app, sink=rec)
+    environ = create_environ("/")
+    environ.update(os.environ)
+    environ["PATH_INFO"] = "/"
+    app(environ, lambda *a: None).close()  # type: ignore[attr-defined]
+    recorded = only_trace(rec).events[0].data["environ"]
+    assert recorded["DATABASE_URL"] == "[redacted]"
+    assert recorded["PATH_INFO"] == "/"
+    assert recorded["REQUEST_METHOD"] == "GET"
