@@ -48,6 +48,9 @@ class StepDetail(VerticalScroll, can_focus=True):
     }
     """
 
+    content: RenderableType = ""
+    """What is shown, as a Rich renderable."""
+
     def compose(self) -> ComposeResult:
         yield Static(id="step-body")
 
@@ -60,7 +63,8 @@ class StepDetail(VerticalScroll, can_focus=True):
         response_type: str = "",
     ) -> None:
         """Show `event`; the content types decide how bodies are shown."""
-        self.query_one("#step-body", Static).update(Group(*describe(event, findings, request_type, response_type)))
+        self.content = Group(*describe(event, findings, request_type, response_type))
+        self.query_one("#step-body", Static).update(self.content)
         self.scroll_home(animate=False)
 
 

@@ -1,0 +1,173 @@
+"""The request list: opening files, filtering, sorting, bad files."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tests.tui.conftest import fixed_checker, fixture, scanned, wait_for
+from tracer.cli import main
+from tui.app import TracerApp, make_app
+from tui.screens.problems import ProblemsScreen
+from tui.screens.requests import RequestsScreen
+from tui.widgets.request_table import RequestTable
+
+SIZE = (120, 36)
+
+
+def table(app: TracerApp) -> RequestTable:
+    return app.screen_stack[0].query_one(RequestTable)
+
+
+def ids(app: TracerApp) -> list[str]:
+    return [s.id for s in table(app).rows]
+
+
+def status_line(app: TracerApp) -> str:
+    return str(app.screen_stack[0].query_one("#status").render())
+
+
+async def test_opening_a_file_lists_every_trace(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        assert isinstance(app.screen, RequestsScreen)
+        assert table(app).row_count == 11
+        assert ids(app)[:2] == ["asgi-lifespan", "wsgi-hello"]
+        assert "11 traces" in status_line(app)
+        assert table(app).has_focus
+
+
+FILTERS = [
+    ("~m POST", ["wsgi-post-json", "asgi-stream"]),
+    ("~u /api", ["wsgi-post-json"]),
+    ("~c 5xx | ~c none", ["asgi-lifespan", "wsgi-error"]),
+    ("~c 404", ["wsgi-not-found"]),
+    ("~wsgi & ~c 201", ["wsgi-post-json"]),
+    ("~asgi & !~http", ["asgi-lifespan", "asgi-ws"]),
+    ("~ws", ["asgi-ws"]),
+    ("~lifespan", ["asgi-lifespan"]),
+    ("~err", ["wsgi-error"]),
+    ("~b widget", ["wsgi-post-json"]),
+    ("~violation", ["wsgi-stream"]),
+    ("upload", ["asgi-stream"]),
+]
+
+
+async def test_each_filter_operator_typed_in_the_filter_line(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        filter_line = app.screen.query_one("#filter", Input)
+        for expression, expected in FILTERS:
+            await pilot.press("slash")
+            assert filter_line.has_focus
+            filter_line.value = expression  # typing every key is slow; one test below types
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: ids(app) == expected)
+            assert table(app).has_focus
+            assert f"filter: {expression}" in status_line(app)
+            await pilot.press("c")
+            await wait_for(pilot, lambda: table(app).row_count == 11)
+
+
+async def test_filter_can_be_typed_key_by_key(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("slash", *"!~wsgi ~m GET", "enter")
+        assert ids(app) == ["asgi-hello"]
+
+
+async def test_bad_filter_shows_one_line_and_keeps_the_list(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("f", *"~c teapot", "enter")
+        await pilot.pause()
+        assert table(app).row_count == 11
+        assert "~c wants a status" in status_line(app)
+        assert any("~c wants a status" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        assert table(app).has_focus
+
+
+async def test_sort_cycles_time_duration_status_and_reverses(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("s")
+        durations = [s.duration_ns for s in table(app).rows]
+        assert durations == sorted(durations)
+        await pilot.press("r")
+        assert ids(app)[0] == "asgi-ws"  # longest first
+        await pilot.press("s")
+        statuses = [s.status for s in table(app).rows if s.status is not None]
+        assert statuses == sorted(statuses, reverse=True)
+        await pilot.press("s", "r")
+        assert ids(app)[0] == "asgi-lifespan"
+
+
+async def test_cursor_moves_and_enter_opens_the_trace_under_it(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("down", "j", "end", "k")
+        assert table(app).current.id == "asgi-stream"  # type: ignore[union-attr]
+        await pilot.press("home")
+        assert table(app).cursor == 0
+
+
+async def test_malformed_line_is_reported_and_the_rest_shown() -> None:
+    path = fixture("malformed_middle.jsonl")
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        assert table(app).row_count == 11
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith(f"{path}:") and "not valid JSON" in m for m in messages)
+        assert "1 problem" in status_line(app)
+        await pilot.press("p")
+        assert isinstance(app.screen, ProblemsScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, RequestsScreen)
+
+
+async def test_cut_last_line_shows_an_in_progress_trace() -> None:
+    app = make_app(fixture("cut_last_line.jsonl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        (summary,) = table(app).rows
+        assert not summary.complete
+        assert "line 6 cut off" in status_line(app)
+        assert not [n for n in app._notifications if n.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("newer_version.jsonl", "trace format version 99 is newer"),
+        ("not_a_trace.jsonl", "not a tracer trace file"),
+        ("no_such_file.jsonl", "no such file"),
+    ],
+)
+async def test_unreadable_file_in_the_ui_is_a_message_not_a_crash(name: str, message: str) -> None:
+    app = make_app(fixture(name))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        assert table(app).row_count == 0
+        assert any(message in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("newer_version.jsonl", "newer_version.jsonl:1: trace format version 99 is newer"),
+        ("not_a_trace.jsonl", "not_a_trace.jsonl:1: not a tracer trace file"),
+        ("no_such_file.jsonl", "no_such_file.jsonl: no such file"),
+    ],
+)
+def test_tracer_view_refuses_bad_files_in_one_line(name: str, message: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["view", fixture(name)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -1,0 +1,145 @@
+"""The replay screen: stepping through every event, playing, findings, going back."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from tests.tui.conftest import fixed_checker, scanned, wait_for
+from tui.app import TracerApp
+from tui.screens.replay import ReplayScreen
+from tui.screens.requests import RequestsScreen
+from tui.widgets.request_table import RequestTable
+from tui.widgets.step_detail import StepDetail
+
+SIZE = (140, 40)
+
+
+async def open_trace(pilot, trace_id: str) -> ReplayScreen:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await scanned(pilot)
+    table = app.screen.query_one(RequestTable)
+    table.cursor = [s.id for s in table.rows].index(trace_id)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, ReplayScreen)
+    return app.screen
+
+
+def detail_text(screen: ReplayScreen) -> str:
+    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+    console.print(screen.query_one(StepDetail).content)
+    return console.export_text()
+
+
+def status_text(screen: ReplayScreen) -> str:
+    return str(screen.query_one("#replay-status").render())
+
+
+@pytest.mark.parametrize(
+    ("trace_id", "kinds"),
+    [
+        ("wsgi-post-json", ["wsgi.environ", "wsgi.input", "wsgi.start_response", "wsgi.body", "wsgi.close", "wsgi.end"]),
+        ("asgi-stream", ["asgi.scope", "asgi.receive", "asgi.receive", "asgi.send", "asgi.send", "asgi.send",
+                         "asgi.send", "asgi.send", "asgi.end"]),
+        ("asgi-ws", ["asgi.scope", "asgi.receive", "asgi.send", "asgi.receive", "asgi.send", "asgi.receive",
+                     "asgi.send", "asgi.receive", "asgi.end"]),
+    ],
+)
+async def test_step_forward_and_back_through_every_event(mixed: str, trace_id: str, kinds: list[str]) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, trace_id)
+        n = len(kinds)
+        for step, kind in enumerate(kinds):
+            assert screen.step == step
+            assert f"#{step} {kind}" in detail_text(screen)
+            assert f"step {step + 1}/{n} · {kind}" in status_text(screen)
+            await pilot.press("right" if step % 2 else "j")
+        assert screen.step == n - 1  # stays on the last step
+        for step in reversed(range(n)):
+            assert screen.step == step
+            assert f"#{step} {kinds[step]}" in detail_text(screen)
+            await pilot.press("left" if step % 2 else "k")
+        assert screen.step == 0
+        await pilot.press("end")
+        assert screen.step == n - 1
+        await pilot.press("home")
+        assert screen.step == 0
+        await pilot.press("escape")
+        assert isinstance(app.screen, RequestsScreen)
+
+
+async def test_detail_shows_tables_bodies_and_tracebacks(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "wsgi-post-json")
+        text = detail_text(screen)
+        assert text.index("REQUEST_METHOD") < text.index("wsgi.version") < text.index("Content-Type")
+        await pilot.press("right")  # wsgi.input: the JSON the app read
+        assert '"name": "widget"' in detail_text(screen)
+        await pilot.press("right", "right")  # the body, pretty JSON
+        assert '"tags": [\n' in detail_text(screen) or '"tags": [' in detail_text(screen)
+        assert "55 B" in detail_text(screen)
+        await pilot.press("escape")
+        screen = await open_trace(pilot, "wsgi-error")
+        await pilot.press("right")
+        text = detail_text(screen)
+        assert "ZeroDivisionError" in text and "Traceback (most recent call last)" in text
+        await pilot.press("escape")
+        screen = await open_trace(pilot, "wsgi-cut")
+        await pilot.press("right", "right", "right")
+        assert "$truncated: kept 10 of 40 bytes" in detail_text(screen)
+        await pilot.press("escape")
+        screen = await open_trace(pilot, "wsgi-binary")
+        await pilot.press("right", "right")
+        assert "00000000  80 81 82 83" in detail_text(screen)
+
+
+async def test_findings_are_marked_on_their_step(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "wsgi-stream")
+        assert "1 finding" in str(screen.query_one("#replay-title").render())
+        assert "made-up finding" not in detail_text(screen)
+        await pilot.press("end", "left")  # close(), seq 5
+        assert "warning: A made-up finding for the UI tests." in detail_text(screen)
+        assert "⚠" in screen.diagram.render_line(1 + 2 * 5 - round(screen.diagram.scroll_y)).text
+
+
+async def test_play_advances_at_recorded_speed_and_pauses(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "asgi-ws")
+        assert screen.delay_before(1) == pytest.approx(0.3)  # 2 ms apart: shown for the minimum at 1x
+        await pilot.press("space")
+        assert screen.playing and "playing" in status_text(screen)
+        await wait_for(pilot, lambda: screen.step >= 2)
+        await pilot.press("space")
+        assert not screen.playing and "paused" in status_text(screen)
+        stopped = screen.step
+        await pilot.pause(0.5)
+        assert screen.step == stopped
+        await pilot.press("plus", "plus", "plus")
+        assert screen.speed == 10.0
+        assert screen.delay_before(1) == pytest.approx(0.03)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: not screen.playing)
+        assert screen.step == screen.diagram.steps - 1  # played to the end, then stopped
+        await pilot.press("minus")
+        assert screen.speed == 4.0
+
+
+async def test_unreached_steps_are_dimmed(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "wsgi-hello")
+        diagram = screen.diagram
+        dim = diagram.get_component_rich_style("sequence-diagram--unreached")
+        later = diagram.render_line(1 + 2 * 3)  # step 3's label line
+        assert any(seg.style and seg.style.color == dim.color for seg in later if seg.text.strip())
+        await pilot.press("end")
+        later = diagram.render_line(1 + 2 * 3)
+        assert not any(seg.style and seg.style.color == dim.color for seg in later if seg.text.strip())
