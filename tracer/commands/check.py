@@ -1,20 +1,112 @@
-"""`tracer check`: not yet available."""
+"""`tracer check FILE`: report every WSGI/ASGI protocol mistake recorded in a trace file.
+
+Exit status: 0 when no finding is an error, 1 when at least one is, 2 on bad
+input (a missing or malformed file), so it can gate CI.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable
+from typing import IO, Any
+
+from ..checks import Finding, check_trace
+from ..jsonl import iter_traces
+from ..model import Trace
+from .view import check_trace_file
+
+_ORDER = {"info": 0, "warning": 1, "error": 2}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register the `check` subcommand."""
-    parser = subparsers.add_parser("check", help="(not yet available)")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser = subparsers.add_parser(
+        "check",
+        help="find WSGI/ASGI protocol mistakes in a trace file",
+        description=(
+            "Check every trace in a trace file against the WSGI (PEP 3333) and ASGI rules and print the "
+            "findings grouped by request. Exit status: 1 if any error was found, 0 otherwise, 2 on bad input."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="trace file (JSON Lines) written by tracer")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON list of {trace, seq, rule, severity, message}"
+    )
+    parser.add_argument(
+        "--min-severity",
+        choices=("info", "warning", "error"),
+        default="info",
+        help="leave out findings below this severity (the exit status still counts every error)",
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Say the command is not available yet."""
-    print("tracer check: not yet available", file=sys.stderr)
-    return 2
+    """Check the file and print the findings; returns the exit status."""
+    check_trace_file(args.file)
+    counts: Counter[str] = Counter()
+    requests = flagged = 0
+    shown = _ORDER[args.min_severity]
+    out = sys.stdout
+    if args.json:
+        out.write("[")
+    first = True
+    for trace in iter_traces(args.file):
+        requests += 1
+        findings = check_trace(trace)
+        counts.update(finding.severity for finding in findings)
+        visible = [f for f in findings if _ORDER[f.severity] >= shown]
+        if visible:
+            flagged += 1
+        if args.json:
+            for finding in visible:
+                out.write(("\n  " if first else ",\n  ") + json.dumps(_as_dict(finding)))
+                first = False
+        elif visible:
+            _print_group(trace, visible, out)
+    if args.json:
+        out.write("\n]\n" if not first else "]\n")
+    else:
+        print(_summary(requests, flagged, counts), file=out)
+    return 1 if counts["error"] else 0
+
+
+def _as_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "trace": finding.trace,
+        "seq": finding.seq,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "message": finding.message,
+    }
+
+
+def describe(trace: Trace) -> str:
+    """A one-line title for a trace: method, path, status, protocol and id."""
+    if trace.scope_type == "lifespan":
+        title = "LIFESPAN"
+    else:
+        title = f"{trace.method or '?'} {trace.path or '?'}"
+    status = trace.status
+    suffix = f" -> {status}" if status is not None else ""
+    return f"{title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
+
+
+def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str]) -> None:
+    print(describe(trace), file=out)
+    for finding in findings:
+        print(f"  step {finding.seq:<3} {finding.severity:<7} {finding.rule}: {finding.message}", file=out)
+    print(file=out)
+
+
+def _summary(requests: int, flagged: int, counts: Counter[str]) -> str:
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{plural(requests, 'trace')} checked, {flagged} with findings: "
+        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {counts['info']} info"
+    )

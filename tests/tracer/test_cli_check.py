@@ -1,0 +1,123 @@
+"""`tracer check FILE`: findings grouped by request, --json, and exit status 0, 1 or 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import run_wsgi_app, create_environ
+
+from tracer import JsonlSink, WSGITracer
+from tracer.cli import main
+
+TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+
+
+def good(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response("200 OK", TEXT)
+    return [b"ok"]
+
+
+def bad(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response("200 OK", TEXT + [("Content-Length", "10")])
+    start_response("200 OK", TEXT)
+    return [b"short"]
+
+
+def shaky(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response("200 OK", TEXT + [("Connection", "close")])
+    return [b"ok"]
+
+
+def relative_redirect(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response("302 Found", TEXT + [("Location", "/next")])
+    return [b"moved"]
+
+
+def record(path: Path, *apps: Any) -> Path:
+    sink = JsonlSink(path)
+    for app in apps:
+        app_iter, _, _ = run_wsgi_app(WSGITracer(app, sink=sink), create_environ(f"/{app.__name__}"))
+        b"".join(app_iter)
+        app_iter.close()
+    sink.close()
+    return path
+
+
+def test_clean_file_exits_0_with_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", good, good)
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == "2 traces checked, 0 with findings: 0 errors, 0 warnings, 0 info\n"
+
+
+def test_findings_are_grouped_by_request_and_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", good, bad, relative_redirect)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    blocks = out.strip().split("\n\n")
+    assert len(blocks) == 3
+    head, *lines = blocks[0].splitlines()
+    assert head.startswith("GET /bad -> 200  [wsgi http, trace ")
+    assert lines[0].startswith("  step 2   error   wsgi-start-response-twice: start_response() was called again")
+    assert any("http-content-length-mismatch" not in line for line in lines)
+    assert blocks[1].splitlines()[0].startswith("GET /relative_redirect -> 302")
+    assert "info    http-location-relative" in blocks[1]
+    assert blocks[2] == "3 traces checked, 2 with findings: 1 error, 0 warnings, 1 info"
+
+
+def test_warnings_alone_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", shaky)
+    assert main(["check", str(path)]) == 1  # a hop-by-hop header is an error
+    capsys.readouterr()
+    path2 = record(tmp_path / "u.jsonl", relative_redirect)
+    assert main(["check", str(path2)]) == 0
+
+
+def test_json_lists_every_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", good, bad, relative_redirect)
+    assert main(["check", "--json", str(path)]) == 1
+    findings = json.loads(capsys.readouterr().out)
+    assert [f["rule"] for f in findings] == ["wsgi-start-response-twice", "http-location-relative"]
+    assert all(set(f) == {"trace", "seq", "rule", "severity", "message"} for f in findings)
+    assert findings[0]["severity"] == "error" and findings[0]["seq"] == 2
+
+
+def test_json_of_a_clean_file_is_an_empty_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--json", str(record(tmp_path / "t.jsonl", good))]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_min_severity_hides_lesser_findings_but_not_the_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = record(tmp_path / "t.jsonl", bad, relative_redirect)
+    assert main(["check", "--json", "--min-severity", "warning", str(path)]) == 1
+    assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["wsgi-start-response-twice"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        (b"", "empty file, not a tracer trace file"),
+        (b"hello\n", "not a tracer trace file"),
+        (b'{"format": "other", "version": 1}\n', "unknown trace format 'other'"),
+        (b'{"format": "tracer", "version": 1}\n{"trace": 1}\n', ":2: "),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, message: str
+) -> None:
+    path = tmp_path / "in.jsonl"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracer: error: ") and message in err and err.count("\n") == 1
+
+
+def test_a_directory_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
