@@ -1,0 +1,77 @@
+"""`tracer view --follow`: lines appended while the UI runs show up, traces complete in place."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.tui.conftest import fixed_checker, fixture, wait_for
+from tui.app import TracerApp
+from tui.screens.replay import ReplayScreen
+from tui.widgets.request_table import RequestTable
+
+SIZE = (120, 36)
+
+
+def fixture_lines() -> list[bytes]:
+    with open(fixture("mixed.jsonl"), "rb") as handle:
+        return handle.read().splitlines(keepends=True)
+
+
+async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    header, events = lines[0], lines[1:]
+    path = tmp_path / "live.jsonl"
+    # The lifespan trace (6 lines) and the first two lines of wsgi-hello.
+    path.write_bytes(header + b"".join(events[:8]))
+    app = TracerApp(str(path), live=True, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        hello = table.rows[1]
+        assert hello.id == "wsgi-hello" and not hello.complete
+        assert "following" in str(app.screen.query_one("#status").render())
+
+        # Open the in-progress trace; its replay grows as events arrive.
+        table.cursor = 1
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen) and screen.diagram.steps == 2
+
+        # Half a line first: nothing happens until its newline is written.
+        with open(path, "ab") as out:
+            out.write(events[8][:15])
+        await pilot.pause(0.3)
+        assert screen.diagram.steps == 2
+        started = time.monotonic()
+        with open(path, "ab") as out:
+            out.write(events[8][15:] + b"".join(events[9:11]))
+        await wait_for(pilot, lambda: screen.diagram.steps == 5)
+        assert time.monotonic() - started < 0.5
+        assert hello.complete and "in progress" not in str(screen.query_one("#replay-title").render())
+        await pilot.press("escape")
+
+        # New requests appear within half a second.
+        started = time.monotonic()
+        with open(path, "ab") as out:
+            out.write(b"".join(events[11:]))
+        await wait_for(pilot, lambda: table.row_count == 11, timeout=2)
+        assert time.monotonic() - started < 0.5
+        assert table.rows[1] is hello  # the same row, completed in place
+        assert all(s.complete for s in table.rows)
+
+
+async def test_follow_an_empty_file_until_the_writer_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await pilot.pause(0.2)
+        assert table.row_count == 0 and not app._notifications
+        with open(path, "ab") as out:
+            out.write(b"".join(lines[:7]))
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await asyncio.sleep(0)
