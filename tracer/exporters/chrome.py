@@ -1,0 +1,206 @@
+"""Trace Event Format export, for Perfetto (ui.perfetto.dev) and ``chrome://tracing``.
+
+    from tracer import iter_traces
+    from tracer.exporters.chrome import write_chrome
+
+    with open("traces.json", "wb") as out:
+        write_chrome(iter_traces("traces.jsonl"), out)
+
+Each trace is a complete event (``"ph": "X"``) on a track ("slot"); traces
+that overlap in time go on different slots, so concurrency shows as
+overlapping tracks and the number of slots is the peak concurrency. Each
+protocol event is an instant event (``"ph": "i"``) on the same track with a
+short summary of its payload in ``args``; protocol findings are attached to
+the instant event where they happened. Timestamps are epoch microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import IO, Any
+
+import orjson
+
+from ..checks import check_trace
+from ..model import Event, Trace, TruncatedBytes
+
+_PID = 1
+
+
+class SlotAllocator:
+    """Gives each trace the lowest-numbered track that is free for its whole time span.
+
+    A slot remembers the latest end of the traces placed on it, so two traces
+    on one slot never overlap, whatever order the traces arrive in. Traces
+    arriving in order of their end (as `iter_traces` yields them) get the
+    fewest slots: the peak number of traces in flight at once.
+    """
+
+    def __init__(self) -> None:
+        self._ends: list[float] = []
+
+    def place(self, start: float, end: float) -> int:
+        """The slot (1, 2, …) for a trace running from `start` to `end`."""
+        for index, busy_until in enumerate(self._ends):
+            if busy_until <= start:
+                self._ends[index] = max(busy_until, end)
+                return index + 1
+        self._ends.append(end)
+        return len(self._ends)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+
+def write_chrome(traces: Iterable[Trace], out: IO[bytes], *, name: str = "tracer", findings: bool = True) -> int:
+    """Write a Trace Event Format JSON object for `traces` to the binary stream `out`, trace by trace.
+
+    Args:
+        traces: Traces in any order.
+        out: A binary stream.
+        name: The process name shown above the tracks.
+        findings: Attach protocol findings (`tracer.checks`) to the events where they happened.
+
+    Returns:
+        The number of traces written.
+    """
+    out.write(b'{"displayTimeUnit":"ms","otherData":{"generator":"tracer"},"traceEvents":[\n')
+    out.write(orjson.dumps({"name": "process_name", "ph": "M", "pid": _PID, "tid": 0, "args": {"name": name}}))
+    slots = SlotAllocator()
+    count = 0
+    for trace in traces:
+        start_us = trace.started_at * 1e6
+        end_us = start_us + trace.duration_ns / 1000
+        known = len(slots)
+        slot = slots.place(start_us, end_us)
+        lines = []
+        if slot > known:
+            lines.append({"name": "thread_name", "ph": "M", "pid": _PID, "tid": slot, "args": {"name": f"slot {slot}"}})
+            lines.append({"name": "thread_sort_index", "ph": "M", "pid": _PID, "tid": slot, "args": {"sort_index": slot}})
+        lines.extend(trace_events(trace, slot, findings=findings))
+        out.write(b"".join(b",\n" + orjson.dumps(line) for line in lines))
+        count += 1
+    out.write(b"\n]}\n")
+    return count
+
+
+def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[str, Any]]:
+    """The complete event and the instant events of one trace, on track `tid`."""
+    start_us = trace.started_at * 1e6
+    by_seq: dict[int, list[dict[str, str]]] = {}
+    if findings:
+        for finding in check_trace(trace):
+            by_seq.setdefault(finding.seq, []).append(
+                {"rule": finding.rule, "severity": finding.severity, "message": finding.message}
+            )
+    args: dict[str, Any] = {
+        "trace": trace.id,
+        "protocol": trace.protocol,
+        "scope_type": trace.scope_type,
+        "method": trace.method,
+        "path": trace.path,
+        "status": trace.status,
+        "complete": trace.complete,
+        "error": trace.error,
+        "findings": sum(len(items) for items in by_seq.values()),
+    }
+    events: list[dict[str, Any]] = [
+        {
+            "name": title(trace),
+            "cat": f"{trace.protocol}.{trace.scope_type}",
+            "ph": "X",
+            "ts": start_us,
+            "dur": trace.duration_ns / 1000,
+            "pid": _PID,
+            "tid": tid,
+            "args": args,
+        }
+    ]
+    for event in trace.events:
+        instant_args = {"seq": event.seq, **summary(event)}
+        if event.seq in by_seq:
+            instant_args["findings"] = by_seq[event.seq]
+        events.append(
+            {
+                "name": event_name(event),
+                "cat": event.kind.partition(".")[0] + (",finding" if event.seq in by_seq else ""),
+                "ph": "i",
+                "s": "t",
+                "ts": start_us + event.t_ns / 1000,
+                "pid": _PID,
+                "tid": tid,
+                "args": instant_args,
+            }
+        )
+    return events
+
+
+def title(trace: Trace) -> str:
+    """The label of a trace's bar: ``GET /path 200``."""
+    if trace.scope_type == "lifespan":
+        return "lifespan"
+    status = trace.status
+    return f"{trace.method or '?'} {trace.path or '?'}" + (f" {status}" if status is not None else "")
+
+
+def event_name(event: Event) -> str:
+    """An instant event's label: the event kind, or the ASGI message type."""
+    message = event.data.get("message")
+    if isinstance(message, dict) and isinstance(message.get("type"), str):
+        return f"{'send' if event.kind == 'asgi.send' else 'receive'} {message['type']}"
+    return event.kind
+
+
+def _size(value: Any) -> int | None:
+    if isinstance(value, TruncatedBytes):
+        return value.original_length
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    return None
+
+
+def _preview(value: Any, limit: int = 80) -> str | None:
+    if isinstance(value, bytes):
+        value = value[:limit].decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    return None
+
+
+def summary(event: Event) -> dict[str, Any]:
+    """A few fields that say what an event carried, small enough for a tooltip."""
+    data = event.data
+    kind = event.kind
+    if kind == "wsgi.environ":
+        environ = data.get("environ") or {}
+        return {k: environ.get(k) for k in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING") if isinstance(environ, dict)}
+    if kind == "asgi.scope":
+        scope = data.get("scope") or {}
+        if not isinstance(scope, dict):
+            return {}
+        return {k: scope[k] if not isinstance(scope[k], bytes) else _preview(scope[k]) for k in ("type", "method", "path", "query_string") if k in scope}
+    if kind == "wsgi.start_response":
+        headers = data.get("headers")
+        return {"status": str(data.get("status")), "headers": len(headers) if isinstance(headers, list) else None}
+    if kind in ("wsgi.body", "wsgi.write", "wsgi.input", "wsgi.errors"):
+        out = {"bytes": _size(data.get("data")), "preview": _preview(data.get("data"))}
+        if kind == "wsgi.input":
+            out.update(method=data.get("method"), size=data.get("size"))
+        return out
+    if kind in ("wsgi.error", "asgi.error"):
+        return {"type": data.get("type"), "message": _preview(data.get("message"), 200)}
+    if kind == "wsgi.end":
+        return {"status": data.get("status"), "bytes_sent": data.get("bytes_sent")}
+    message = data.get("message")
+    if isinstance(message, dict):
+        out = {"type": message.get("type")}
+        for key in ("status", "more_body", "code", "reason", "subprotocol"):
+            if key in message and isinstance(message[key], (int, str, bool, type(None))):
+                out[key] = message[key]
+        for key in ("body", "bytes", "text"):
+            if message.get(key) is not None:
+                out[key] = {"size": _size(message[key]), "preview": _preview(message[key])}
+        if isinstance(message.get("headers"), list):
+            out["headers"] = len(message["headers"])
+        return out
+    return {}
