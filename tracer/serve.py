@@ -1,0 +1,216 @@
+"""Real servers for `tracer run`: Werkzeug's threaded dev server for WSGI, uvicorn for ASGI.
+
+    sock = bind_socket("127.0.0.1", 0)
+    server = make_server(app, "wsgi", sock)
+    server.start_in_thread()            # or server.serve() to block
+    ...
+    server.stop()
+
+We bind the listening socket ourselves and hand it to the server, so that a
+port in use is one clear `UsageError` (Werkzeug would print and call
+``sys.exit``), port 0 picks a free port, and the real address is known
+before the first request.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import threading
+from typing import Any, Literal, Protocol
+
+from .errors import TracerError, UsageError
+
+GRACEFUL_SHUTDOWN_SECONDS = 3
+"""How long open connections (streams, websockets) may take to finish when the server stops."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on `host`:`port` (port 0: a free port).
+
+    Raises:
+        UsageError: The port is in use, not allowed, or the host does not resolve.
+    """
+    if not 0 <= port <= 65535:
+        raise UsageError(f"port {port} is out of range (0-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"{where} is already in use; stop the other server or pick another --port") from None
+        if exc.errno == errno.EACCES:
+            raise UsageError(f"{where}: permission denied (ports below 1024 need privileges)") from None
+        raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def display_address(sock: socket.socket) -> str:
+    """``http://host:port`` for the socket's bound address."""
+    host, port = sock.getsockname()[:2]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+class Server(Protocol):
+    """What `tracer run` needs of a server, whichever protocol it speaks."""
+
+    description: str
+
+    def serve(self) -> None:
+        """Serve until `stop()` (or Ctrl-C, in the main thread); returns after a clean shutdown."""
+
+    def start_in_thread(self, timeout: float = 10.0) -> None:
+        """Serve from a background thread; return once it accepts requests."""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the shutdown to finish. Idempotent."""
+
+
+def make_server(app: Any, protocol: Literal["wsgi", "asgi"], sock: socket.socket, *, quiet: bool = False) -> Server:
+    """A server for `app` on the already bound `sock`.
+
+    Args:
+        app: The (traced) WSGI or ASGI application.
+        protocol: Which of the two it speaks.
+        sock: From `bind_socket`; the server takes it over.
+        quiet: No server log output at all (for when a UI owns the terminal).
+    """
+    if protocol == "wsgi":
+        return WerkzeugServer(app, sock, quiet=quiet)
+    return UvicornServer(app, sock, quiet=quiet)
+
+
+class WerkzeugServer:
+    """Werkzeug's threaded development server (one thread per request)."""
+
+    description = "Werkzeug threaded server"
+
+    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False) -> None:
+        from werkzeug.serving import make_server as werkzeug_server
+
+        _quiet_logger("werkzeug", quiet)
+        host, port = sock.getsockname()[:2]
+        # Werkzeug dups the descriptor; the server owns the copy, we close ours.
+        self._server = werkzeug_server(host, port, app, threaded=True, request_handler=_handler_class(), fd=sock.fileno())
+        sock.close()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.2)
+
+    def start_in_thread(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self.serve, name="tracer-wsgi-server", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout)
+        self._server.server_close()
+
+
+def _handler_class() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        """Leaves the access log to `AccessLogSink`; errors are still logged."""
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return QuietRequestHandler
+
+
+class UvicornServer:
+    """uvicorn with http, websocket and lifespan."""
+
+    description = "uvicorn"
+
+    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False) -> None:
+        import uvicorn
+
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+            _quiet_logger(name, quiet)
+        config = uvicorn.Config(
+            app,
+            # "auto" runs the lifespan protocol and still serves apps that reject it (Django's ASGIHandler).
+            lifespan="auto",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        self._server = uvicorn.Server(config)
+        self._sock = sock
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def serve(self) -> None:
+        try:
+            self._server.run(sockets=[self._sock])
+        finally:
+            self._sock.close()
+        if not self._server.started:
+            raise TracerError("the ASGI app failed to start (its lifespan startup failed)")
+
+    def start_in_thread(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self._serve_in_thread, name="tracer-asgi-server", daemon=True)
+        self._thread.start()
+        waited = 0.0
+        while not self._server.started and waited < timeout:
+            if not self._thread.is_alive():
+                break
+            self._thread.join(0.02)
+            waited += 0.02
+        if not self._server.started:
+            self.stop()
+            if self._failure is not None:
+                raise self._failure
+            raise TracerError(f"the ASGI server did not start within {timeout:g} s")
+
+    def _serve_in_thread(self) -> None:
+        try:
+            self.serve()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
+            self._failure = exc
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(timeout)
+
+
+def _quiet_logger(name: str, quiet: bool) -> None:
+    """Server messages: warnings and errors on stderr, or nothing at all when `quiet`."""
+    logger = logging.getLogger(name)
+    if quiet:
+        logger.handlers[:] = [logging.NullHandler()]
+        logger.propagate = False
+        logger.setLevel(logging.CRITICAL + 1)
+        return
+    if name in ("uvicorn", "werkzeug") and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+        logger.setLevel(logging.WARNING)
