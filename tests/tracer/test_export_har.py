@@ -15,7 +15,7 @@ from tracer import read_traces
 from tracer.cli import main
 from tracer.exporters.har import har_entry, write_har
 
-from .export_fixtures import record_mixed
+from .test_export_fixtures import record_mixed
 
 
 @pytest.fixture(scope="module")

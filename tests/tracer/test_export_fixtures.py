@@ -1,4 +1,4 @@
-"""Trace files for the export tests, recorded through the real middlewares."""
+"""Trace files for the export tests, recorded through the real middlewares (and a check that they are)."""
 
 from __future__ import annotations
 
@@ -126,3 +126,15 @@ def record_mixed(path: Path) -> Path:
     )
     sink.close()
     return path
+
+
+def test_mixed_file_holds_every_kind_of_trace(tmp_path: Path) -> None:
+    from tracer import read_traces
+
+    traces = read_traces(record_mixed(tmp_path / "t.jsonl"))
+    assert [(t.protocol, t.scope_type) for t in traces] == [("wsgi", "http")] * 5 + [
+        ("asgi", "http"),
+        ("asgi", "websocket"),
+        ("asgi", "lifespan"),
+    ]
+    assert all(t.complete for t in traces)
