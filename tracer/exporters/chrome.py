@@ -28,12 +28,15 @@ _PID = 1
 
 
 class SlotAllocator:
-    """Gives each trace the lowest-numbered track that is free for its whole time span.
+    """Gives each trace a track (slot) that is free for its whole time span.
 
     A slot remembers the latest end of the traces placed on it, so two traces
-    on one slot never overlap, whatever order the traces arrive in. Traces
-    arriving in order of their end (as `iter_traces` yields them) get the
-    fewest slots: the peak number of traces in flight at once.
+    on one slot never overlap, whatever order the traces arrive in. Of the
+    free slots it takes the one that became free last (best fit), which keeps
+    the earlier-freed slots for traces that start sooner: with traces in
+    order of their start or of their end (as `iter_traces` yields them) the
+    number of slots stays at, or very near, the peak number of traces in
+    flight at once.
     """
 
     def __init__(self) -> None:
@@ -41,12 +44,15 @@ class SlotAllocator:
 
     def place(self, start: float, end: float) -> int:
         """The slot (1, 2, …) for a trace running from `start` to `end`."""
+        best = -1
         for index, busy_until in enumerate(self._ends):
-            if busy_until <= start:
-                self._ends[index] = max(busy_until, end)
-                return index + 1
-        self._ends.append(end)
-        return len(self._ends)
+            if busy_until <= start and (best < 0 or busy_until > self._ends[best]):
+                best = index
+        if best < 0:
+            self._ends.append(end)
+            return len(self._ends)
+        self._ends[best] = max(self._ends[best], end)
+        return best + 1
 
     def __len__(self) -> int:
         return len(self._ends)
