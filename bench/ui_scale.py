@@ -35,13 +35,22 @@ def _record_templates() -> list[list[dict]]:
     rec = Recorder()
 
     def wsgi_app(environ, start_response):
-        body = environ["wsgi.input"].read()
+        stream = environ["wsgi.input"]
+        body = stream.read(1024)
+        if body:
+            stream.read(1024)  # the empty read at the end
+            start_response("201 Created", [("Content-Type", "application/json")])
+            return [b'{"ok": true, "echo": %d}' % len(body), b"\n"]
         start_response("200 OK", [("Content-Type", "application/json"), ("X-Bench", "1")])
-        return [b'{"ok": true, "items": [1, 2, 3], "echo": %d}' % len(body), b"\n"]
+        return [b'{"items": [', b"1, ", b"2, ", b"3", b"]}\n"]
 
     client = Client(WSGITracer(wsgi_app, sink=rec))
-    client.get("/api/items?page=2", headers={"Accept": "application/json", "User-Agent": "bench/1.0"})
-    client.post("/api/items", data=b'{"name": "widget", "qty": 3}', headers={"Content-Type": "application/json"})
+    for method, path, data in (("GET", "/api/items?page=2", None), ("POST", "/api/items", b'{"name": "widget"}')):
+        response = client.open(path, method=method, data=data,
+                               headers={"Accept": "application/json", "User-Agent": "bench/1.0",
+                                        "Accept-Language": "en-GB,en;q=0.9,de;q=0.8", "Accept-Encoding": "gzip, deflate, br"})
+        response.get_data()
+        response.close()
 
     async def asgi_app(scope, receive, send):
         more = True
@@ -59,7 +68,8 @@ def _record_templates() -> list[list[dict]]:
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST" if body else "GET",
             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": [(b"host", b"localhost"), (b"user-agent", b"bench/1.0")],
+            "headers": [(b"host", b"localhost"), (b"user-agent", b"bench/1.0"), (b"accept-language", b"en-GB,en;q=0.9,de;q=0.8"),
+                        (b"accept-encoding", b"gzip, deflate, br")],
             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
         }
         messages = [{"type": "http.request", "body": body, "more_body": False}]

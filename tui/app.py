@@ -123,27 +123,12 @@ class TracerApp(App[int]):
         return deep.trace, deep.findings
 
     def load_deep(self, summary: TraceSummary) -> Deep:
-        """A trace's events and findings, cached; safe to call from a worker thread."""
+        """A trace's events (and findings, on demand), cached; safe to call from a worker thread."""
         deep = self._deep.get(summary.id)
         if deep is None or len(deep.trace.events) != summary.events:
-            trace = self.index.read_trace(summary)
-            try:
-                findings = self.checker(trace)
-            except Exception as exc:  # noqa: BLE001 - a checker bug must not close the UI
-                findings = []
-                self.call_from_thread_safe(self.notify, f"protocol checks failed: {exc}", severity="warning")
-            deep = Deep(trace, findings)
+            deep = Deep(self.index.read_trace(summary), self.checker)
             self._deep.set(summary.id, deep)
         return deep
-
-    def call_from_thread_safe(self, callback: object, *args: object, **kwargs: object) -> None:
-        """Run `callback` on the UI thread, whichever thread we are on."""
-        import threading
-
-        if threading.get_ident() == self._thread_id:
-            callback(*args, **kwargs)  # type: ignore[operator]
-        else:
-            self.call_from_thread(callback, *args, **kwargs)  # type: ignore[arg-type]
 
     def on_trace_selected(self, message: TraceSelected) -> None:
         trace, findings = self.load(message.summary)

@@ -33,12 +33,30 @@ if TYPE_CHECKING:
 Loader = Callable[[], "Deep"]
 
 
-@dataclass(slots=True)
 class Deep:
-    """A trace's events and findings, read when a filter needs them."""
+    """A trace's events, and its findings computed on first use.
 
-    trace: Trace
-    findings: list[Any]
+    Args:
+        trace: The trace, read from the file.
+        checker: The protocol checks, run only if `findings` is asked for.
+    """
+
+    __slots__ = ("trace", "_checker", "_findings")
+
+    def __init__(self, trace: Trace, checker: Callable[[Trace], list[Any]] | list[Any]) -> None:
+        self.trace = trace
+        self._checker = checker
+        self._findings: list[Any] | None = checker if isinstance(checker, list) else None
+
+    @property
+    def findings(self) -> list[Any]:
+        """The protocol findings of the trace; a failing checker counts as none."""
+        if self._findings is None:
+            try:
+                self._findings = list(self._checker(self.trace))  # type: ignore[operator]
+            except Exception:  # noqa: BLE001 - a checker bug must not break the UI
+                self._findings = []
+        return self._findings
 
 
 class FilterError(ValueError):

@@ -54,7 +54,14 @@ class StepSelected(Message):
 
 @dataclass
 class FilterMatched(Message):
-    """A filter that reads events finished: the numbers of matching traces."""
+    """A filter that reads events got further: the numbers of matching traces so far.
+
+    Attributes:
+        expression: The filter expression.
+        numbers: Numbers of the traces that match, among those checked.
+        progress: Fraction of the traces checked, 0 to 1.
+    """
 
     expression: str
     numbers: set[int]
+    progress: float = 1.0

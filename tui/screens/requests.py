@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,7 @@ class RequestsScreen(Screen[None]):
         self.sort_key = "time"
         self.sort_reverse = False
         self.deep: set[int] | None = None
+        self.deep_progress = 1.0
         self.filter_error = ""
 
     def compose(self) -> ComposeResult:
@@ -121,8 +123,8 @@ class RequestsScreen(Screen[None]):
             parts.append(f"scanning {app.progress:4.0%} " + "▰" * filled + "▱" * (10 - filled))
         elif app.live:
             parts.append("[b]following[/b]")
-        if self.filter is not None and self.filter.needs_events and self.deep is None:
-            parts.append("filtering…")
+        if self.filter is not None and self.filter.needs_events and self.deep_progress < 1:
+            parts.append(f"filtering {self.deep_progress:.0%}")
         if app.index.problems:
             count = len(app.index.problems)
             parts.append(f"[$text-error]{count} problem{'s' if count != 1 else ''} (p)[/]")
@@ -138,7 +140,8 @@ class RequestsScreen(Screen[None]):
     # Filter
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # Focus now, not later: keys typed right after "/" belong to the filter.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         self.query_one("#filter", Input).value = ""
@@ -179,6 +182,7 @@ class RequestsScreen(Screen[None]):
         self.expression = expression.strip()
         self.deep = None
         if compiled is not None and compiled.needs_events:
+            self.deep_progress = 0.0
             self.run_deep_filter()
         self.refresh_rows()
         return True
@@ -191,22 +195,31 @@ class RequestsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="filter")
     def run_deep_filter(self) -> None:
-        """Evaluate a filter that reads events (``~b``, ``~violation``) off the UI thread."""
+        """Evaluate a filter that reads events (``~b``, ``~violation``) off the UI thread.
+
+        Matches are posted every quarter second, so the list fills as it goes.
+        """
         worker = get_current_worker()
         compiled, expression = self.filter, self.expression
         if compiled is None:
             return
         matched: set[int] = set()
-        for summary in list(self.app.index.summaries):
+        summaries = list(self.app.index.summaries)
+        next_post = time.monotonic() + 0.25
+        for i, summary in enumerate(summaries):
             if worker.is_cancelled:
                 return
             if compiled.matches(summary, lambda s=summary: self.app.load_deep(s)):
                 matched.add(summary.number)
-        self.post_message(FilterMatched(expression, matched))
+            if time.monotonic() >= next_post:
+                self.post_message(FilterMatched(expression, set(matched), i / len(summaries)))
+                next_post = time.monotonic() + 0.25
+        self.post_message(FilterMatched(expression, matched, 1.0))
 
     def on_filter_matched(self, message: FilterMatched) -> None:
         if message.expression == self.expression:
             self.deep = message.numbers
+            self.deep_progress = message.progress
             self.refresh_rows()
 
     # Sort, problems
