@@ -11,7 +11,8 @@ runs the UI headless in a child process and reports:
 - time to first list: from process start to the request list showing rows;
 - time to full scan: until the background scan has indexed every trace;
 - peak resident memory (RSS) of that process after the scan;
-- time to open one trace and render its replay.
+- time to read one trace's events back by offset, and to open its replay;
+- follow latency: appending a line to a followed file until its row shows.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ def generate(path: str, traces: int) -> None:
 
 
 _CHILD = r"""
-import asyncio, os, sys, time, resource
+import asyncio, os, statistics, sys, tempfile, time, resource
 t0 = float(sys.argv[2])
 from tui.app import make_app
 from tui.widgets.request_table import RequestTable
@@ -152,12 +153,41 @@ async def main():
         full = time.time() - t0
         rows = table.row_count
         t1 = time.perf_counter()
+        for summary in table.rows[rows // 2 : rows // 2 + 100]:
+            app.index.read_trace(summary)
+        load_ms = (time.perf_counter() - t1) * 1000 / 100
+        t1 = time.perf_counter()
         await pilot.press("enter")
         await pilot.pause()
         open_ms = (time.perf_counter() - t1) * 1000
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print({"first_list_s": round(first, 3), "full_scan_s": round(full, 2), "rows": rows,
-               "peak_rss_mb": round(rss, 1), "open_trace_ms": round(open_ms, 1)})
+    print({"first_list_s": round(first, 3), "full_scan_s": round(full, 2), "rows": rows,
+           "peak_rss_mb": round(rss, 1), "read_trace_ms": round(load_ms, 3), "open_replay_ms": round(open_ms, 1),
+           "follow_latency_s": await follow(sys.argv[1])})
+
+async def follow(source):
+    # Append one trace at a time to a followed file; time until its row shows.
+    with open(source, "rb") as handle:
+        lines = [handle.readline() for _ in range(41)]
+    header, events = lines[0], lines[1:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "live.jsonl")
+        with open(path, "wb") as out:
+            out.write(header)
+        app = make_app(path, live=True)
+        latencies = []
+        async with app.run_test(size=(160, 45)) as pilot:
+            table = app.screen.query_one(RequestTable)
+            await pilot.pause(0.3)
+            for i in range(10):
+                before = table.row_count
+                start = time.perf_counter()
+                with open(path, "ab") as out:
+                    out.write(events[i].replace(b'"bench-', b'"live%d-' % i))
+                while table.row_count == before:
+                    await asyncio.sleep(0.002)
+                latencies.append(time.perf_counter() - start)
+        return {"median": round(statistics.median(latencies), 3), "max": round(max(latencies), 3)}
 
 asyncio.run(main())
 """
