@@ -10,18 +10,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from tracer.checks import Finding, check_trace
 from tracer.errors import TraceFileError
 from tracer.model import Trace
 
+from .commands import screen_commands
 from .filters import Deep
 from .index import ScanResult, TraceIndex, TraceSummary
 from .messages import ScanFailed, TraceSelected, TracesScanned
@@ -133,6 +135,10 @@ class TracerApp(App[int]):
     def on_trace_selected(self, message: TraceSelected) -> None:
         trace, findings = self.load(message.summary)
         self.push_screen(ReplayScreen(message.summary, trace, findings))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from screen_commands(self, screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

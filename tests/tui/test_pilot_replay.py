@@ -143,3 +143,21 @@ async def test_unreached_steps_are_dimmed(mixed: str) -> None:
         await pilot.press("end")
         later = diagram.render_line(1 + 2 * 3)
         assert not any(seg.style and seg.style.color == dim.color for seg in later if seg.text.strip())
+
+
+async def test_command_palette_offers_this_screens_commands(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Filter: errors and 5xx" in titles and "Sort by duration" in titles
+        next(c for c in app.get_system_commands(app.screen) if c.title == "Filter: errors and 5xx").callback()
+        await pilot.pause()
+        assert [s.id for s in app.screen.query_one(RequestTable).rows] == ["wsgi-error"]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CommandPalette"
+        await pilot.press("escape")
+        screen = await open_trace(pilot, "wsgi-error")
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Play / pause" in titles and "Filter: errors and 5xx" not in titles

@@ -167,8 +167,9 @@ class ReplayScreen(Screen[None]):
         errors = "  [$text-error]app raised[/]" if trace.error else ""
         count = len(self.findings)
         marks = f"  [$text-error]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
+        answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
         self.query_one("#replay-title", Static).update(
-            f"[b]{_escape(what)}[/b] → {status if status is not None else '-'}  ·  {s.protocol.upper()} {s.scope_type}"
+            f"[b]{_escape(what)}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
             f"  ·  {fmt.duration(trace.duration_ns)}  ·  {len(trace.events)} events  ·  trace {_escape(s.id)}"
             f"{state}{errors}{marks}"
         )

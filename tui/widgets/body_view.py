@@ -38,12 +38,14 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
         raw = value.encode("utf-8", "surrogatepass")
     else:
         raw = bytes(value)
-    heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(len(raw))}")
     if isinstance(value, TruncatedBytes):
+        heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(value.original_length)}")
         heading.append(
             f"  ✂ $truncated: kept {len(raw):,} of {value.original_length:,} bytes",
             style="bold yellow",
         )
+    else:
+        heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(len(raw))}")
     if not raw:
         heading.append("  (empty)", style="dim")
         return [heading]
