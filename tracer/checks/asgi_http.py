@@ -102,7 +102,8 @@ class HTTPCheck:
                 self.chunks.append((seq, length))
         if not isinstance(more, bool):
             self.out.add("asgi-flag-type", seq, f"more_body is {more!r}, not a bool")
-        if not more:
+        # A body before the start is reported once; it does not end the response.
+        if not more and self.start_seq is not None:
             self.body_done_seq = seq
 
     def _trailers(self, message: dict[str, Any], seq: int) -> None:
@@ -116,7 +117,7 @@ class HTTPCheck:
         more = message.get("more_trailers", False)
         if not isinstance(more, bool):
             self.out.add("asgi-flag-type", seq, f"more_trailers is {more!r}, not a bool")
-        if not more and self.body_done_seq is not None:
+        if not more:
             self.trailers_done = True
 
     def _pathsend(self, message: dict[str, Any], seq: int) -> None:
@@ -163,6 +164,7 @@ class HTTPCheck:
         method = self.scope.get("method")
         view = ResponseView(
             method=method if isinstance(method, str) else None,
+            scheme=self.scope.get("scheme", "http") if isinstance(self.scope.get("scheme", "http"), str) else None,
             status=self.status,
             start_seq=self.start_seq,
             headers=self.headers,

@@ -17,6 +17,7 @@ class ResponseView:
 
     Attributes:
         method: The request method.
+        scheme: ``"http"`` or ``"https"``.
         status: The status code, or None if it is not a valid number.
         start_seq: The seq of the event that set the status and headers.
         headers: (lowercase name, value) text pairs.
@@ -27,6 +28,7 @@ class ResponseView:
     """
 
     method: str | None
+    scheme: str | None
     status: int | None
     start_seq: int
     headers: list[tuple[str, str]]
@@ -84,6 +86,12 @@ def check_response(view: ResponseView, out: Collector) -> None:
         elif name == "location" and "://" not in value and not value.startswith("//"):
             out.add("http-location-relative", seq, f"Location {value!r} is relative")
 
+    if view.scheme == "http":
+        for name, value in headers:
+            if name == "set-cookie" and value != "[redacted]":
+                attributes = {part.strip().split("=")[0].lower() for part in value.split(";")[1:]}
+                if "secure" not in attributes:
+                    out.add("http-cookie-insecure", seq, f"cookie {value.split('=')[0].strip()!r} is set without Secure over plain http")
     origin = [v.strip() for n, v in headers if n == "access-control-allow-origin"]
     creds = [v.strip().lower() for n, v in headers if n == "access-control-allow-credentials"]
     if "*" in origin and "true" in creds:

@@ -20,8 +20,8 @@ class LifespanCheck:
         phase = message["type"].rpartition(".")[2]
         if phase in self.received:
             self.out.add("asgi-receive-invalid", seq, f"the server sent lifespan.{phase} twice")
-        elif phase == "shutdown" and "startup" in self.received and not self.replies["startup"]:
-            self.out.add("asgi-receive-invalid", seq, "the server sent lifespan.shutdown before startup was answered")
+        elif phase == "shutdown" and "complete" not in self.replies["startup"]:
+            self.out.add("asgi-receive-invalid", seq, "the server sent lifespan.shutdown before a successful startup")
         self.received.setdefault(phase, seq)
 
     def send(self, message: dict[str, Any], seq: int) -> None:

@@ -224,6 +224,9 @@ _ALL: tuple[Rule, ...] = (
        "quote it: ETag: \"abc\" (or W/\"abc\" for a weak tag)", "RFC 9110 §8.8.3"),
     _r("http-location-relative", "info", "the Location header is a relative URL",
        "allowed by RFC 9110, but some old clients need an absolute URL", "Werkzeug lint"),
+    _r("http-cookie-insecure", "info", "a cookie is set without the Secure attribute over plain http",
+       "add Secure (and HttpOnly, SameSite) before serving over https; only seen when Set-Cookie is not redacted",
+       "RFC 6265 §4.1.2.5"),
     _r("http-cors-credentials-wildcard", "warning", "Access-Control-Allow-Origin '*' is sent with credentials allowed",
        "browsers reject this; echo the allowed origin instead of '*'", "Fetch standard"),
 )

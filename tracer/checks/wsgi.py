@@ -192,6 +192,7 @@ class _WSGICheck:
             )
         view = ResponseView(
             method=self.environ.get("REQUEST_METHOD") if isinstance(self.environ.get("REQUEST_METHOD"), str) else None,
+            scheme=self.environ.get("wsgi.url_scheme") if isinstance(self.environ.get("wsgi.url_scheme"), str) else None,
             status=self.status,
             start_seq=self.start_seq,
             headers=self.headers,

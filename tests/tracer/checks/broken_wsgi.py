@@ -163,6 +163,7 @@ CASES = [
     Case("http-charset-missing", "wsgi.start_response", responds(headers=[("Content-Type", "text/html")])),
     Case("http-etag-unquoted", "wsgi.start_response", responds(headers=_TEXT + [("ETag", "abc")])),
     Case("http-location-relative", "wsgi.start_response", responds("302 Found", _TEXT + [("Location", "/next")])),
+    Case("http-cookie-insecure", "wsgi.start_response", responds(headers=_TEXT + [("Set-Cookie", "sid=1; HttpOnly")]), {"tracer_options": {"redact_headers": ()}}),
     Case(
         "http-cors-credentials-wildcard",
         "wsgi.start_response",

@@ -32,11 +32,12 @@ def run_wsgi(
     environ: Callable[[dict[str, Any]], None] | None = None,
     close: bool = True,
     iterate_after_close: bool = False,
+    tracer_options: dict[str, Any] | None = None,
     **request: Any,
 ) -> Trace:
     """Call `app` like a server would (start_response, iterate, close) and return its trace."""
     rec = Recorder()
-    traced = WSGITracer(app, sink=rec)
+    traced = WSGITracer(app, sink=rec, **(tracer_options or {}))
     env = create_environ(**request)
     env["wsgi.errors"] = LenientErrors()
     if environ is not None:

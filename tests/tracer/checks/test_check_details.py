@@ -1,0 +1,81 @@
+"""Details of the checker: no cascades, incomplete traces, ordering, and the rule catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracer.checks import Finding, check_trace
+from tracer.checks.rules import RULES
+from tracer.model import Event, Trace
+
+from . import broken_asgi
+from .drivers import lifespan_scope, run_asgi, run_wsgi
+
+
+async def test_one_mistake_gives_one_finding() -> None:
+    trace = await run_asgi(broken_asgi.sends(broken_asgi.BODY, broken_asgi.START, broken_asgi.BODY))
+    assert [f.rule for f in check_trace(trace)] == ["asgi-body-before-start"]
+
+
+async def test_trailers_sent_early_are_not_also_missing() -> None:
+    case = next(c for c in broken_asgi.CASES if c.rule == "asgi-trailers-before-body-end")
+    trace = await run_asgi(case.app, case.scope, case.inputs)
+    assert [f.rule for f in check_trace(trace)] == ["asgi-trailers-before-body-end"]
+
+
+def test_an_incomplete_trace_gets_no_end_of_trace_findings() -> None:
+    environ = {
+        "REQUEST_METHOD": "GET", "SERVER_NAME": "x", "SERVER_PORT": "80", "QUERY_STRING": "", "PATH_INFO": "/",
+        "wsgi.version": [1, 0], "wsgi.input": None, "wsgi.errors": None, "wsgi.multithread": False,
+        "wsgi.multiprocess": False, "wsgi.run_once": False, "wsgi.url_scheme": "http",
+    }
+    trace = Trace("t", "wsgi", "http", 0.0, [Event(0, 0, "wsgi.environ", {"environ": environ})])
+    assert check_trace(trace) == []
+    trace.events.append(Event(1, 5, "wsgi.end", {"status": None, "bytes_sent": 0}))
+    assert [f.rule for f in check_trace(trace)] == ["wsgi-no-start-response"]
+
+
+def test_findings_are_in_event_order() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Connection", "close"), ("Content-Type", "text/plain; charset=utf-8")])
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return ["text"]
+
+    findings = check_trace(run_wsgi(app))
+    assert [f.seq for f in findings] == sorted(f.seq for f in findings)
+    assert {f.rule for f in findings} == {"wsgi-hop-by-hop-header", "wsgi-start-response-twice", "wsgi-body-type"}
+    assert all(isinstance(f, Finding) for f in findings)
+
+
+async def test_raising_during_startup_is_a_warning_returning_is_an_error() -> None:
+    async def raises(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise RuntimeError("database down")
+
+    inputs = [{"type": "lifespan.startup"}]
+    [finding] = check_trace(await run_asgi(raises, lifespan_scope(), inputs))
+    assert (finding.rule, finding.severity) == ("lifespan-startup-no-reply", "warning")
+    assert "raised" in finding.message
+    [finding] = check_trace(await run_asgi(broken_asgi.sends(receive_first=1), lifespan_scope(), inputs))
+    assert (finding.rule, finding.severity) == ("lifespan-startup-no-reply", "error")
+
+
+async def test_a_client_that_disconnects_mid_stream_is_not_the_apps_fault() -> None:
+    async def stream(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({**broken_asgi.START, "headers": broken_asgi.START["headers"] + [(b"content-length", b"100")]})
+        await send(broken_asgi.MORE)
+        message = await receive()
+        assert message["type"] == "http.disconnect"
+
+    inputs = [{"type": "http.request", "body": b""}, {"type": "http.disconnect"}]
+    assert check_trace(await run_asgi(stream, inputs=inputs)) == []
+
+
+def test_rule_catalog_is_well_formed() -> None:
+    for rule_id, rule in RULES.items():
+        assert rule.id == rule_id and rule_id == rule_id.lower()
+        assert rule_id.split("-")[0] in {"wsgi", "asgi", "ws", "lifespan", "http"}
+        assert rule.severity in ("error", "warning", "info")
+        assert rule.summary and rule.hint and rule.source
+        assert not rule.hint.endswith(".") and not rule.summary.endswith(".")
