@@ -240,18 +240,18 @@ async def test_starlette_websocket_and_lifespan_are_clean() -> None:
 
 @pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
 async def test_django_asgi_is_clean() -> None:
-    from .test_correct_wsgi import DJANGO_CALLS, _django_wsgi
+    from .test_correct_wsgi import DJANGO_CALLS, django_settings
 
-    _django_wsgi()  # configures settings once
-    from django.core.asgi import get_asgi_application
+    with django_settings():
+        from django.core.asgi import get_asgi_application
 
-    rec = Recorder()
-    transport = httpx.ASGITransport(app=ASGITracer(get_asgi_application(), sink=rec))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        for method, path, options in DJANGO_CALLS:
-            if "data" in options and isinstance(options["data"], bytes):
-                options = {"content": options["data"], "headers": {"content-type": options["content_type"]}}
-            elif "data" in options:
-                options = {"data": options["data"]}
-            await client.request(method, path, **options)
+        rec = Recorder()
+        transport = httpx.ASGITransport(app=ASGITracer(get_asgi_application(), sink=rec))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            for method, path, options in DJANGO_CALLS:
+                if "data" in options and isinstance(options["data"], bytes):
+                    options = {"content": options["data"], "headers": {"content-type": options["content_type"]}}
+                elif "data" in options:
+                    options = {"data": options["data"]}
+                await client.request(method, path, **options)
     assert_clean(rec.traces(), expect=len(DJANGO_CALLS))

@@ -221,28 +221,23 @@ def test_flask_app_is_clean() -> None:
 # Django
 
 
-def _django_wsgi() -> Any:
-    import django
-    from django.conf import settings
+DJANGO_SETTINGS = {
+    "ROOT_URLCONF": "tests.tracer.checks.django_urls",
+    "MIDDLEWARE": [
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.http.ConditionalGetMiddleware",
+    ],
+}
 
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            SECRET_KEY="test-only",
-            ALLOWED_HOSTS=["*"],
-            ROOT_URLCONF="tests.tracer.checks.django_urls",
-            MIDDLEWARE=[
-                "django.middleware.common.CommonMiddleware",
-                "django.middleware.http.ConditionalGetMiddleware",
-            ],
-            INSTALLED_APPS=[],
-            DATABASES={},
-            USE_TZ=True,
-        )
-        django.setup()
-    from django.core.wsgi import get_wsgi_application
 
-    return get_wsgi_application()
+def django_settings() -> Any:
+    """The shared in-test Django configuration, with this corpus's urls and middleware."""
+    from django.test.utils import override_settings
+
+    from tests.django_project import configure_django
+
+    configure_django()
+    return override_settings(**DJANGO_SETTINGS)
 
 
 DJANGO_CALLS = [
@@ -262,12 +257,11 @@ DJANGO_CALLS = [
 
 
 def test_django_wsgi_app_is_clean() -> None:
-    application = _django_wsgi()
-    from django.test.utils import override_settings
+    with django_settings():
+        from django.core.wsgi import get_wsgi_application
 
-    with override_settings(ROOT_URLCONF="tests.tracer.checks.django_urls"):
         rec = Recorder()
-        _drive(Client(WSGITracer(application, sink=rec)), DJANGO_CALLS)
+        _drive(Client(WSGITracer(get_wsgi_application(), sink=rec)), DJANGO_CALLS)
     traces = rec.traces()
     assert_clean(traces, expect=len(DJANGO_CALLS))
     assert traces[8].status == 304
