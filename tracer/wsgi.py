@@ -180,6 +180,18 @@ class TracedInput:
         self._record("readline", args[0] if args else None, data)
         return data
 
+    def readinto(self, buffer: Any) -> Any:
+        # Werkzeug's LimitedStream (Flask's request body) reads this way when it can.
+        count = self._stream.readinto(buffer)
+        data = bytes(memoryview(buffer)[:count]) if isinstance(count, int) else b""
+        self._record("readinto", len(buffer), data)
+        return count
+
+    def read1(self, *args: Any) -> Any:
+        data = self._stream.read1(*args)
+        self._record("read1", args[0] if args else None, data)
+        return data
+
     def readlines(self, *args: Any) -> Any:
         data = self._stream.readlines(*args)
         self._record("readlines", args[0] if args else None, data)

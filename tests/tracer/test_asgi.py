@@ -313,7 +313,7 @@ async def test_starlette_streaming_keeps_every_chunk() -> None:
     assert bodies[-1].get("more_body", False) is False
 
 
-@pytest.mark.parametrize(("method", "path", "data"), [("GET", "/hello", None), ("POST", "/echo", b"z" * 5000)])
+@pytest.mark.parametrize(("method", "path", "data"), [("GET", "/hello", None), ("POST", "/echo", b"z" * 5000)], ids=["hello", "echo"])
 async def test_django_asgi_responses_identical(django_configured: None, method: str, path: str, data: bytes | None) -> None:
     from django.core.asgi import get_asgi_application
 

@@ -500,3 +500,34 @@ def test_process_environment_copied_into_the_environ_is_redacted(monkeypatch: py
     assert recorded["DATABASE_URL"] == "[redacted]"
     assert recorded["PATH_INFO"] == "/"
     assert recorded["REQUEST_METHOD"] == "GET"
+
+
+def test_readinto_and_read1_are_recorded_like_reads() -> None:
+    # Werkzeug's LimitedStream, behind Flask's request.get_data(), uses readinto() when the stream has it.
+    app = make_flask()
+    rec = Recorder()
+    app.wsgi_app = WSGITracer(app.wsgi_app, sink=rec)  # type: ignore[method-assign]
+    environ = create_environ("/echo", method="POST", data=b"payload via readinto")
+    environ["wsgi.input"] = io.BufferedReader(io.BytesIO(b"payload via readinto"))
+    app_iter, status, _ = run_wsgi_app(app, environ)
+    assert b"".join(app_iter) == b"payload via readinto"
+    app_iter.close()  # type: ignore[attr-defined]
+    reads = [e.data for e in only_trace(rec).events if e.kind == "wsgi.input"]
+    assert reads[0]["method"] == "readinto"
+    assert b"".join(r["data"] for r in reads) == b"payload via readinto"
+
+
+
+def test_read1_is_recorded() -> None:
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [])
+        return [environ["wsgi.input"].read1(2)]
+
+    rec = Recorder()
+    environ = create_environ("/", method="POST", data=b"abc")
+    environ["wsgi.input"] = io.BufferedReader(io.BytesIO(b"abc"))
+    result = WSGITracer(app, sink=rec)(environ, lambda *a: None)
+    assert list(result) == [b"ab"]
+    result.close()  # type: ignore[attr-defined]
+    (read,) = [e.data for e in only_trace(rec).events if e.kind == "wsgi.input"]
+    assert read == {"method": "read1", "size": 2, "data": b"ab"}
