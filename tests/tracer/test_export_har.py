@@ -256,3 +256,20 @@ def test_refuses_to_overwrite_the_input(tmp_path: Path, capsys: pytest.CaptureFi
     path = record_mixed(tmp_path / "t.jsonl")
     assert main(["export", str(path), "--format", "har", "--out", str(path)]) == 2
     assert "overwrite" in capsys.readouterr().err
+
+
+def test_mitmproxy_reads_the_har_file(tmp_path: Path) -> None:
+    """mitmproxy's own HAR reader loads every entry (runs where mitmproxy is installed)."""
+    har_module = pytest.importorskip("mitmproxy.io.har")
+    from mitmproxy.io import FlowReader
+
+    path = record_mixed(tmp_path / "t.jsonl")
+    out = tmp_path / "t.har"
+    assert main(["export", str(path), "--format", "har", "--out", str(out)]) == 0
+    with open(out, "rb") as handle:
+        flows = list(FlowReader(handle).stream())
+    assert len(flows) == 7
+    entries = json.loads(out.read_bytes())["log"]["entries"]
+    flow = har_module.request_to_flow(entries[1])
+    assert flow.request.method == "POST" and flow.request.content == b'{"x": 1}'
+    assert flow.response.status_code == 201
