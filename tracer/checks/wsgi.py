@@ -11,6 +11,10 @@ from ._collect import Collector
 from .http import ResponseView, check_response
 
 _STATUS = re.compile(r"(\d{3}) [^\x00-\x1f\x7f]*")
+_CGI_KEYS = frozenset(
+    {"REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
+     "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL"}
+)
 _REQUIRED = (
     "REQUEST_METHOD", "SERVER_NAME", "SERVER_PORT", "wsgi.version", "wsgi.input", "wsgi.errors",
     "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
@@ -222,7 +226,13 @@ def _check_environ(environ: dict[str, Any], seq: int, out: Collector) -> None:
     present = [key for key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH") if key in environ]
     if present:
         out.add("wsgi-environ-http-content", seq, f"the environ has {', '.join(present)}")
-    odd = [key for key, value in environ.items() if isinstance(key, str) and "." not in key and not isinstance(value, str)]
+    # PEP 3333 requires native strings for the CGI variables it names and the HTTP_* keys; servers add
+    # others (Werkzeug's REMOTE_PORT is an int) that no rule covers.
+    odd = [
+        key
+        for key, value in environ.items()
+        if isinstance(key, str) and (key in _CGI_KEYS or key.startswith("HTTP_")) and not isinstance(value, str)
+    ]
     if odd:
         out.add("wsgi-environ-value", seq, f"environ values of {', '.join(map(repr, odd[:5]))} are not str")
     if "wsgi.version" in environ and environ["wsgi.version"] != [1, 0]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tracer import ASGITracer, Recorder
+from tracer import Recorder, WSGITracer
 
 from .conftest import assert_clean
 from .test_correct_asgi import _starlette_app
@@ -68,3 +68,33 @@ def test_uvicorn_http_websocket_and_lifespan_are_clean() -> None:
     assert [e.data["message"]["type"] for e in lifespan.events if "message" in e.data] == [
         "lifespan.startup", "lifespan.startup.complete", "lifespan.shutdown", "lifespan.shutdown.complete",
     ]
+
+
+def test_werkzeug_dev_server_with_flask_is_clean() -> None:
+    from werkzeug.serving import make_server
+
+    from .test_correct_wsgi import FLASK_CALLS, _flask_app
+
+    app = _flask_app()
+    rec = Recorder()
+    app.wsgi_app = WSGITracer(app.wsgi_app, sink=rec)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.server_port}", timeout=5) as client:
+            for method, path, options in FLASK_CALLS:
+                if "data" in options and isinstance(options["data"], bytes):
+                    options = {"content": options["data"], "headers": {"content-type": options["content_type"]}}
+                elif "headers" in options:
+                    options = {"headers": options["headers"]}
+                client.request(method, path, **options)
+            client.post("/upload", content=iter([b"chunked ", b"upload"]))
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()
+    deadline = time.monotonic() + 5
+    while sum(t.complete for t in rec.traces()) < len(FLASK_CALLS) + 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert_clean(rec.traces(), expect=len(FLASK_CALLS) + 1)
