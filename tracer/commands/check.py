@@ -89,10 +89,18 @@ def describe(trace: Trace) -> str:
     if trace.scope_type == "lifespan":
         title = "LIFESPAN"
     else:
-        title = f"{trace.method or '?'} {trace.path or '?'}"
-    status = trace.status
+        title = f"{safely(lambda: trace.method) or '?'} {safely(lambda: trace.path) or '?'}"
+    status = safely(lambda: trace.status)
     suffix = f" -> {status}" if status is not None else ""
     return f"{title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
+
+
+def safely(get: Any) -> Any:
+    """`get()`, or None when a malformed trace makes it fail."""
+    try:
+        return get()
+    except Exception:  # noqa: BLE001 - a bad value in one trace must not stop the report
+        return None
 
 
 def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str]) -> None:

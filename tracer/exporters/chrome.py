@@ -103,9 +103,9 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
         "trace": trace.id,
         "protocol": trace.protocol,
         "scope_type": trace.scope_type,
-        "method": trace.method,
-        "path": trace.path,
-        "status": trace.status,
+        "method": _plain(safely(lambda: trace.method)),
+        "path": _plain(safely(lambda: trace.path)),
+        "status": _plain(safely(lambda: trace.status)),
         "complete": trace.complete,
         "error": trace.error,
         "findings": sum(len(items) for items in by_seq.values()),
@@ -123,7 +123,7 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
         }
     ]
     for event in trace.events:
-        instant_args = {"seq": event.seq, **summary(event)}
+        instant_args = {"seq": event.seq, **_plain(safely(lambda: summary(event)) or {})}
         if event.seq in by_seq:
             instant_args["findings"] = by_seq[event.seq]
         events.append(
@@ -145,14 +145,36 @@ def title(trace: Trace) -> str:
     """The label of a trace's bar: ``GET /path 200``."""
     if trace.scope_type == "lifespan":
         return "lifespan"
-    status = trace.status
-    return f"{trace.method or '?'} {trace.path or '?'}" + (f" {status}" if status is not None else "")
+    status = safely(lambda: trace.status)
+    method, path = safely(lambda: trace.method), safely(lambda: trace.path)
+    return f"{_plain(method) or '?'} {_plain(path) or '?'}" + (f" {_plain(status)}" if status is not None else "")
+
+
+def safely(get: Any) -> Any:
+    """`get()`, or None when a malformed trace makes it fail (a trace file may hold anything)."""
+    try:
+        return get()
+    except Exception:  # noqa: BLE001 - a bad value in one trace must not stop the export
+        return None
+
+
+def _plain(value: Any) -> Any:
+    """`value` with bytes and other non-JSON values turned into short text, for ``args``."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return _preview(value)
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(value)
 
 
 def event_name(event: Event) -> str:
     """An instant event's label: the event kind, or the ASGI message type."""
     message = event.data.get("message")
-    if isinstance(message, dict) and isinstance(message.get("type"), str):
+    if isinstance(message, dict) and isinstance(message.get("type"), str) and event.kind in ("asgi.send", "asgi.receive"):
         return f"{'send' if event.kind == 'asgi.send' else 'receive'} {message['type']}"
     return event.kind
 
