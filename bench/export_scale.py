@@ -149,19 +149,24 @@ def main() -> None:
             size = build(path, count)
             built = time.perf_counter() - began
             print(f"built {count:,} traces ({size / 2**20:.0f} MiB) in {built:.1f} s", file=sys.stderr)
-            for label, extra in [
-                ("export --format har", ["export", path, "--format", "har", "--out", os.path.join(tmp, "out.har")]),
-                ("export --format chrome", ["export", path, "--format", "chrome", "--out", os.path.join(tmp, "out.json")]),
-                ("check", ["check", path, "--json"]),
+            har, chrome = os.path.join(tmp, "out.har"), os.path.join(tmp, "out.json")
+            for label, extra, output in [
+                ("export --format har", ["export", path, "--format", "har", "--out", har], har),
+                ("export --format chrome", ["export", path, "--format", "chrome", "--out", chrome], chrome),
+                ("check", ["check", path, "--json"], None),
             ]:
                 elapsed, rss = measure(tracer_cli + extra)
-                rows.append((count, size, label, elapsed, rss))
+                written = f"{os.path.getsize(output) / 2**20:.0f} MiB" if output else "-"
+                rows.append((count, size, label, elapsed, rss, written))
                 print(f"  {label}: {elapsed:.1f} s, peak {rss:.0f} MiB", file=sys.stderr)
     print(f"Baseline: a process that only imports tracer peaks at {base_rss:.0f} MiB.\n")
-    print("| traces | file | command | wall time | traces/s | peak RSS |")
-    print("|---:|---:|---|---:|---:|---:|")
-    for count, size, label, elapsed, rss in rows:
-        print(f"| {count:,} | {size / 2**20:.0f} MiB | `tracer {label}` | {elapsed:.1f} s | {count / elapsed:,.0f} | {rss:.0f} MiB |")
+    print("| traces | file | command | wall time | traces/s | peak RSS | output |")
+    print("|---:|---:|---|---:|---:|---:|---:|")
+    for count, size, label, elapsed, rss, written in rows:
+        print(
+            f"| {count:,} | {size / 2**20:.0f} MiB | `tracer {label}` | {elapsed:.1f} s | {count / elapsed:,.0f} "
+            f"| {rss:.0f} MiB | {written} |"
+        )
 
 
 if __name__ == "__main__":

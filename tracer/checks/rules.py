@@ -61,6 +61,8 @@ _ALL: tuple[Rule, ...] = (
     # WSGI: start_response
     _r("wsgi-start-response-twice", "error", "start_response() was called again without exc_info",
        "call it once, or pass exc_info=sys.exc_info() when replacing the headers after an error", _PEP),
+    _r("wsgi-exc-info-invalid", "error", "start_response() was given an exc_info that is not a (type, value, traceback) tuple",
+       "pass sys.exc_info() from inside the except block, or nothing", _PEP),
     _r("wsgi-no-start-response", "error", "the app finished without calling start_response()",
        "call start_response(status, headers) before returning or yielding the body", _PEP),
     _r("wsgi-status-type", "error", "the status is not a str",
@@ -101,6 +103,8 @@ _ALL: tuple[Rule, ...] = (
     # WSGI: wsgi.input
     _r("wsgi-input-read-no-size", "info", "wsgi.input.read() was called without a size",
        "WSGI does not promise an end-of-file marker; read at most CONTENT_LENGTH bytes", "Werkzeug lint"),
+    _r("wsgi-input-readline-no-size", "info", "wsgi.input.readline() was called without a size",
+       "on a stream without an end-of-file marker it may block; read at most CONTENT_LENGTH bytes", "Werkzeug lint"),
     _r("wsgi-input-readline-size", "info", "wsgi.input.readline() was called with a size hint",
        "PEP 3333 does not require servers to support it, though most do", "Werkzeug lint"),
     _r("wsgi-input-read-past-length", "warning", "the app read wsgi.input past CONTENT_LENGTH",

@@ -80,8 +80,8 @@ class _WSGICheck:
         seq = event.seq
         if method == "read" and (size is None or size == -1):
             self.out.add("wsgi-input-read-no-size", seq)
-        if method == "readline" and size is not None:
-            self.out.add("wsgi-input-readline-size", seq)
+        if method == "readline":
+            self.out.add("wsgi-input-readline-size" if size is not None else "wsgi-input-readline-no-size", seq)
         got = sum(_length(d) for d in data) if isinstance(data, list) else _length(data)
         limit = self.content_length
         if limit is not None and not self.input_terminated:
@@ -110,6 +110,9 @@ class _WSGICheck:
                 seq,
                 f"start_response() was called again without exc_info (first call at step {self.start_seq})",
             )
+        exc_info = data.get("exc_info")
+        if exc_info and isinstance(exc_info, dict) and exc_info.get("type") == "?":
+            self.out.add("wsgi-exc-info-invalid", seq, f"exc_info is {exc_info.get('message')}, not a (type, value, traceback) tuple")
         self.start_seq = seq
         self.status = _check_status(data.get("status"), seq, self.out)
         self.headers = _check_headers(data.get("headers"), seq, self.out)

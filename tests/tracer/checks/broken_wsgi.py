@@ -30,6 +30,12 @@ def twice(environ: dict[str, Any], start_response: Any) -> Any:
     return [b"x"]
 
 
+def bad_exc_info(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response(*OK)
+    start_response("500 Internal Server Error", OK[1], "an error happened")
+    return [b"x"]
+
+
 def no_start(environ: dict[str, Any], start_response: Any) -> Any:
     return []
 
@@ -129,6 +135,7 @@ CASES = [
     Case("wsgi-environ-http-content", "wsgi.environ", responds(), {"environ": _set(HTTP_CONTENT_LENGTH="0")}),
     Case("wsgi-environ-query-string", "wsgi.environ", responds(), {"environ": _set(QUERY_STRING=None)}),
     Case("wsgi-start-response-twice", "wsgi.start_response", twice),
+    Case("wsgi-exc-info-invalid", "wsgi.start_response", bad_exc_info),
     Case("wsgi-no-start-response", "wsgi.end", no_start),
     Case("wsgi-status-type", "wsgi.start_response", responds(status=b"200 OK")),
     Case("wsgi-status-format", "wsgi.start_response", responds(status="200OK")),
@@ -148,6 +155,7 @@ CASES = [
     Case("wsgi-close-not-called", "wsgi.end", responds(), {"close": False}),
     Case("wsgi-errors-type", "wsgi.errors", errors_bytes),
     Case("wsgi-input-read-no-size", "wsgi.input", reads(("read", None)), {**_BODY10, "method": "POST"}),
+    Case("wsgi-input-readline-no-size", "wsgi.input", reads(("readline", None), ("read", 6)), {**_BODY10, "method": "POST"}),
     Case("wsgi-input-readline-size", "wsgi.input", reads(("readline", 4), ("read", 6)), {**_BODY10, "method": "POST"}),
     Case("wsgi-input-read-past-length", "wsgi.input", reads(("read", 1000)), {**_BODY10, "method": "POST"}),
     Case("wsgi-input-unread", "wsgi.input", reads(("read", 3)), {**_BODY10, "method": "POST"}),
