@@ -137,7 +137,7 @@ def test_redirect_url(har: dict[str, Any]) -> None:
 
 def test_app_exception_is_status_0_with_error(har: dict[str, Any]) -> None:
     entry = _entry(har, "/crash")
-    assert entry["response"]["status"] == 0 and entry["_error"] == "RuntimeError: boom"
+    assert entry["response"]["status"] == 0 and entry["response"]["_error"] == "RuntimeError: boom"
 
 
 def test_asgi_entry(har: dict[str, Any]) -> None:
@@ -192,6 +192,38 @@ def test_readers_view(har: dict[str, Any]) -> None:
         if content.get("encoding") == "base64":
             base64.b64decode(text)
         assert isinstance(entry["response"]["status"], int)
+
+
+def test_chrome_devtools_importers_view(har: dict[str, Any]) -> None:
+    """The checks Chrome's HAR importer (devtools HARFormat.ts) makes while it reads a file."""
+
+    def obj(value: Any) -> dict[str, Any]:
+        assert isinstance(value, dict), value  # HARBase: "First parameter is expected to be an object"
+        return value
+
+    def number(value: Any) -> None:
+        assert isinstance(value, (int, float)) and not isinstance(value, bool)  # safeNumber: no NaN
+
+    log = obj(obj(har)["log"])
+    assert isinstance(log["pages"], list) and isinstance(log["entries"], list)
+    obj(log["creator"])
+    for entry in map(obj, log["entries"]):
+        datetime.datetime.fromisoformat(entry["startedDateTime"].replace("Z", "+00:00"))  # safeDate
+        number(entry["time"])
+        request, response, timings = obj(entry["request"]), obj(entry["response"]), obj(entry["timings"])
+        for key in ("headersSize", "bodySize"):
+            number(request[key]), number(response[key])
+        number(response["status"])
+        for item in request["headers"] + request["queryString"] + response["headers"]:
+            obj(item)
+        if "postData" in request:
+            obj(request["postData"])
+        number(obj(response["content"])["size"])
+        for key in ("send", "wait", "receive", "blocked", "dns", "connect", "ssl"):
+            number(timings[key])
+        for message in entry.get("_webSocketMessages", []):
+            number(obj(message)["time"]), number(message["opcode"])
+            assert message["type"] in ("send", "receive") and isinstance(message["data"], str)
 
 
 def test_truncated_body_is_marked(tmp_path: Path) -> None:

@@ -79,7 +79,8 @@ def har_entry(trace: Trace, *, raw_events: bool = True) -> dict[str, Any] | None
         "_complete": trace.complete,
     }
     if ex.error:
-        entry["_error"] = ex.error
+        # Where Chrome keeps a failed request's error, so devtools shows it.
+        entry["response"]["_error"] = ex.error
     if trace.scope_type == "websocket":
         entry["_resourceType"] = "websocket"
         entry["_webSocketMessages"] = websocket_messages(trace)
