@@ -305,3 +305,24 @@ def test_mitmproxy_reads_the_har_file(tmp_path: Path) -> None:
     flow = har_module.request_to_flow(entries[1])
     assert flow.request.method == "POST" and flow.request.content == b'{"x": 1}'
     assert flow.response.status_code == 201
+
+
+def test_wsgi_url_is_rebuilt_and_quoted_as_pep_3333_says(tmp_path: Path) -> None:
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    from tracer import JsonlSink, WSGITracer
+
+    def ok(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"ok"]
+
+    sink = JsonlSink(tmp_path / "t.jsonl")
+    environ = create_environ("/a%20b/%2541/%C3%A9", "https://example.test:8443/", query_string="x=%20y")
+    app_iter, _, _ = run_wsgi_app(WSGITracer(ok, sink=sink), environ)
+    b"".join(app_iter)
+    app_iter.close()
+    sink.close()
+    [trace] = read_traces(tmp_path / "t.jsonl")
+    request = har_entry(trace)["request"]  # type: ignore[index]
+    assert request["url"] == "https://example.test:8443/a%20b/%2541/%C3%A9?x=%20y"
+    assert request["queryString"] == [{"name": "x", "value": " y"}]

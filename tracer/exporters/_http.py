@@ -215,4 +215,4 @@ def _quote_path(path: str) -> str:
         raw = path.encode("latin-1")
     except UnicodeEncodeError:
         raw = path.encode("utf-8")
-    return quote(raw, safe="/:@!$&'()*+,;=-._~%")
+    return quote(raw, safe="/:@!$&'()*+,;=-._~")
