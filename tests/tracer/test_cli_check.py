@@ -121,3 +121,23 @@ def test_bad_input_exits_2_with_one_line(
 def test_a_directory_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_a_checker_failure_on_one_trace_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracer.commands import check
+
+    path = record(tmp_path / "t.jsonl", good, bad)
+    real = check.check_trace
+
+    def flaky(trace):  # type: ignore[no-untyped-def]
+        if trace.path == "/good":
+            raise ValueError("unexpected")
+        return real(trace)
+
+    monkeypatch.setattr(check, "check_trace", flaky)
+    assert main(["check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "could not be checked (ValueError: unexpected)" in captured.err
+    assert "wsgi-start-response-twice" in captured.out

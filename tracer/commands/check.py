@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     first = True
     for trace in iter_traces(args.file):
         requests += 1
-        findings = check_trace(trace)
+        findings = _check(trace)
         counts.update(finding.severity for finding in findings)
         visible = [f for f in findings if _ORDER[f.severity] >= shown]
         if visible:
@@ -72,6 +72,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary(requests, flagged, counts), file=out)
     return 1 if counts["error"] else 0
+
+
+def _check(trace: Trace) -> list[Finding]:
+    try:
+        return check_trace(trace)
+    except Exception as exc:  # noqa: BLE001 - one odd trace must not hide the findings of the others
+        print(f"tracer: warning: trace {trace.id}: could not be checked ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return []
 
 
 def _as_dict(finding: Finding) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
     start_us = trace.started_at * 1e6
     by_seq: dict[int, list[dict[str, str]]] = {}
     if findings:
-        for finding in check_trace(trace):
+        for finding in safely(lambda: check_trace(trace)) or ():
             by_seq.setdefault(finding.seq, []).append(
                 {"rule": finding.rule, "severity": finding.severity, "message": finding.message}
             )
