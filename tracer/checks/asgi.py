@@ -136,8 +136,14 @@ def _scope_problems(scope: Any, scope_type: str) -> Any:
     asgi = scope.get("asgi")
     if not isinstance(asgi, dict) or asgi.get("version", "2.0") not in ("2.0", "3.0"):
         yield f"has asgi {asgi!r}, not {{'version': '3.0'}}"
+    elif not isinstance(asgi.get("spec_version", ""), str):
+        yield "has an asgi spec_version that is not a str"
+    if "state" in scope and not isinstance(scope["state"], (dict, ReprValue)):
+        yield "has a state that is not a dict"
     if kind == "lifespan":
         return
+    if scope.get("extensions") is not None and not isinstance(scope["extensions"], dict):
+        yield "has extensions that are not a dict"
     if kind == "http":
         method = scope.get("method")
         if not isinstance(method, str) or method != method.upper():

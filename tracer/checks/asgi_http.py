@@ -64,8 +64,11 @@ class HTTPCheck:
             self._once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
             return
         handler = getattr(self, "_" + kind.rpartition(".")[2], None)
-        if kind != "http.response.start" and kind.startswith("http.response.") and kind in _EXTENSIONS:
+        if kind in _EXTENSIONS:
             self._extension(kind, seq)
+            problem = _extension_fields(message)
+            if problem:
+                self.out.add("asgi-extension-fields", seq, f"{kind} {problem}")
         if handler is not None:
             handler(message, seq)
 
@@ -174,6 +177,27 @@ class HTTPCheck:
             end_seq=self.body_done_seq if self.body_done_seq is not None else end_seq,
         )
         check_response(view, self.out)
+
+
+def _extension_fields(message: dict[str, Any]) -> str | None:
+    """What is wrong with the fields of an extension message, or None."""
+    kind = message["type"]
+    if kind in ("http.response.pathsend", "http.response.push") and not isinstance(message.get("path"), str):
+        return "needs a str 'path'"
+    if kind == "http.response.zerocopysend" and message.get("file") is None:
+        return "needs a 'file'"
+    if kind == "http.response.early_hint":
+        links = message.get("links")
+        if not isinstance(links, list) or not all(isinstance(link, bytes) for link in links):
+            return "needs 'links', a list of bytes"
+    if kind == "http.response.debug" and not isinstance(message.get("info", {}), dict):
+        return "needs 'info' to be a dict"
+    if kind == "http.response.push":
+        from . import _headers
+
+        if _headers.pairs(message.get("headers", [])) is None:
+            return "needs 'headers' as a list of [name, value] pairs"
+    return None
 
 
 _EXTENSIONS = frozenset(

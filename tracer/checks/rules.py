@@ -163,6 +163,8 @@ _ALL: tuple[Rule, ...] = (
        "send http.response.trailers (more_trailers=False) after the body", _ASGI),
     _r("asgi-extension-unsupported", "error", "an extension message was sent that the server did not offer",
        "check scope['extensions'] for the extension before sending its messages", "ASGI extensions"),
+    _r("asgi-extension-fields", "error", "an extension message is missing a field or has one of the wrong type",
+       "see the extension's page in the ASGI spec for the message's keys", "ASGI extensions"),
     _r("asgi-extension-late", "error", "an early-hint or debug message was sent after the response started",
        "send it before http.response.start", "ASGI extensions"),
     # ASGI: WebSocket

@@ -49,8 +49,12 @@ class WebSocketCheck:
         elif kind == "websocket.receive":
             if not _one_payload(message):
                 self.out.add("asgi-receive-invalid", seq, "websocket.receive does not hold exactly one of bytes and text")
-        elif self.disconnect_seq is None:
-            self.disconnect_seq = seq
+        else:
+            code, reason = message.get("code", 1005), message.get("reason")
+            if not isinstance(code, int) or (reason is not None and not isinstance(reason, str)):
+                self.out.add("asgi-receive-invalid", seq, "websocket.disconnect has a code that is not an int or a reason that is not a str")
+            if self.disconnect_seq is None:
+                self.disconnect_seq = seq
 
     def send(self, message: dict[str, Any], seq: int) -> None:
         kind = message["type"]
@@ -125,6 +129,8 @@ class WebSocketCheck:
             return
         if not isinstance(message.get("body", b""), bytes):
             self.out.add("asgi-body-type", seq)
+        if not isinstance(message.get("more_body", False), bool):
+            self.out.add("asgi-flag-type", seq, f"more_body is {message.get('more_body')!r}, not a bool")
         if not message.get("more_body", False):
             self.denial_done = True
 

@@ -91,6 +91,12 @@ CASES = [
     Case("asgi-trailers-missing", "asgi.end", sends(WITH_TRAILERS, BODY), http_scope(**TRAILER_EXT)),
     Case("asgi-extension-unsupported", "asgi.send", sends(START, {"type": "http.response.pathsend", "path": "/etc/hostname"})),
     Case(
+        "asgi-extension-fields",
+        "asgi.send",
+        sends(START, {"type": "http.response.pathsend", "path": b"/etc/hostname"}),
+        http_scope(extensions={"http.response.pathsend": {}}),
+    ),
+    Case(
         "asgi-extension-late",
         "asgi.send",
         sends(START, {"type": "http.response.early_hint", "links": [b"</a.css>; rel=preload"]}, BODY),
