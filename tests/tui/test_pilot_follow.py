@@ -38,6 +38,7 @@ async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReplayScreen) and screen.diagram.steps == 2
+        assert "in progress" in screen.diagram.render_line(1 + 2 * 2).text
 
         # Half a line first: nothing happens until its newline is written.
         with open(path, "ab") as out:
@@ -51,6 +52,7 @@ async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_
         assert time.monotonic() - started < 0.5
         assert hello.complete and "in progress" not in str(screen.query_one("#replay-title").render())
         await pilot.press("escape")
+        await pilot.press("home")
 
         # New requests appear within half a second.
         started = time.monotonic()
@@ -60,6 +62,14 @@ async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_
         assert time.monotonic() - started < 0.5
         assert table.rows[1] is hello  # the same row, completed in place
         assert all(s.complete for s in table.rows)
+        assert table.cursor == 0  # not on the last row: the cursor stays put
+
+        # With the cursor on the last row, it follows new rows (like tail -f).
+        await pilot.press("end")
+        with open(path, "ab") as out:
+            out.write(events[0].replace(b'"asgi-lifespan"', b'"again"'))
+        await wait_for(pilot, lambda: table.row_count == 12)
+        assert table.current is not None and table.current.id == "again"
 
 
 async def test_follow_an_empty_file_until_the_writer_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -75,8 +75,8 @@ class HelpScreen(ModalScreen[None]):
 
 def _table(title: str, rows: tuple[tuple[str, str], ...]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", show_header=False, box=None, expand=True)
-    table.add_column("key", style="bold cyan", width=26)
-    table.add_column("action")
+    table.add_column("key", style="bold cyan", width=26, no_wrap=True)
+    table.add_column("action", ratio=1)
     for key, action in rows:
         table.add_row(key, Text(action))
     return table

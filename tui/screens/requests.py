@@ -99,6 +99,15 @@ class RequestsScreen(Screen[None]):
     def traces_scanned(self, message: TracesScanned) -> None:
         """Take in what the background scan found."""
         table = self.table
+        # Following a file with the cursor on the last row keeps it there, like tail -f.
+        tail = self.app.live and table.shown > 0 and table.cursor >= table.shown - 1
+        self._take(message)
+        if tail:
+            table.action_last()
+        self.update_status()
+
+    def _take(self, message: TracesScanned) -> None:
+        table = self.table
         if table.rows is self.app.index.summaries:
             table.rows_changed()
         elif self.filter is not None and self.filter.needs_events:
@@ -109,8 +118,6 @@ class RequestsScreen(Screen[None]):
             table.rows_changed()
         else:
             self.refresh_rows()
-            return
-        self.update_status()
 
     def update_status(self) -> None:
         """Redraw the status line: counts, scan progress, problems, sort and filter state."""

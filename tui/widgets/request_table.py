@@ -94,6 +94,8 @@ class RequestTable(ScrollView, can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.rows: Sequence[TraceSummary] = []
+        self.shown = 0
+        """Rows at the last redraw (the index's list can grow between redraws)."""
 
     @property
     def row_count(self) -> int:
@@ -110,6 +112,7 @@ class RequestTable(ScrollView, can_focus=True):
     def set_rows(self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None) -> None:
         """Show `rows`, keeping the cursor on `keep` if it is still there."""
         self.rows = rows
+        self.shown = len(rows)
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         if keep is not None:
             try:
@@ -122,6 +125,7 @@ class RequestTable(ScrollView, can_focus=True):
 
     def rows_changed(self) -> None:
         """Redraw after rows were appended or updated in place."""
+        self.shown = len(self.rows)
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
         self.refresh()
 

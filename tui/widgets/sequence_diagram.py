@@ -65,6 +65,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.trace = trace
         self.lanes = lanes(trace.protocol)
+        self._blank: tuple[object, list[str], list[Style | None]] | None = None
         self.set_trace(trace, findings)
 
     def set_trace(self, trace: Trace, findings: list[Finding]) -> None:
@@ -74,7 +75,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
-        self.virtual_size = Size(self.size.width, 1 + ROW_HEIGHT * len(self.arrows))
+        self.virtual_size = Size(self.size.width, 2 + ROW_HEIGHT * len(self.arrows))
         self.refresh()
 
     @property
@@ -83,7 +84,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return len(self.arrows)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, 1 + ROW_HEIGHT * len(self.arrows))
+        self.virtual_size = Size(self.size.width, 2 + ROW_HEIGHT * len(self.arrows))
 
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, len(self.arrows) - 1))
@@ -123,6 +124,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
         line = y - 1 + round(self.scroll_y)
         step, part = divmod(line, ROW_HEIGHT)
         if step >= len(self.arrows):
+            if step == len(self.arrows) and part == 0 and not self.trace.complete:
+                return self._waiting(width, base)
             return self._lifelines_only(width, base)
         text = self._label_line(step) if part == 0 else self._arrow_line(step)
         style = base
@@ -137,15 +140,19 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, style).apply_style(style)
 
     def _canvas(self) -> tuple[list[str], list[Style | None]]:
+        """A blank line with the lifelines drawn: fresh lists to draw on."""
         width = self.size.width
-        chars = [" "] * width
-        styles: list[Style | None] = [None] * width
         lane_style = self.get_component_rich_style("sequence-diagram--lane")
-        for x in self._lane_x().values():
-            if x < width:
-                chars[x] = "│"
-                styles[x] = lane_style
-        return chars, styles
+        key = (width, lane_style)
+        if self._blank is None or self._blank[0] != key:
+            chars = [" "] * width
+            styles: list[Style | None] = [None] * width
+            for x in self._lane_x().values():
+                if x < width:
+                    chars[x] = "│"
+                    styles[x] = lane_style
+            self._blank = (key, chars, styles)
+        return list(self._blank[1]), list(self._blank[2])
 
     def _text(self, chars: list[str], styles: list[Style | None]) -> Text:
         text = Text(no_wrap=True)
@@ -170,6 +177,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self._put(chars, ignored, 1, "step     offset", None)
         style = base + self.get_component_rich_style("sequence-diagram--header")
         return self._strip(Text("".join(chars), no_wrap=True), width, style)
+
+    def _waiting(self, width: int, base: Style) -> Strip:
+        chars, styles = self._canvas()
+        note = "⋯ in progress: no end event yet" if self.arrows else "⋯ waiting for the first event"
+        self._put(chars, styles, GUTTER + 2, note, self.get_component_rich_style("sequence-diagram--warning"))
+        return self._strip(self._text(chars, styles), width, base)
 
     def _lifelines_only(self, width: int, base: Style) -> Strip:
         chars, styles = self._canvas()
