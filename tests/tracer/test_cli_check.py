@@ -141,3 +141,12 @@ def test_a_checker_failure_on_one_trace_is_a_warning(
     captured = capsys.readouterr()
     assert "could not be checked (ValueError: unexpected)" in captured.err
     assert "wsgi-start-response-twice" in captured.out
+
+
+def test_json_prints_nothing_when_the_file_breaks_halfway(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", bad)
+    with open(path, "ab") as handle:
+        handle.write(b"not json\n{}\n")
+    assert main(["check", "--json", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "not valid JSON" in captured.err

@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
     requests = flagged = 0
     shown = _ORDER[args.min_severity]
     out = sys.stdout
-    if args.json:
-        out.write("[")
-    first = True
+    # Findings for --json are kept (traces are not) and printed at the end, so bad input met
+    # halfway through never leaves half a JSON document on stdout.
+    collected: list[dict[str, Any]] = []
     for trace in iter_traces(args.file):
         requests += 1
         findings = _check(trace)
@@ -62,13 +62,11 @@ def run(args: argparse.Namespace) -> int:
         if visible:
             flagged += 1
         if args.json:
-            for finding in visible:
-                out.write(("\n  " if first else ",\n  ") + json.dumps(_as_dict(finding)))
-                first = False
+            collected.extend(_as_dict(finding) for finding in visible)
         elif visible:
             _print_group(trace, visible, out)
     if args.json:
-        out.write("\n]\n" if not first else "]\n")
+        out.write("[" + ",".join("\n  " + json.dumps(item) for item in collected) + ("\n]\n" if collected else "]\n"))
     else:
         print(_summary(requests, flagged, counts), file=out)
     return 1 if counts["error"] else 0
