@@ -63,7 +63,15 @@ class HTTPCheck:
         elif self.complete and not (kind == _TRAILERS and not self.trailers_declared):
             self._once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
             return
-        handler = getattr(self, "_" + kind.rpartition(".")[2], None)
+        handler = {
+            "http.response.start": self._start,
+            "http.response.body": self._body,
+            "http.response.trailers": self._trailers,
+            "http.response.pathsend": self._pathsend,
+            "http.response.zerocopysend": self._zerocopysend,
+            "http.response.early_hint": self._early_hint,
+            "http.response.debug": self._debug,
+        }.get(kind)
         if kind in _EXTENSIONS:
             self._extension(kind, seq)
             problem = _extension_fields(message)

@@ -52,16 +52,39 @@ class _WSGICheck:
         self.consumed = 0
         self.read_any = False
         self.last_read_seq = 0
+        self.unknown_body = False
 
     def run(self) -> None:
+        handlers = {
+            "wsgi.environ": self._environ,
+            "wsgi.input": self._input,
+            "wsgi.start_response": self._start_response,
+            "wsgi.write": self._write,
+            "wsgi.body": self._body,
+            "wsgi.errors": self._errors,
+            "wsgi.close": self._close,
+            "wsgi.error": self._error,
+        }
         for event in self.trace.events:
-            handler = getattr(self, "_" + event.kind.partition(".")[2], None)
+            if "$error" in event.data:
+                self._unrecorded(event)
+                continue
+            handler = handlers.get(event.kind)
             if handler is not None:
                 handler(event)
         if self.trace.complete:
             self._finish(self.trace.events[-1])
 
     # events
+
+    def _unrecorded(self, event: Event) -> None:
+        # The tracer could not record this event's data: note that it happened, judge nothing in it.
+        if event.kind == "wsgi.start_response":
+            self.start_seq = event.seq
+        elif event.kind in ("wsgi.body", "wsgi.write"):
+            self.seen_body = True
+            self.body_events.append(event)
+            self.unknown_body = True
 
     def _environ(self, event: Event) -> None:
         environ = event.data.get("environ")
@@ -204,7 +227,7 @@ class _WSGICheck:
             start_seq=self.start_seq,
             headers=self.headers,
             chunks=self.chunks,
-            body_known=not file_wrapper,
+            body_known=not file_wrapper and not self.unknown_body,
             finished=not self.error,
             end_seq=self.closed_seq if self.closed_seq is not None else end.seq,
         )

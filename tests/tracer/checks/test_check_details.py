@@ -79,3 +79,17 @@ def test_rule_catalog_is_well_formed() -> None:
         assert rule.severity in ("error", "warning", "info")
         assert rule.summary and rule.hint and rule.source
         assert not rule.hint.endswith(".") and not rule.summary.endswith(".")
+
+
+def test_events_the_tracer_could_not_record_are_not_judged() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "4")])
+        return [b"ok", b"ok"]
+
+    trace = run_wsgi(app)
+    body = next(e for e in trace.events if e.kind == "wsgi.body")
+    body.data = {"$error": "could not record: MemoryError"}
+    start = next(e for e in trace.events if e.kind == "wsgi.start_response")
+    assert check_trace(trace) == []
+    start.data = {"$error": "could not record: TypeError"}
+    assert check_trace(trace) == []
