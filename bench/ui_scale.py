@@ -193,6 +193,33 @@ asyncio.run(main())
 """
 
 
+_BASELINE = r"""
+import asyncio, sys, time
+t0 = float(sys.argv[1])
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+async def main():
+    async with Bare().run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        print(round(time.time() - t0, 3))
+
+asyncio.run(main())
+"""
+
+
+def baseline() -> float:
+    """Seconds from process start until a bare Textual app has shown one widget (same harness)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _BASELINE, repr(time.time())], capture_output=True, text=True, timeout=60, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def measure(path: str) -> dict:
     """Run the UI headless on `path` in a fresh process and return its numbers."""
     out = subprocess.run(
@@ -218,7 +245,7 @@ def main() -> None:
             events = sum(1 for _ in handle) - 1
         print(f"{args.traces} traces, {events} events")
         for _ in range(args.runs):
-            print(json.dumps(measure(path)))
+            print(json.dumps({"bare_textual_app_s": baseline(), **measure(path)}))
 
 
 if __name__ == "__main__":
