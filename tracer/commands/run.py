@@ -82,9 +82,11 @@ def run(args: argparse.Namespace) -> int:
 def _protocol_of(app: Any, reference: str) -> str:
     try:
         return app_protocol(app)
-    except UsageError:
+    except UsageError as exc:
+        reason = str(exc)
+        why = f": it {reason[reason.index(' takes ') + 1:]}" if " takes " in reason else ""
         raise UsageError(
-            f"{reference} is a {type(app).__name__}, not a WSGI or ASGI app (pass --wsgi or --asgi if it is one)"
+            f"{reference} is a {type(app).__name__}, not a WSGI or ASGI app{why} (pass --wsgi or --asgi if it is one)"
         ) from None
 
 

@@ -1,0 +1,175 @@
+"""`tracer run`: loading the app, clear one-line errors, the access log, and --view's lifecycle."""
+
+from __future__ import annotations
+
+import io
+import socket
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+from werkzeug.test import Client
+
+from tracer import Recorder, read_traces, trace_app
+from tracer.access_log import AccessLogSink
+from tracer.cli import main
+from tracer.errors import UsageError
+from tracer.loader import load_app
+from tracer.serve import bind_socket, display_address
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project directory as the current directory, its modules forgotten afterwards."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    monkeypatch.setattr("sys.modules", dict(__import__("sys").modules))
+    return tmp_path
+
+
+def write_module(project: Path, name: str, source: str) -> None:
+    (project / f"{name}.py").write_text(textwrap.dedent(source))
+
+
+def test_load_app_finds_modules_in_the_current_directory(project: Path) -> None:
+    write_module(project, "proj_ok", "def app(environ, start_response): pass\nother = app\n")
+    assert load_app("proj_ok:app").__name__ == "app"
+    assert load_app("proj_ok").__name__ == "app"
+
+
+@pytest.mark.parametrize(
+    ("reference", "source", "message"),
+    [
+        ("proj_missing:app", None, "cannot import 'proj_missing': no module named 'proj_missing'"),
+        ("proj_attr:nope", "app = None\n", "module 'proj_attr' has no attribute 'nope'; did you mean proj_attr:app?"),
+        ("proj_raise:app", "1 / 0\n", "error while importing 'proj_raise': ZeroDivisionError: division by zero ("),
+        ("proj_syntax:app", "def f(:\n", "error while importing 'proj_syntax': SyntaxError: "),
+        ("proj_dep:app", "import no_such_dependency_xyz\n", "ModuleNotFoundError: No module named 'no_such_dependency_xyz'"),
+        ("proj_exit:app", "raise SystemExit(3)\n", "error while importing 'proj_exit': SystemExit: 3"),
+        ("not a reference", None, "'not a reference' is not MODULE:ATTR"),
+        ("proj_colon:", None, "'proj_colon:' is not MODULE:ATTR"),
+    ],
+)
+def test_load_errors_are_one_usage_error(project: Path, reference: str, source: str | None, message: str) -> None:
+    if source is not None:
+        write_module(project, reference.split(":")[0], source)
+    with pytest.raises(UsageError) as caught:
+        load_app(reference)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("app = 'text'\n", "proj_cli:app is a str, not a WSGI or ASGI app"),
+        ("def app(a, b, c, d): pass\n", "takes 4 arguments"),
+        ("1 / 0\n", "ZeroDivisionError"),
+    ],
+)
+def test_cli_prints_one_line_and_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str], source: str, message: str
+) -> None:
+    write_module(project, "proj_cli", source)
+    assert main(["run", "proj_cli:app", "--port", "0"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("tracer: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert not (project / "traces.jsonl").exists()
+
+
+def test_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["run", "sample_apps.hello_wsgi:simple_app", "--port", str(port), "--out", str(tmp_path / "t.jsonl")])
+    assert status == 2
+    assert capsys.readouterr().err == f"tracer: error: 127.0.0.1:{port} is already in use; stop the other server or pick another --port\n"
+
+
+def test_out_that_is_not_a_trace_file_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    assert main(["run", "sample_apps.hello_wsgi:simple_app", "--port", "0", "--out", str(tmp_path / "notes.txt")]) == 2
+    assert capsys.readouterr().err.startswith("tracer: error: ")
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_bind_socket_port_zero_picks_a_free_port() -> None:
+    with bind_socket("127.0.0.1", 0) as sock:
+        assert display_address(sock).startswith("http://127.0.0.1:")
+        assert sock.getsockname()[1] != 0
+
+
+def wsgi_app(environ, start_response):
+    if environ["PATH_INFO"] == "/boom":
+        raise KeyError("gone")
+    start_response("201 Created", [("Content-Type", "text/plain")])
+    return [b"made", b"!"]
+
+
+def test_access_log_prints_one_line_per_finished_wsgi_request() -> None:
+    inner, stream = Recorder(), io.StringIO()
+    client = Client(trace_app(wsgi_app, AccessLogSink(inner, stream)))
+    client.post("/things?x=1", data=b"abc")
+    with pytest.raises(KeyError):
+        client.get("/boom")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and len(inner.traces()) == 2
+    assert lines[0].split()[:4] == ["POST", "/things?x=1", "201", inner.traces()[0].events[-1].t_ns and lines[0].split()[3]]
+    assert lines[0].endswith(f"{len(inner.traces()[0].events)} events")
+    assert lines[1].split()[:3] == ["GET", "/boom", "500"] and lines[1].endswith("KeyError: 'gone'")
+
+
+async def test_access_log_reads_asgi_status_and_websocket_close() -> None:
+    from asgiref.testing import ApplicationCommunicator
+
+    async def app(scope, receive, send):
+        if scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": 4001})
+            return
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b"tea"})
+
+    stream = io.StringIO()
+    traced = trace_app(app, AccessLogSink(Recorder(), stream))
+    http = ApplicationCommunicator(traced, {"type": "http", "method": "PUT", "path": "/pot", "query_string": b"", "headers": []})
+    await http.send_input({"type": "http.request", "body": b""})
+    await http.receive_output(1)
+    await http.wait(1)
+    ws = ApplicationCommunicator(traced, {"type": "websocket", "path": "/ws", "query_string": b"", "headers": []})
+    await ws.send_input({"type": "websocket.connect"})
+    await ws.wait(1)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].split()[:3] == ["PUT", "/pot", "418"]
+    assert lines[1].split()[:3] == ["WS", "/ws", "4001"]
+
+
+@pytest.mark.parametrize("reference", ["sample_apps.hello_wsgi:simple_app", "sample_apps.hello_asgi:application"])
+def test_view_serves_while_the_ui_runs_and_quitting_stops_the_server(
+    reference: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "live.jsonl"
+    seen: dict[str, object] = {}
+
+    def fake_viewer(path: str, *, follow: bool) -> int:
+        """Stands in for the UI: it is handed the live file while the server answers."""
+        seen["path"], seen["follow"] = path, follow
+        seen["response"] = httpx.get(f"http://127.0.0.1:{port}/hi", timeout=5).text
+        return 0
+
+    monkeypatch.setattr("tracer.commands.view.load_viewer", lambda: fake_viewer)
+    assert main(["run", reference, "--port", str(port), "--out", str(out), "--view"]) == 0
+    assert seen == {"path": str(out), "follow": True, "response": "Hello, World!"}
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+    traces = read_traces(out)
+    assert [t.path for t in traces if t.scope_type == "http"] == ["/hi"]
+    assert all(t.complete for t in traces), "the sink was flushed and every trace ended, lifespan included"
