@@ -53,6 +53,7 @@ class _WSGICheck:
         self.read_any = False
         self.last_read_seq = 0
         self.unknown_body = False
+        self.unknown_start = False
 
     def run(self) -> None:
         handlers = {
@@ -81,6 +82,7 @@ class _WSGICheck:
         # The tracer could not record this event's data: note that it happened, judge nothing in it.
         if event.kind == "wsgi.start_response":
             self.start_seq = event.seq
+            self.unknown_start = True
         elif event.kind in ("wsgi.body", "wsgi.write"):
             self.seen_body = True
             self.body_events.append(event)
@@ -220,6 +222,8 @@ class _WSGICheck:
                 self.last_read_seq,
                 f"the app read {self.consumed} of the {self.content_length} request body bytes",
             )
+        if self.unknown_start:
+            return
         view = ResponseView(
             method=self.environ.get("REQUEST_METHOD") if isinstance(self.environ.get("REQUEST_METHOD"), str) else None,
             scheme=self.environ.get("wsgi.url_scheme") if isinstance(self.environ.get("wsgi.url_scheme"), str) else None,
