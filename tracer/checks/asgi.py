@@ -47,6 +47,9 @@ def check_asgi(trace: Trace, out: Collector) -> None:
         check_scope(raw, trace.scope_type, events[0].seq, out)
     machine_class = {"http": HTTPCheck, "websocket": WebSocketCheck, "lifespan": LifespanCheck}.get(trace.scope_type)
     machine = machine_class(scope, out) if machine_class else None
+    if any("$error" in e.data for e in events if e.kind in ("asgi.send", "asgi.receive")):
+        # A message the tracer could not record leaves the order unknown: check messages one by one only.
+        machine = None
     for event in events:
         if event.kind == "asgi.error":
             if machine:

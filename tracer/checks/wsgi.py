@@ -139,6 +139,7 @@ class _WSGICheck:
         if exc_info and isinstance(exc_info, dict) and exc_info.get("type") == "?":
             self.out.add("wsgi-exc-info-invalid", seq, f"exc_info is {exc_info.get('message')}, not a (type, value, traceback) tuple")
         self.start_seq = seq
+        self.unknown_start = False
         self.status = _check_status(data.get("status"), seq, self.out)
         self.headers = _check_headers(data.get("headers"), seq, self.out)
 

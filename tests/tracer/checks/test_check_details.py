@@ -93,3 +93,10 @@ def test_events_the_tracer_could_not_record_are_not_judged() -> None:
     assert check_trace(trace) == []
     start.data = {"$error": "could not record: TypeError"}
     assert check_trace(trace) == []
+
+
+async def test_asgi_messages_the_tracer_could_not_record_leave_the_order_unjudged() -> None:
+    trace = await run_asgi(broken_asgi.sends(broken_asgi.START, broken_asgi.BODY))
+    start = next(e for e in trace.events if e.kind == "asgi.send")
+    start.data = {"$error": "could not record: TypeError"}
+    assert check_trace(trace) == []
