@@ -26,7 +26,9 @@ def serve(rec: Recorder) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(_starlette_app(rec), lifespan="on", log_level="critical", ws="websockets-sansio")
+    # The sans-I/O websockets protocol avoids the deprecated legacy websockets API, where uvicorn has it.
+    ws = "websockets-sansio" if "websockets-sansio" in uvicorn.config.WS_PROTOCOLS else "websockets"
+    config = uvicorn.Config(_starlette_app(rec), lifespan="on", log_level="critical", ws=ws)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
