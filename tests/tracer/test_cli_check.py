@@ -150,3 +150,15 @@ def test_json_prints_nothing_when_the_file_breaks_halfway(tmp_path: Path, capsys
     assert main(["check", "--json", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "not valid JSON" in captured.err
+
+
+def test_ignore_leaves_a_rule_out_of_output_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", bad, relative_redirect)
+    assert main(["check", "--ignore", "wsgi-start-response-twice", "--ignore", "http-location-relative", str(path)]) == 0
+    assert capsys.readouterr().out == "2 traces checked, 0 with findings: 0 errors, 0 warnings, 0 info\n"
+
+
+def test_ignoring_an_unknown_rule_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", good)
+    assert main(["check", "--ignore", "no-such-rule", str(path)]) == 2
+    assert "unknown rule 'no-such-rule'" in capsys.readouterr().err

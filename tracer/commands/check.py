@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from ..checks import Finding, check_trace
+from ..checks.rules import RULES
+from ..errors import UsageError
 from ..jsonl import iter_traces
 from ..model import Trace
 from .view import check_trace_file
@@ -41,12 +43,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default="info",
         help="leave out findings below this severity (the exit status still counts every error)",
     )
+    parser.add_argument(
+        "--ignore",
+        metavar="RULE",
+        action="append",
+        default=[],
+        help="leave out a rule entirely, also from the exit status (repeat for more; see docs/checks.md)",
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Check the file and print the findings; returns the exit status."""
     check_trace_file(args.file)
+    unknown = sorted(set(args.ignore) - set(RULES))
+    if unknown:
+        raise UsageError(f"--ignore: unknown rule {unknown[0]!r} (the rules are listed in docs/checks.md)")
+    ignored = frozenset(args.ignore)
     counts: Counter[str] = Counter()
     requests = flagged = 0
     shown = _ORDER[args.min_severity]
@@ -56,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     collected: list[dict[str, Any]] = []
     for trace in iter_traces(args.file):
         requests += 1
-        findings = _check(trace)
+        findings = [f for f in _check(trace) if f.rule not in ignored]
         counts.update(finding.severity for finding in findings)
         visible = [f for f in findings if _ORDER[f.severity] >= shown]
         if visible:
