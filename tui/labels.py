@@ -108,7 +108,7 @@ def message_label(message: dict[str, Any]) -> str:
     if kind in ("http.response.start", "websocket.http.response.start"):
         headers = message.get("headers") or []
         trailers = ", trailers" if message.get("trailers") else ""
-        return f"{kind} {message.get('status')}, {len(headers)} headers{trailers}"
+        return f"{kind} {message.get('status')}, {len(headers)} header{'s' if len(headers) != 1 else ''}{trailers}"
     if kind in ("websocket.send", "websocket.receive"):
         if message.get("text") is not None:
             return f"{kind} text {size(body_size(message.get('text')))}"
