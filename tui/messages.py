@@ -65,3 +65,10 @@ class FilterMatched(Message):
     expression: str
     numbers: set[int]
     progress: float = 1.0
+
+
+@dataclass
+class ColumnClicked(Message):
+    """The user clicked a column heading of the request list."""
+
+    column: str

@@ -10,7 +10,7 @@ from tracer.cli import main
 from tui.app import TracerApp, make_app
 from tui.screens.problems import ProblemsScreen
 from tui.screens.requests import RequestsScreen
-from tui.widgets.request_table import RequestTable
+from tui.widgets.request_table import COLUMNS, RequestTable
 
 SIZE = (120, 36)
 
@@ -171,3 +171,19 @@ def test_tracer_view_refuses_bad_files_in_one_line(name: str, message: str, caps
     assert main(["view", fixture(name)]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+async def test_clicking_headings_sorts_and_double_click_opens(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        names = [name for name, _, _ in COLUMNS]
+        x = sum(w + 1 for w in table(app)._widths()[: names.index("duration")]) + 2
+        await pilot.click(RequestTable, offset=(x, 0))
+        assert app.screen.sort_key == "duration"  # type: ignore[attr-defined]
+        await pilot.click(RequestTable, offset=(x, 0))
+        assert ids(app)[0] == "asgi-ws"  # clicked again: reversed
+        await pilot.click(RequestTable, offset=(5, 3), times=2)  # third row
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ReplayScreen"
+        assert app.screen.summary.id == table(app).rows[2].id  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from textual.worker import get_current_worker
 
 from ..filters import Deep, Filter, FilterError, parse
 from ..index import TraceSummary
-from ..messages import FilterMatched, TracesScanned
+from ..messages import ColumnClicked, FilterMatched, TracesScanned
 from ..widgets.request_table import RequestTable
 
 if TYPE_CHECKING:
@@ -234,6 +234,14 @@ class RequestsScreen(Screen[None]):
     def action_sort(self) -> None:
         self.sort_key = SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)]
         self.refresh_rows()
+
+    def on_column_clicked(self, message: ColumnClicked) -> None:
+        if message.column in SORT_KEYS:
+            if message.column == self.sort_key:
+                self.sort_reverse = not self.sort_reverse
+            else:
+                self.sort_key = message.column
+            self.refresh_rows()
 
     def action_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse

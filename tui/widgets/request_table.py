@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from .. import format as fmt
 from ..index import TraceSummary
-from ..messages import TraceSelected
+from ..messages import ColumnClicked, TraceSelected
 
 SCOPE_NAMES = {"http": "http", "websocket": "ws", "lifespan": "life"}
 BAR_WIDTH = 24
@@ -165,6 +165,14 @@ class RequestTable(ScrollView, can_focus=True):
             self.post_message(TraceSelected(summary))
 
     def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = 0
+            for (name, _, _), width in zip(COLUMNS, self._widths()):
+                if x <= event.x < x + width + 1:
+                    self.post_message(ColumnClicked(name))
+                    break
+                x += width + 1
+            return
         row = event.y - 1 + round(self.scroll_y)
         if event.y >= 1 and 0 <= row < len(self.rows):
             self.cursor = row
