@@ -34,6 +34,9 @@ from .screens.requests import RequestsScreen
 FOLLOW_INTERVAL = 0.1
 """Seconds between looks at a followed file for new lines."""
 
+MAX_PROBLEM_TOASTS = 3
+"""Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
+
 Checker = Callable[[Trace], "list[Finding]"]
 
 
@@ -62,6 +65,8 @@ class TracerApp(App[int]):
         self.scanning = True
         self.progress = 0.0
         self._deep: LRUCache[str, Deep] = LRUCache(256)
+        self._notified = 0
+        self._unnotified = 0
 
     def get_default_screen(self) -> RequestsScreen:
         return RequestsScreen()
@@ -96,14 +101,23 @@ class TracerApp(App[int]):
         self.progress = message.progress
         if message.done:
             self.scanning = False
-        for problem in message.problems[:3]:
-            self.notify(problem.message, severity="error", timeout=8, markup=False)
-        if len(message.problems) > 3:
-            self.notify(f"{len(message.problems) - 3} more unreadable lines (press p)", severity="error")
+        self._report(message)
         self.requests_screen.traces_scanned(message)
         if isinstance(self.screen, ReplayScreen) and self.screen.summary.number in message.updated:
             self._deep.discard(self.screen.summary.id)
             self.screen.reload(*self.load(self.screen.summary))
+
+    def _report(self, message: TracesScanned) -> None:
+        """Toast the first few unreadable lines; after that only a count, once per scan."""
+        for problem in message.problems:
+            if self._notified < MAX_PROBLEM_TOASTS:
+                self._notified += 1
+                self.notify(problem.message, severity="error", timeout=8, markup=False)
+            else:
+                self._unnotified += 1
+        if message.done and self._unnotified:
+            self.notify(f"{self._unnotified} more unreadable lines (press p to list them)", severity="error")
+            self._unnotified = 0
 
     def on_scan_failed(self, message: ScanFailed) -> None:
         self.scanning = False

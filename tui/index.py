@@ -112,6 +112,7 @@ class TraceIndex:
         self.line_no = 0
         self.header: dict[str, Any] | None = None
         self.cut_line: int | None = None
+        self.truncated = False
         self._lock = threading.Lock()
         self._fd: int | None = None
 
@@ -166,7 +167,10 @@ class TraceIndex:
             result = ScanResult()
             size = os.fstat(fd).st_size
             if size < self.position:
-                result.problems.append(self._problem(0, "the file was truncated; showing what was read before", False))
+                if not self.truncated:
+                    self.truncated = True
+                    result.problems.append(self._problem(0, "the file shrank (truncated or replaced); showing what was read before"))
+                    self.problems.extend(result.problems)
                 return result
             self.size = size
             next_batch = now() + first_batch_seconds

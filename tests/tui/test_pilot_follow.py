@@ -85,3 +85,31 @@ async def test_follow_an_empty_file_until_the_writer_starts(tmp_path) -> None:  
             out.write(b"".join(lines[:7]))
         await wait_for(pilot, lambda: table.row_count == 1)
         await asyncio.sleep(0)
+
+
+async def test_a_shrinking_file_is_reported_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    path = tmp_path / "shrinks.jsonl"
+    path.write_bytes(b"".join(lines[:7]))
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        path.write_bytes(lines[0])
+        await pilot.pause(0.5)
+        shrank = [n for n in app._notifications if "the file shrank" in n.message]
+        assert len(shrank) == 1 and table.row_count == 1
+
+
+async def test_many_bad_lines_give_a_few_messages_and_a_count(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(lines[0] + b"not json\n" * 50 + b"".join(lines[1:]))
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: not app.scanning)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 4 and messages[-1].startswith("47 more unreadable lines")
+        assert table.row_count == 11 and len(app.index.problems) == 50
