@@ -11,7 +11,7 @@ peak resident memory (from ``wait4``), next to the same numbers for a file
 one tenth the size, and for a process that only imports tracer.
 
     python bench/export_scale.py            # 100,000 traces
-    python bench/export_scale.py --traces 20000 --keep /tmp/t.jsonl
+    python bench/export_scale.py --traces 20000 --keep big.jsonl
 """
 
 from __future__ import annotations

@@ -200,13 +200,15 @@ def summary(event: Event) -> dict[str, Any]:
     data = event.data
     kind = event.kind
     if kind == "wsgi.environ":
-        environ = data.get("environ") or {}
-        return {k: environ.get(k) for k in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING") if isinstance(environ, dict)}
+        environ = data.get("environ")
+        if not isinstance(environ, dict):
+            return {}
+        return {key: environ.get(key) for key in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING")}
     if kind == "asgi.scope":
-        scope = data.get("scope") or {}
+        scope = data.get("scope")
         if not isinstance(scope, dict):
             return {}
-        return {k: scope[k] if not isinstance(scope[k], bytes) else _preview(scope[k]) for k in ("type", "method", "path", "query_string") if k in scope}
+        return {key: _plain(scope[key]) for key in ("type", "method", "path", "query_string") if key in scope}
     if kind == "wsgi.start_response":
         headers = data.get("headers")
         return {"status": str(data.get("status")), "headers": len(headers) if isinstance(headers, list) else None}
