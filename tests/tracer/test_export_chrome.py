@@ -64,7 +64,7 @@ def test_one_bar_per_trace_and_one_instant_per_event(tmp_path: Path) -> None:
     assert [b["name"] for b in bars][:2] == ["GET /hello 200", "POST /echo 201"]
     assert bars[-1]["name"] == "lifespan"
     assert len([e for e in events if e["ph"] == "i"]) == sum(len(t.events) for t in traces)
-    for bar, trace in zip(bars, traces):
+    for bar, trace in zip(bars, traces, strict=True):
         instants = [e for e in events if e["ph"] == "i" and e["tid"] == bar["tid"] and bar["ts"] <= e["ts"] <= bar["ts"] + bar["dur"]]
         assert len(instants) >= len(trace.events)
         assert bar["dur"] == pytest.approx(trace.duration_ns / 1000)
@@ -106,7 +106,7 @@ def test_concurrent_traces_get_their_own_tracks() -> None:
     assert tid["d"] in {tid["a"], tid["b"], tid["c"]}
     names = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
     assert sorted(names) == [1, 2, 3] and names[1] == "slot 1"
-    for trace_id, slot in tid.items():
+    for slot in tid.values():
         instants = [e for e in events if e["ph"] == "i" and e["tid"] == slot]
         assert instants
 
@@ -129,7 +129,7 @@ def test_slots_never_overlap_whatever_the_order(order: str) -> None:
         placed.setdefault(slots.place(start, end), []).append((start, end))
     for items in placed.values():
         items.sort()
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(items, items[1:]))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(items, items[1:], strict=False))
     peak = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
     if order in ("start", "end"):
         assert len(slots) == peak

@@ -123,7 +123,7 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
         }
     ]
     for event in trace.events:
-        instant_args = {"seq": event.seq, **_plain(safely(lambda: summary(event)) or {})}
+        instant_args = {"seq": event.seq, **_plain(safely(lambda event=event: summary(event)) or {})}
         if event.seq in by_seq:
             instant_args["findings"] = by_seq[event.seq]
         events.append(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 OK = ("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
 
