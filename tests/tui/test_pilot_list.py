@@ -10,7 +10,8 @@ from tracer.cli import main
 from tui.app import TracerApp, make_app
 from tui.screens.problems import ProblemsScreen
 from tui.screens.requests import RequestsScreen
-from tui.widgets.request_table import COLUMNS, RequestTable
+from tui.widgets.request_table import COLUMNS as COLUMNS_ALL
+from tui.widgets.request_table import RequestTable, layout
 
 SIZE = (120, 36)
 
@@ -177,8 +178,9 @@ async def test_clicking_headings_sorts_and_double_click_opens(mixed: str) -> Non
     app = make_app(mixed)
     async with app.run_test(size=SIZE) as pilot:
         await scanned(pilot)
-        names = [name for name, _, _ in COLUMNS]
-        x = sum(w + 1 for w in table(app)._widths()[: names.index("duration")]) + 2
+        columns = layout(table(app).size.width)
+        names = [name for name, _, _ in columns]
+        x = sum(w + 1 for _, w, _ in columns[: names.index("duration")]) + 2
         await pilot.click(RequestTable, offset=(x, 0))
         assert app.screen.sort_key == "duration"  # type: ignore[attr-defined]
         await pilot.click(RequestTable, offset=(x, 0))
@@ -187,3 +189,20 @@ async def test_clicking_headings_sorts_and_double_click_opens(mixed: str) -> Non
         await pilot.pause()
         assert app.screen.__class__.__name__ == "ReplayScreen"
         assert app.screen.summary.id == table(app).rows[2].id  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("width", "missing"),
+    [
+        (160, []),
+        (100, ["req"]),
+        (80, ["proto", "scope", "ev", "req"]),
+        (60, ["time", "proto", "scope", "ev", "req", "waterfall"]),
+    ],
+)
+def test_narrow_terminals_give_up_minor_columns_first(width: int, missing: list[str]) -> None:
+    columns = layout(width)
+    names = [name for name, _, _ in columns]
+    assert [name for name, _, _ in COLUMNS_ALL if name not in names] == missing
+    assert sum(w for _, w, _ in columns) + len(columns) - 1 <= width
+    assert dict((n, w) for n, w, _ in columns)["path"] >= 8

@@ -41,6 +41,9 @@ class ReplayScreen(Screen[None]):
         Binding("escape,backspace", "back", "Back", id="replay.back", tooltip="Back to the request list"),
     ]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    """Below 110 cells the step detail goes under the diagram instead of beside it."""
+
     playing: reactive[bool] = reactive(False, init=False)
     speed: reactive[float] = reactive(1.0, init=False)
 

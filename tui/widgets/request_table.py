@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from rich.segment import Segment
@@ -34,6 +35,28 @@ COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("resp", 9, True),
     ("waterfall", BAR_WIDTH, False),
 )
+MIN_PATH = 16
+NARROW_BAR = 12
+DROP_ORDER = ("req", "ev", "scope", "proto", "time", "waterfall")
+"""Columns given up, in this order, when the terminal is too narrow for all of them."""
+
+
+@functools.lru_cache(maxsize=16)
+def layout(width: int) -> tuple[tuple[str, int, bool], ...]:
+    """The columns that fit in `width` cells, with the path taking what is left."""
+    columns = list(COLUMNS)
+
+    def fixed() -> int:
+        return sum(w for _, w, _ in columns) + len(columns) - 1
+
+    if fixed() + MIN_PATH > width:
+        columns = [(n, NARROW_BAR if n == "waterfall" else w, r) for n, w, r in columns]
+    for name in DROP_ORDER:
+        if fixed() + MIN_PATH <= width:
+            break
+        columns = [column for column in columns if column[0] != name]
+    path = max(width - fixed(), 8)
+    return tuple((n, w or path, r) for n, w, r in columns)
 
 
 class RequestTable(ScrollView, can_focus=True):
@@ -167,7 +190,7 @@ class RequestTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = 0
-            for (name, _, _), width in zip(COLUMNS, self._widths()):
+            for name, width, _ in layout(self.size.width):
                 if x <= event.x < x + width + 1:
                     self.post_message(ColumnClicked(name))
                     break
@@ -180,11 +203,6 @@ class RequestTable(ScrollView, can_focus=True):
                 self.action_select()
 
     # Drawing
-
-    def _widths(self) -> list[int]:
-        fixed = sum(width for _, width, _ in COLUMNS if width) + len(COLUMNS) - 1
-        path = max(self.size.width - fixed, 8)
-        return [width or path for _, width, _ in COLUMNS]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -206,7 +224,7 @@ class RequestTable(ScrollView, can_focus=True):
 
     def _header(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        for (name, _, right), width in zip(COLUMNS, self._widths()):
+        for name, width, right in layout(self.size.width):
             label = name + ("▼" if self.sort_reverse else "▲") if name == self.sort_key else name
             text.append((label.rjust(width) if right else label.ljust(width))[:width] + " ")
         return text
@@ -221,29 +239,32 @@ class RequestTable(ScrollView, can_focus=True):
         return start, max(end - start, 1e-6)
 
     def _row(self, s: TraceSummary, axis: tuple[float, float]) -> Text:
-        widths = self._widths()
         style = self.get_component_rich_style
         status_style = _status_class(s)
-        row_style = style(status_style) if status_style in ("request-table--error",) else Style()
+        row_style = style(status_style) if status_style == "request-table--error" else Style()
         if not s.complete:
             row_style = row_style + style("request-table--live")
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
         if s.error:
             status = "err" if s.status is None else f"!{status}"
-        cells = (
-            fmt.clock(s.start),
-            s.protocol.upper(),
-            SCOPE_NAMES.get(s.scope_type, s.scope_type),
-            s.method or "",
-            _url(s),
-            status,
-            fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
-            str(s.events),
-            fmt.size(s.request_bytes) if s.request_bytes else "-",
-            fmt.size(s.response_bytes) if s.response_bytes else "-",
-        )
+        cells = {
+            "time": fmt.clock(s.start),
+            "proto": s.protocol.upper(),
+            "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
+            "method": s.method or "",
+            "path": _url(s),
+            "status": status,
+            "duration": fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
+            "ev": str(s.events),
+            "req": fmt.size(s.request_bytes) if s.request_bytes else "-",
+            "resp": fmt.size(s.response_bytes) if s.response_bytes else "-",
+        }
         text = Text(no_wrap=True, overflow="ellipsis", style=row_style)
-        for (name, _, right), width, cell in zip(COLUMNS, widths, cells):
+        for name, width, right in layout(self.size.width):
+            if name == "waterfall":
+                text.append_text(self._bar(s, axis, width))
+                continue
+            cell = cells[name]
             if len(cell) > width:
                 cell = cell[: width - 1] + "…"
             cell = cell.rjust(width) if right else cell.ljust(width)
@@ -254,7 +275,6 @@ class RequestTable(ScrollView, can_focus=True):
             else:
                 text.append(cell)
             text.append(" ")
-        text.append_text(self._bar(s, axis, widths[-1]))
         return text
 
     def _bar(self, s: TraceSummary, axis: tuple[float, float], width: int) -> Text:
