@@ -45,8 +45,9 @@ def check_asgi(trace: Trace, out: Collector) -> None:
         raw = events[0].data.get("scope")
         scope = raw if isinstance(raw, dict) else {}
         check_scope(raw, trace.scope_type, events[0].seq, out)
-    machine_class = {"http": HTTPCheck, "websocket": WebSocketCheck, "lifespan": LifespanCheck}.get(trace.scope_type)
-    machine = machine_class(scope, out) if machine_class else None
+    machines: dict[str, Any] = {"http": HTTPCheck, "websocket": WebSocketCheck, "lifespan": LifespanCheck}
+    machine_class = machines.get(trace.scope_type)
+    machine: Any = machine_class(scope, out) if machine_class else None
     if any("$error" in e.data for e in events if e.kind in ("asgi.send", "asgi.receive")):
         # A message the tracer could not record leaves the order unknown: check messages one by one only.
         machine = None

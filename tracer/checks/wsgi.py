@@ -290,8 +290,8 @@ def _check_status(status: Any, seq: int, out: Collector) -> int | None:
     match = _STATUS.fullmatch(status)
     if not match or status != status.strip():
         out.add("wsgi-status-format", seq, f"the status {status!r} is not three digits, a space and a reason phrase")
-        code = status[:3]
-        return int(code) if code.isdigit() else None
+        digits = status[:3]
+        return int(digits) if digits.isdigit() else None
     code = int(match.group(1))
     if code < 100:
         out.add("wsgi-status-format", seq, f"the status code {code} is below 100")

@@ -223,7 +223,7 @@ def summary(event: Event) -> dict[str, Any]:
         return {"status": data.get("status"), "bytes_sent": data.get("bytes_sent")}
     message = data.get("message")
     if isinstance(message, dict):
-        out = {"type": message.get("type")}
+        out: dict[str, Any] = {"type": message.get("type")}
         for key in ("status", "more_body", "code", "reason", "subprotocol"):
             if key in message and isinstance(message[key], (int, str, bool, type(None))):
                 out[key] = message[key]
