@@ -213,10 +213,10 @@ def summary(event: Event) -> dict[str, Any]:
         headers = data.get("headers")
         return {"status": str(data.get("status")), "headers": len(headers) if isinstance(headers, list) else None}
     if kind in ("wsgi.body", "wsgi.write", "wsgi.input", "wsgi.errors"):
-        out = {"bytes": _size(data.get("data")), "preview": _preview(data.get("data"))}
+        chunk: dict[str, Any] = {"bytes": _size(data.get("data")), "preview": _preview(data.get("data"))}
         if kind == "wsgi.input":
-            out.update(method=data.get("method"), size=data.get("size"))
-        return out
+            chunk.update(method=data.get("method"), size=data.get("size"))
+        return chunk
     if kind in ("wsgi.error", "asgi.error"):
         return {"type": data.get("type"), "message": _preview(data.get("message"), 200)}
     if kind == "wsgi.end":
