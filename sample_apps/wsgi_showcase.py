@@ -120,7 +120,7 @@ def legacy(environ, start_response):
 
 
 def download(environ, start_response):
-    """Hand a file to the server's wsgi.file_wrapper (Werkzeug falls back to its own)."""
+    """Hand a file to the server's wsgi.file_wrapper; Werkzeug's dev server has none, so werkzeug's FileWrapper stands in."""
     handle = open(__file__, "rb")  # this very source file
     size = os.fstat(handle.fileno()).st_size
     start_response("200 OK", [("Content-Type", "text/x-python; charset=utf-8"), ("Content-Length", str(size))])

@@ -39,7 +39,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
     parser.add_argument(
-        "--out", default=None, metavar="FILE", help=f"trace file to append to (default: ./{DEFAULT_TRACE_FILE})"
+        "--out",
+        default=None,
+        metavar="FILE",
+        help=f"trace file to append to (default: $TRACER_FILE, else ./{DEFAULT_TRACE_FILE})",
     )
     parser.add_argument("--view", action="store_true", help="open the UI on the live trace; quitting it stops the server")
     forced = parser.add_mutually_exclusive_group()
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     app = load_app(args.app)
     protocol = args.protocol or _protocol_of(app, args.app)
     sock = bind_socket(args.host, args.port)
-    out = args.out or DEFAULT_TRACE_FILE
+    out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     try:
         jsonl = JsonlSink(out)
     except BaseException:
