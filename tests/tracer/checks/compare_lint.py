@@ -1,0 +1,40 @@
+"""Run the WSGI corpus under Werkzeug's LintMiddleware and tracer side by side (by hand, not in CI).
+
+    python -m tests.tracer.checks.compare_lint
+
+Prints, for every broken app of `broken_wsgi`, the warnings of Werkzeug's
+lint next to tracer's findings. Where the lint middleware raises instead of
+warning, the trace ends early; the corpus test (without lint) shows tracer's
+finding for those apps.
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+
+from werkzeug.middleware.lint import LintMiddleware
+
+from tracer.checks import check_trace
+
+from . import broken_wsgi
+from .drivers import run_wsgi
+
+
+def main() -> None:
+    only_lint = 0
+    for case in broken_wsgi.CASES:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            trace = run_wsgi(LintMiddleware(case.app), **case.options)
+            gc.collect()
+        theirs = sorted({str(w.message)[:70] for w in caught})
+        ours = sorted({(f.rule, f.severity) for f in check_trace(trace)})
+        flag = "   <-- lint only (see the docstring)" if theirs and not ours else ""
+        only_lint += bool(flag)
+        print(f"{case.rule:34} lint={theirs}\n{'':34} tracer={ours}{flag}")
+    print(f"\n{len(broken_wsgi.CASES)} apps; {only_lint} where only the lint middleware reports something")
+
+
+if __name__ == "__main__":
+    main()
