@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -131,10 +132,11 @@ class TraceIndex:
         return self._fd
 
     def close(self) -> None:
-        """Release the file."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Release the file (after a scan in progress has stopped at its next block)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
     def scan(
         self,
@@ -159,8 +161,6 @@ class TraceIndex:
         Raises:
             TraceFileError: The file is missing, or its header is not a tracer header.
         """
-        import time
-
         now = clock or time.monotonic
         with self._lock:
             fd = self._open()
