@@ -3,9 +3,8 @@
     python -m tests.tracer.checks.compare_lint
 
 Prints, for every broken app of `broken_wsgi`, the warnings of Werkzeug's
-lint next to tracer's findings. Where the lint middleware raises instead of
-warning, the trace ends early; the corpus test (without lint) shows tracer's
-finding for those apps.
+lint (wrapped around the traced app, as a server-side middleware) next to
+tracer's findings.
 """
 
 from __future__ import annotations
@@ -26,11 +25,11 @@ def main() -> None:
     for case in broken_wsgi.CASES:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            trace = run_wsgi(LintMiddleware(case.app), **case.options)
+            trace = run_wsgi(case.app, outer=LintMiddleware, **case.options)
             gc.collect()
         theirs = sorted({str(w.message)[:70] for w in caught})
         ours = sorted({(f.rule, f.severity) for f in check_trace(trace)})
-        flag = "   <-- lint only (see the docstring)" if theirs and not ours else ""
+        flag = "   <-- lint only" if theirs and not ours else ""
         only_lint += bool(flag)
         print(f"{case.rule:34} lint={theirs}\n{'':34} tracer={ours}{flag}")
     print(f"\n{len(broken_wsgi.CASES)} apps; {only_lint} where only the lint middleware reports something")

@@ -33,11 +33,17 @@ def run_wsgi(
     close: bool = True,
     iterate_after_close: bool = False,
     tracer_options: dict[str, Any] | None = None,
+    outer: Callable[[Any], Any] | None = None,
     **request: Any,
 ) -> Trace:
-    """Call `app` like a server would (start_response, iterate, close) and return its trace."""
+    """Call `app` like a server would (start_response, iterate, close) and return its trace.
+
+    `outer` wraps the traced app (another middleware between it and the server).
+    """
     rec = Recorder()
     traced = WSGITracer(app, sink=rec, **(tracer_options or {}))
+    if outer is not None:
+        traced = outer(traced)
     env = create_environ(**request)
     env["wsgi.errors"] = LenientErrors()
     if environ is not None:
