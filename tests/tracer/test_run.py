@@ -149,9 +149,17 @@ async def test_access_log_reads_asgi_status_and_websocket_close() -> None:
     assert lines[1].split()[:3] == ["WS", "/ws", "4001"]
 
 
-@pytest.mark.parametrize("reference", ["sample_apps.hello_wsgi:simple_app", "sample_apps.hello_asgi:application"])
+@pytest.mark.parametrize(
+    ("reference", "forced"),
+    [
+        ("sample_apps.hello_wsgi:simple_app", []),
+        ("sample_apps.hello_asgi:application", []),
+        ("sample_apps.hello_wsgi:simple_app", ["--wsgi"]),
+        ("sample_apps.twin_asgi:wsgi_app_on_asgi", ["--asgi"]),
+    ],
+)
 def test_view_serves_while_the_ui_runs_and_quitting_stops_the_server(
-    reference: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    reference: str, forced: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -166,10 +174,19 @@ def test_view_serves_while_the_ui_runs_and_quitting_stops_the_server(
         return 0
 
     monkeypatch.setattr("tracer.commands.view.load_viewer", lambda: fake_viewer)
-    assert main(["run", reference, "--port", str(port), "--out", str(out), "--view"]) == 0
-    assert seen == {"path": str(out), "follow": True, "response": "Hello, World!"}
+    assert main(["run", reference, "--port", str(port), "--out", str(out), "--view", *forced]) == 0
+    assert seen["path"] == str(out) and seen["follow"] is True
+    assert seen["response"] in ("Hello, World!", "not found\n")
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
     traces = read_traces(out)
     assert [t.path for t in traces if t.scope_type == "http"] == ["/hi"]
     assert all(t.complete for t in traces), "the sink was flushed and every trace ended, lifespan included"
+    assert {t.protocol for t in traces} == {"asgi" if "asgi" in reference else "wsgi"}
+
+
+def test_wsgi_and_asgi_flags_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "sample_apps.hello_wsgi:app", "--wsgi", "--asgi"])
+    assert caught.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
