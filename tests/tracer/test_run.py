@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import socket
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,12 +22,13 @@ from tracer.serve import bind_socket, display_address
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty project directory as the current directory, its modules forgotten afterwards."""
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty project directory as the current directory; its modules are forgotten afterwards."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("sys.path", list(__import__("sys").path))
-    monkeypatch.setattr("sys.modules", dict(__import__("sys").modules))
-    return tmp_path
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield tmp_path
+    for name in [name for name in sys.modules if name.startswith("proj_")]:
+        del sys.modules[name]
 
 
 def write_module(project: Path, name: str, source: str) -> None:
@@ -118,8 +121,10 @@ def test_access_log_prints_one_line_per_finished_wsgi_request() -> None:
         client.get("/boom")
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2 and len(inner.traces()) == 2
-    assert lines[0].split()[:4] == ["POST", "/things?x=1", "201", inner.traces()[0].events[-1].t_ns and lines[0].split()[3]]
-    assert lines[0].endswith(f"{len(inner.traces()[0].events)} events")
+    first = inner.traces()[0]
+    method, path, status, duration, unit, events, word = lines[0].split()
+    assert (method, path, status, unit, word) == ("POST", "/things?x=1", "201", "ms", "events")
+    assert float(duration) == round(first.duration_ns / 1e6, 1) and int(events) == len(first.events)
     assert lines[1].split()[:3] == ["GET", "/boom", "500"] and lines[1].endswith("KeyError: 'gone'")
 
 
