@@ -144,7 +144,9 @@ def body_chunks(trace: Trace) -> list[bytes]:
             value = data.get("data")
             values = value if isinstance(value, list) else [value]
         elif event.kind in ("asgi.send", "asgi.receive"):
-            message = data.get("message") or {}
+            message = data.get("message")
+            if not isinstance(message, dict):
+                continue
             values = [message.get("body"), message.get("bytes"), message.get("text")]
         else:
             continue

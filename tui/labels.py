@@ -36,10 +36,13 @@ def arrow(event: Event) -> Arrow:
     """The arrow and label of one event."""
     data = event.data
     kind = event.kind
-    if kind.startswith("wsgi."):
-        return _wsgi(kind, data)
-    if kind.startswith("asgi."):
-        return _asgi(kind, data)
+    try:
+        if kind.startswith("wsgi."):
+            return _wsgi(kind, data)
+        if kind.startswith("asgi."):
+            return _asgi(kind, data)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        pass  # Data not shaped as the format says: still one arrow, named by its kind.
     return Arrow("server", "app", kind)
 
 

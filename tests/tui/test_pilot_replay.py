@@ -161,3 +161,38 @@ async def test_command_palette_offers_this_screens_commands(mixed: str) -> None:
         screen = await open_trace(pilot, "wsgi-error")
         titles = [c.title for c in app.get_system_commands(screen)]
         assert "Play / pause" in titles and "Filter: errors and 5xx" not in titles
+
+
+async def test_odd_event_data_is_shown_raw_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"format":"tracer","version":1}\n'
+        '{"trace":"odd","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":["not","a","dict"]},'
+        '"protocol":"wsgi","scope_type":"http","start":1700000000.0}\n'
+        '{"trace":"odd","seq":1,"t_ns":5,"kind":"asgi.send","data":{"message":"just text"}}\n'
+        '{"trace":"odd","seq":2,"t_ns":9,"kind":"made.up","data":{"x":1}}\n'
+    )
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "odd")
+        for step in range(3):
+            assert f"#{step} " in detail_text(screen)
+            await pilot.press("right")
+        assert screen.diagram.steps == 3
+
+
+async def test_body_search_skips_odd_event_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"format":"tracer","version":1}\n'
+        '{"trace":"odd","seq":0,"t_ns":0,"kind":"asgi.send","data":{"message":"text"},'
+        '"protocol":"asgi","scope_type":"http","start":1700000000.0}\n'
+        '{"trace":"ok","seq":0,"t_ns":0,"kind":"asgi.send","data":{"message":{"type":"http.response.body",'
+        '"body":{"$bytes":"needle"}}},"protocol":"asgi","scope_type":"http","start":1700000000.0}\n'
+    )
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        app.screen.apply_filter("~b needle")  # type: ignore[attr-defined]
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: [s.id for s in table.rows] == ["ok"])

@@ -165,7 +165,7 @@ class ReplayScreen(Screen[None]):
         what = "lifespan" if s.scope_type == "lifespan" else f"{s.method or '?'} {s.path or ''}"
         if s.query:
             what += f"?{s.query}"
-        status = trace.status
+        status = s.status  # The index's summary: robust to odd data, unlike Trace.status.
         state = "" if trace.complete else "  [$text-warning]in progress[/]"
         errors = "  [$text-error]app raised[/]" if trace.error else ""
         count = len(self.findings)
@@ -196,16 +196,20 @@ def _content_types(trace: Trace) -> tuple[str, str]:
     for event in trace.events:
         data = event.data
         if event.kind == "wsgi.environ":
-            request = str((data.get("environ") or {}).get("CONTENT_TYPE") or "")
+            request = str(_dict(data.get("environ")).get("CONTENT_TYPE") or "")
         elif event.kind == "asgi.scope":
-            request = _header((data.get("scope") or {}).get("headers"))
+            request = _header(_dict(data.get("scope")).get("headers"))
         elif event.kind == "wsgi.start_response":
             response = _header(data.get("headers"))
         elif event.kind == "asgi.send":
-            message = data.get("message") or {}
+            message = _dict(data.get("message"))
             if message.get("type") == "http.response.start":
                 response = _header(message.get("headers"))
     return request, response
+
+
+def _dict(value: object) -> dict:  # type: ignore[type-arg]
+    return value if isinstance(value, dict) else {}
 
 
 def _header(headers: object, name: str = "content-type") -> str:

@@ -216,8 +216,11 @@ class RequestsScreen(Screen[None]):
         for i, summary in enumerate(summaries):
             if worker.is_cancelled:
                 return
-            if compiled.matches(summary, lambda s=summary: self.app.load_deep(s)):
-                matched.add(summary.number)
+            try:
+                if compiled.matches(summary, lambda s=summary: self.app.load_deep(s)):
+                    matched.add(summary.number)
+            except Exception:  # noqa: BLE001 - one odd trace must not end the search
+                pass
             if time.monotonic() >= next_post:
                 self.post_message(FilterMatched(expression, set(matched), i / len(summaries)))
                 next_post = time.monotonic() + 0.25

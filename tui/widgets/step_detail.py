@@ -69,7 +69,14 @@ class StepDetail(VerticalScroll, can_focus=True):
 
 
 def describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
-    """The renderables that show one event."""
+    """The renderables that show one event; data not shaped as expected is shown raw."""
+    try:
+        return _describe(event, findings, request_type, response_type)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return [Text(f"#{event.seq} {event.kind}", style="bold"), Text(""), Text(repr(event.data))]
+
+
+def _describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
     parts: list[RenderableType] = [
         Text.assemble((f"#{event.seq} {event.kind}", "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
     ]
