@@ -71,12 +71,18 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def set_trace(self, trace: Trace, findings: list[Finding]) -> None:
         """Show `trace` (again, after it gained events in a live file)."""
         self.trace = trace
-        self.arrows: list[Arrow] = [arrow(event) for event in trace.events]
+        self.arrows: list[Arrow] = [self._fit(arrow(event)) for event in trace.events]
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
         self.virtual_size = Size(self.size.width, 2 + ROW_HEIGHT * len(self.arrows))
         self.refresh()
+
+    def _fit(self, item: Arrow) -> Arrow:
+        """An arrow whose ends are lifelines of this diagram (a WSGI event in an ASGI trace is odd data)."""
+        if item.source in self.lanes and item.target in self.lanes:
+            return item
+        return Arrow("server", "app", item.label)
 
     @property
     def steps(self) -> int:
