@@ -230,12 +230,18 @@ class RequestTable(ScrollView, can_focus=True):
         return text
 
     def _axis(self) -> tuple[float, float]:
+        """Start and span of the waterfall's time axis: the rows on screen.
+
+        Lifespan sessions last as long as the server, so they do not stretch
+        the axis when requests are on screen; their bars run off its ends.
+        """
         top = round(self.scroll_y)
         shown = self.rows[top : top + max(self.size.height - 1, 1)]
-        if not shown:
+        requests = [s for s in shown if s.scope_type != "lifespan"] or shown
+        if not requests:
             return 0.0, 1.0
-        start = min(s.start for s in shown)
-        end = max(s.end for s in shown)
+        start = min(s.start for s in requests)
+        end = max(s.end for s in requests)
         return start, max(end - start, 1e-6)
 
     def _row(self, s: TraceSummary, axis: tuple[float, float]) -> Text:
@@ -283,6 +289,8 @@ class RequestTable(ScrollView, can_focus=True):
         right = int((s.end - start) / span * width + 0.999)
         left = max(0, min(left, width - 1))
         right = max(left + 1, min(right, width))
+        if s.end < start:
+            left, right = 0, 1  # Ended before the axis starts: a mark at its left edge.
         if s.error or (s.status or 0) >= 500:
             bar_style = "request-table--bar-error"
         elif not s.complete:
