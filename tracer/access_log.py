@@ -112,7 +112,10 @@ def _note(summary: _Summary, kind: Any, data: dict[str, Any]) -> None:
         elif message_type == "websocket.close":
             summary.status = message.get("code", 1000)
         elif message_type in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
-            summary.status = message_type.rsplit(".", 2)[1]
+            summary.status = message_type.split(".")[1]
+        elif message_type in ("lifespan.startup.failed", "lifespan.shutdown.failed"):
+            summary.status = "failed"
+            summary.error = f"{message_type.split('.')[1]} failed: {_text(message.get('message'), '')}"
     elif kind == "asgi.receive":
         message = data.get("message") or {}
         if message.get("type") == "websocket.disconnect":

@@ -164,10 +164,13 @@ class UvicornServer:
     def serve(self) -> None:
         try:
             self._server.run(sockets=[self._sock])
+        except SystemExit:
+            # uvicorn exits the process when the app's lifespan startup fails; we report it instead.
+            pass
         finally:
             self._sock.close()
         if not self._server.started:
-            raise TracerError("the ASGI app failed to start (its lifespan startup failed)")
+            raise TracerError("the app's lifespan startup failed, so the server did not start (the trace file has its message)")
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         self._thread = threading.Thread(target=self._serve_in_thread, name="tracer-asgi-server", daemon=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -98,6 +100,27 @@ def test_out_that_is_not_a_trace_file_is_refused(capsys: pytest.CaptureFixture[s
     assert main(["run", "sample_apps.hello_wsgi:simple_app", "--port", "0", "--out", str(tmp_path / "notes.txt")]) == 2
     assert capsys.readouterr().err.startswith("tracer: error: ")
     assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
+def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) -> None:
+    write_module(
+        project,
+        "proj_nodb",
+        """
+        async def app(scope, receive, send):
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no database"})
+        """,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "tracer.cli", "run", "proj_nodb:app", "--port", "0"],
+        capture_output=True, text=True, timeout=30, cwd=project,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)),
+    )
+    assert done.returncode == 2
+    assert "LIFESPAN" in done.stdout and "startup failed: no database" in done.stdout
+    assert done.stderr.endswith("tracer: error: the app's lifespan startup failed, so the server did not start (the trace file has its message)\n")
+    assert "Traceback" not in done.stderr
 
 
 def test_bind_socket_port_zero_picks_a_free_port() -> None:
