@@ -71,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         raise
     try:
         if args.view:
-            return _serve_with_view(server, out)
+            status = _serve_with_view(server, out)
+            print(f"tracer: stopped the server on {address}; the trace is in {out}", flush=True)
+            return status
         print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
         print(f"tracer: trace file {out}", flush=True)
         print("tracer: press Ctrl+C to stop", flush=True)
