@@ -93,7 +93,7 @@ class WSGITracer:
 class _RequestState:
     """What one request's wrappers share: its session, status line and byte count."""
 
-    __slots__ = ("session", "status", "bytes_sent", "ended", "file_wrapper")
+    __slots__ = ("session", "status", "bytes_sent", "ended", "file_wrapper", "exhausted")
 
     def __init__(self, session: TraceSession) -> None:
         self.session = session
@@ -101,13 +101,17 @@ class _RequestState:
         self.bytes_sent = 0
         self.ended = False
         self.file_wrapper: str | None = None
+        self.exhausted = False
 
     def end(self) -> None:
         if self.ended:
             return
         self.ended = True
         data: dict[str, Any] = {"status": self.status, "bytes_sent": self.bytes_sent}
-        if self.file_wrapper is not None:
+        if self.file_wrapper is None:
+            # False when the server stopped early (a client that went away mid-body).
+            data["exhausted"] = self.exhausted
+        else:
             # The server sent the file itself (perhaps with sendfile); its bytes were not seen.
             data["file_wrapper"] = self.file_wrapper
         self.session.emit("wsgi.end", data)
@@ -292,6 +296,7 @@ class TracedIterable:
                 iterator = self._iterator = iter(self._result)
             chunk = next(iterator)
         except StopIteration:
+            self._state.exhausted = True
             raise
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):

@@ -135,7 +135,7 @@ def test_hello_trace_has_every_event_in_order() -> None:
         "exc_info": None,
     }
     assert trace.events[2].data == {"data": b"Hello, World!"}
-    assert trace.events[-1].data == {"status": "200 OK", "bytes_sent": 13}
+    assert trace.events[-1].data == {"status": "200 OK", "bytes_sent": 13, "exhausted": True}
     assert not trace.error
 
 
@@ -207,7 +207,7 @@ def test_write_errors_and_start_response_with_exc_info_are_recorded() -> None:
     assert trace.events[1].data == {"data": "warning: something\n"}
     assert trace.events[3].data == {"data": b"legacy "}
     assert trace.events[4].data["exc_info"] == {"type": "ValueError", "message": "late failure"}
-    assert trace.events[-1].data == {"status": "500 Internal Server Error", "bytes_sent": 11}
+    assert trace.events[-1].data == {"status": "500 Internal Server Error", "bytes_sent": 11, "exhausted": True}
     assert trace.status == 500
 
 
@@ -531,3 +531,14 @@ def test_read1_is_recorded() -> None:
     result.close()  # type: ignore[attr-defined]
     (read,) = [e.data for e in only_trace(rec).events if e.kind == "wsgi.input"]
     assert read == {"method": "read1", "size": 2, "data": b"ab"}
+
+
+def test_end_says_whether_the_server_iterated_the_body_to_its_end() -> None:
+    rec = Recorder()
+    app = WSGITracer(hello_app, sink=rec)
+    full = app(create_environ("/"), lambda *a: None)
+    list(full)
+    full.close()  # type: ignore[attr-defined]
+    dropped = app(create_environ("/"), lambda *a: None)
+    dropped.close()  # type: ignore[attr-defined]  # the client went away before the body
+    assert [t.events[-1].data["exhausted"] for t in rec.traces()] == [True, False]

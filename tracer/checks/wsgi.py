@@ -233,7 +233,9 @@ class _WSGICheck:
             headers=self.headers,
             chunks=self.chunks,
             body_known=not file_wrapper and not self.unknown_body,
-            finished=not self.error,
+            # Older traces lack "exhausted"; a server that stopped iterating early
+            # (the client went away) did not finish the body.
+            finished=not self.error and end.data.get("exhausted", True) is not False,
             end_seq=self.closed_seq if self.closed_seq is not None else end.seq,
         )
         check_response(view, out)
