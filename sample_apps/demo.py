@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -117,31 +117,29 @@ def _new_trace_file(path: Path) -> None:
     JsonlSink(path).close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+_BANNER = re.compile(r"^tracer: serving .* on http://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
 def start(app: App, trace_file: Path, workdir: Path) -> None:
-    app.port = free_port()
+    """Start `tracer run` on port 0: it binds a free port itself and prints it."""
     app.log_path = workdir / f"{app.reference.split(':')[0].rsplit('.', 1)[-1]}.log"
     app.log = open(app.log_path, "wb")
-    command = [sys.executable, "-m", "tracer.cli", "run", app.reference, "--port", str(app.port), "--out", str(trace_file)]
+    command = [sys.executable, "-m", "tracer.cli", "run", app.reference, "--port", "0", "--out", str(trace_file)]
     app.process = subprocess.Popen(command, cwd=ROOT, stdout=app.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
 def wait_until_ready(app: App) -> None:
+    """Wait for the server's banner (its socket is listening by then) and read its port."""
     deadline = time.monotonic() + START_TIMEOUT
     assert app.process is not None
     while time.monotonic() < deadline:
+        match = _BANNER.search(_log_text(app))
+        if match:
+            app.port = int(match.group(1))
+            return
         if app.process.poll() is not None:
             raise DemoError(f"{app.title} exited with {app.process.returncode}:\n{_log_text(app)}")
-        try:
-            with socket.create_connection(("127.0.0.1", app.port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
+        time.sleep(0.05)
     raise DemoError(f"{app.title} did not start within {START_TIMEOUT:g} s:\n{_log_text(app)}")
 
 
