@@ -112,7 +112,7 @@ class _WSGICheck:
         if limit is not None and not self.input_terminated:
             remaining = limit - self.consumed
             asked_past = (
-                (method == "read" and isinstance(size, int) and size > max(remaining, 0))
+                (method in ("read", "read1", "readinto") and isinstance(size, int) and size > max(remaining, 0))
                 or (remaining <= 0 and method in ("readline", "readlines", "iter") and size != 0)
                 or (remaining <= 0 and method == "read" and size is None)
             )
