@@ -153,6 +153,12 @@ class TracerApp(App[int]):
             self._deep.set(summary.id, deep)
         return deep
 
+    def mark(self, summary: TraceSummary) -> None:
+        """Run the protocol checks on a complete trace and note its worst finding on the summary."""
+        findings = self.load_deep(summary).findings
+        severities = {finding.severity for finding in findings}
+        summary.marks = "error" if "error" in severities else "warning" if "warning" in severities else ""
+
     def on_trace_selected(self, message: TraceSelected) -> None:
         trace, findings = self.load(message.summary)
         self.push_screen(ReplayScreen(message.summary, trace, findings))

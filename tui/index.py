@@ -48,6 +48,9 @@ class TraceSummary:
         content_type: The response's content type, if any.
         line: Line number of the trace's first event.
         spans: ``offset, length`` pairs of the trace's event lines.
+        marks: The worst protocol finding, ``"error"`` or ``"warning"``; ``""``
+            for none; None until the checks have run (the UI runs them on the
+            rows on screen).
     """
 
     id: str
@@ -68,6 +71,7 @@ class TraceSummary:
     content_type: str = ""
     line: int = 0
     spans: array = field(default_factory=lambda: array("q"))
+    marks: str | None = None
 
     @property
     def end(self) -> float:
@@ -277,6 +281,7 @@ class TraceIndex:
             result.new += 1
         else:
             result.updated.add(summary.number)
+            summary.marks = None
         summary.spans.append(offset)
         summary.spans.append(length)
         summary.events += 1

@@ -72,3 +72,11 @@ class ColumnClicked(Message):
     """The user clicked a column heading of the request list."""
 
     column: str
+
+
+@dataclass
+class RowsChecked(Message):
+    """The protocol checks ran on some rows of the list (their `marks` are set)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RowsChecked)

@@ -45,6 +45,16 @@ async def scanned(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def marked(pilot: Pilot) -> None:
+    """Wait until the scan is done and the protocol checks have marked the rows on screen."""
+    from tui.widgets.request_table import RequestTable
+
+    await scanned(pilot)
+    table = pilot.app.screen.query_one(RequestTable)
+    await wait_for(pilot, lambda: all(s.marks is not None for s in table.visible_rows() if s.complete))
+    await pilot.pause()
+
+
 @pytest.fixture
 def mixed() -> str:
     """The mixed WSGI/ASGI fixture: 11 traces of every kind."""

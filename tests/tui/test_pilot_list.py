@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
-from tests.tui.conftest import fixed_checker, fixture, scanned, wait_for
+from tests.tui.conftest import fixed_checker, fixture, marked, scanned, wait_for
 from tracer.cli import main
 from tui.app import TracerApp, make_app
 from tui.screens.problems import ProblemsScreen
@@ -206,3 +206,14 @@ def test_narrow_terminals_give_up_minor_columns_first(width: int, missing: list[
     assert [name for name, _, _ in COLUMNS_ALL if name not in names] == missing
     assert sum(w for _, w, _ in columns) + len(columns) - 1 <= width
     assert dict((n, w) for n, w, _ in columns)["path"] >= 8
+
+
+async def test_rows_on_screen_get_marked_with_their_worst_finding(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await marked(pilot)
+        marks = {s.id: s.marks for s in table(app).rows}
+        assert marks["wsgi-stream"] == "warning"
+        assert marks["wsgi-hello"] == ""
+        row = ids(app).index("wsgi-stream")
+        assert table(app).render_line(row + 1).text.startswith("⚠")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import FIXTURES, fixed_checker, scanned
+from tests.tui.conftest import FIXTURES, fixed_checker, marked, scanned
 from tui.app import TracerApp
 from tui.widgets.request_table import RequestTable
 
@@ -39,7 +39,7 @@ def opening(trace_id: str, *keys: str):  # type: ignore[no-untyped-def]
 class TestRequestList:
     def test_request_list_with_waterfall(self, snap_compare, app: TracerApp) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot) -> None:
-            await scanned(pilot)
+            await marked(pilot)  # the streaming trace carries a warning
             await pilot.press("down", "down", "down")  # cursor on the 404
 
         assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
@@ -49,6 +49,7 @@ class TestRequestList:
             await scanned(pilot)
             await pilot.press("slash", *"~http", "enter")  # only http scopes
             await pilot.press("s", "r")  # longest first
+            await marked(pilot)
 
         assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
 
@@ -73,7 +74,7 @@ class TestReplay:
 class TestHelp:
     def test_help_screen(self, snap_compare, app: TracerApp) -> None:  # type: ignore[no-untyped-def]
         async def run_before(pilot: Pilot) -> None:
-            await scanned(pilot)
+            await marked(pilot)
             await pilot.press("question_mark")
 
         assert snap_compare(app, run_before=run_before, terminal_size=(140, 50))

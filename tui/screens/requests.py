@@ -15,13 +15,15 @@ from textual.worker import get_current_worker
 
 from ..filters import Deep, Filter, FilterError, parse
 from ..index import TraceSummary
-from ..messages import ColumnClicked, FilterMatched, TracesScanned
+from ..messages import ColumnClicked, FilterMatched, RowsChecked, TracesScanned
 from ..widgets.request_table import RequestTable
 
 if TYPE_CHECKING:
     from ..app import TracerApp
 
 SORT_KEYS = ("time", "duration", "status")
+MARK_INTERVAL = 0.3
+"""Seconds between looks for rows on screen that the protocol checks have not seen."""
 FILTER_HINT = "filter (/): ~m POST  ~u /api  ~c 5xx  ~b text  ~wsgi ~asgi ~ws ~lifespan ~err ~violation  ! & |"
 
 
@@ -58,6 +60,31 @@ class RequestsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         self.refresh_rows()
+        self.set_interval(MARK_INTERVAL, self._mark_visible)
+
+    def _mark_visible(self) -> None:
+        """Run the protocol checks on rows on screen whose findings are not known yet."""
+        if self.app.screen is not self:
+            return
+        unknown = [s for s in self.table.visible_rows() if s.marks is None and s.complete]
+        if unknown:
+            self.mark_rows(unknown)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def mark_rows(self, summaries: list[TraceSummary]) -> None:
+        """Check `summaries` off the UI thread and redraw the list."""
+        worker = get_current_worker()
+        for summary in summaries:
+            if worker.is_cancelled:
+                return
+            try:
+                self.app.mark(summary)
+            except Exception:  # noqa: BLE001 - an unreadable trace just stays unmarked
+                summary.marks = ""
+        self.post_message(RowsChecked())
+
+    def on_rows_checked(self) -> None:
+        self.table.refresh()
 
     @property
     def table(self) -> RequestTable:

@@ -19,10 +19,13 @@ from .. import format as fmt
 from ..index import TraceSummary
 from ..messages import ColumnClicked, TraceSelected
 
+MARKS = {"error": "✖", "warning": "⚠"}
+"""Marks of rows where the protocol checks found an error or a warning."""
 SCOPE_NAMES = {"http": "http", "websocket": "ws", "lifespan": "life"}
 BAR_WIDTH = 24
 # name, width (0 = takes the remaining space), right-aligned
 COLUMNS: tuple[tuple[str, int, bool], ...] = (
+    ("!", 1, False),
     ("time", 12, False),
     ("proto", 5, False),
     ("scope", 5, False),
@@ -226,8 +229,15 @@ class RequestTable(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis")
         for name, width, right in layout(self.size.width):
             label = name + ("▼" if self.sort_reverse else "▲") if name == self.sort_key else name
+            if name == "!":
+                label = " "
             text.append((label.rjust(width) if right else label.ljust(width))[:width] + " ")
         return text
+
+    def visible_rows(self) -> Sequence[TraceSummary]:
+        """The rows on screen."""
+        top = round(self.scroll_y)
+        return self.rows[top : top + max(self.size.height - 1, 1)]
 
     def _axis(self) -> tuple[float, float]:
         """Start and span of the waterfall's time axis: the rows on screen.
@@ -235,8 +245,7 @@ class RequestTable(ScrollView, can_focus=True):
         Lifespan sessions last as long as the server, so they do not stretch
         the axis when requests are on screen; their bars run off its ends.
         """
-        top = round(self.scroll_y)
-        shown = self.rows[top : top + max(self.size.height - 1, 1)]
+        shown = self.visible_rows()
         requests = [s for s in shown if s.scope_type != "lifespan"] or shown
         if not requests:
             return 0.0, 1.0
@@ -254,6 +263,7 @@ class RequestTable(ScrollView, can_focus=True):
         if s.error:
             status = "err" if s.status is None else f"!{status}"
         cells = {
+            "!": MARKS.get(s.marks or "", " "),
             "time": fmt.clock(s.start),
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
@@ -276,6 +286,8 @@ class RequestTable(ScrollView, can_focus=True):
             cell = cell.rjust(width) if right else cell.ljust(width)
             if name == "status" and status_style:
                 text.append(cell, style(status_style))
+            elif name == "!" and s.marks:
+                text.append(cell, style(f"request-table--{s.marks}"))
             elif name == "time":
                 text.append(cell, style("request-table--dim"))
             else:
