@@ -6,6 +6,7 @@ Used by the framework and sample-app tests. Every wait is bounded, and
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -128,3 +129,20 @@ def completed(path: Path, count: int, timeout: float = 10.0, scope_type: str | N
 
 def _complete(traces: list[Trace], scope_type: str | None) -> list[Trace]:
     return [t for t in traces if t.complete and (scope_type is None or t.scope_type == scope_type)]
+
+
+_SERVER_LOGGERS = ("werkzeug", "uvicorn", "uvicorn.error", "uvicorn.asgi")
+
+
+def logger_state() -> dict[str, tuple]:
+    """The server loggers' setup, for servers run inside the test process (they quieten them)."""
+    loggers = {name: logging.getLogger(name) for name in _SERVER_LOGGERS}
+    return {name: (list(lg.handlers), lg.level, lg.propagate) for name, lg in loggers.items()}
+
+
+def restore_loggers(saved: dict[str, tuple]) -> None:
+    for name, (handlers, level, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate

@@ -9,7 +9,6 @@ correct trace per request.
 from __future__ import annotations
 
 import importlib
-import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import httpx
 import pytest
 
 from tests.frameworks.apps import CHUNK_DELAY, CHUNKS
-from tests.frameworks.running import TracerRun, completed, wait_for_traces
+from tests.frameworks.running import TracerRun, completed, logger_state, restore_loggers, wait_for_traces
 from tracer.serve import bind_socket, display_address, make_server
 
 
@@ -56,7 +55,7 @@ class Servers:
 @pytest.fixture(scope="module", params=FRAMEWORKS, ids=lambda f: f.name)
 def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     framework: Framework = request.param
-    saved_loggers = _logger_state()
+    saved_loggers = logger_state()
     module_name, attr = framework.reference.split(":")
     app = getattr(importlib.import_module(module_name), attr)
     sock = bind_socket("127.0.0.1", 0)
@@ -71,24 +70,7 @@ def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     yield Servers(framework, traced, url)
     traced.stop()
     untraced.stop()
-    _restore_loggers(saved_loggers)
-
-
-_SERVER_LOGGERS = ("werkzeug", "uvicorn", "uvicorn.error", "uvicorn.asgi")
-
-
-def _logger_state() -> dict[str, tuple]:
-    """The untraced servers run in this process and quieten their loggers; put them back afterwards."""
-    loggers = {name: logging.getLogger(name) for name in _SERVER_LOGGERS}
-    return {name: (list(lg.handlers), lg.level, lg.propagate) for name, lg in loggers.items()}
-
-
-def _restore_loggers(saved: dict[str, tuple]) -> None:
-    for name, (handlers, level, propagate) in saved.items():
-        logger = logging.getLogger(name)
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
+    restore_loggers(saved_loggers)
 
 
 def _fetch(base_url: str, method: str, path: str, options: dict) -> httpx.Response:

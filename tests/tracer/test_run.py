@@ -15,12 +15,21 @@ import httpx
 import pytest
 from werkzeug.test import Client
 
+from tests.frameworks.running import logger_state, restore_loggers
 from tracer import Recorder, read_traces, trace_app
 from tracer.access_log import AccessLogSink
 from tracer.cli import main
 from tracer.errors import UsageError
 from tracer.loader import load_app
 from tracer.serve import bind_socket, display_address
+
+
+@pytest.fixture(autouse=True)
+def _server_loggers() -> Iterator[None]:
+    """Servers started in this process quieten their loggers; put them back afterwards."""
+    saved = logger_state()
+    yield
+    restore_loggers(saved)
 
 
 @pytest.fixture
@@ -211,6 +220,25 @@ def test_view_serves_while_the_ui_runs_and_quitting_stops_the_server(
     assert [t.path for t in traces if t.scope_type == "http"] == ["/hi"]
     assert all(t.complete for t in traces), "the sink was flushed and every trace ended, lifespan included"
     assert {t.protocol for t in traces} == {"asgi" if "asgi" in reference else "wsgi"}
+
+
+def test_view_reports_a_failed_startup_before_the_ui_opens(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_module(
+        project,
+        "proj_nodb_view",
+        """
+        async def app(scope, receive, send):
+            await receive()
+            await send({"type": "lifespan.startup.failed", "message": "no database"})
+        """,
+    )
+    monkeypatch.setattr("tracer.commands.view.load_viewer", lambda: pytest.fail("the UI must not open"))
+    assert main(["run", "proj_nodb_view:app", "--port", "0", "--view"]) == 2
+    assert "lifespan startup failed" in capsys.readouterr().err
+    (lifespan,) = read_traces(project / "traces.jsonl")
+    assert lifespan.complete and lifespan.events[2].data["message"]["message"] == "no database"
 
 
 def test_wsgi_and_asgi_flags_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
