@@ -94,7 +94,7 @@ def _note(summary: _Summary, kind: Any, data: dict[str, Any]) -> None:
             summary.method = "WS"
         else:
             summary.method = _text(scope_type, "-").upper()
-        summary.path = _text(scope.get("path"), "-")
+        summary.path = _text(scope.get("path"), "-" if scope_type != "lifespan" else "")
         query = _text(scope.get("query_string"), "")
         if query:
             summary.path += "?" + query
