@@ -22,7 +22,7 @@ from tracer.errors import TraceFileError
 from tracer.jsonl import check_header, loads, validate_record
 from tracer.model import END_KINDS, ERROR_KINDS, Event, Trace
 
-_BLOCK = 4 * 1024 * 1024
+_BLOCK = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -118,6 +118,8 @@ class TraceIndex:
         self.header: dict[str, Any] | None = None
         self.cut_line: int | None = None
         self.truncated = False
+        self.yield_seconds: float | None = 0.0
+        """Pause after each block so a UI thread gets the GIL promptly (0: just yield)."""
         self._lock = threading.Lock()
         self._fd: int | None = None
 
@@ -194,6 +196,8 @@ class TraceIndex:
                         self._tail(block, result)
                         break
                 self._lines(block[: end + 1], result)
+                if self.yield_seconds is not None:
+                    time.sleep(self.yield_seconds)
                 if on_batch is not None and now() >= next_batch:
                     on_batch(result)
                     result = ScanResult()
