@@ -24,6 +24,12 @@ if not settings.configured:
         USE_TZ=True,
     )
     django.setup()
+else:
+    # Another test module of this process configured Django first (settings can be
+    # configured once): serve this module's urls all the same.
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    settings.MIDDLEWARE = []
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.handlers.asgi import ASGIRequest  # noqa: E402
