@@ -69,7 +69,7 @@ async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_
         with open(path, "ab") as out:
             out.write(events[0].replace(b'"asgi-lifespan"', b'"again"'))
         await wait_for(pilot, lambda: table.row_count == 12)
-        assert table.current is not None and table.current.id == "again"
+        assert table.current is not None and table.current.id == "again"  # moved in the same handler
 
 
 async def test_follow_an_empty_file_until_the_writer_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Everywhere", (
         ("? F1", "this help"),
         ("ctrl+p", "command palette"),
-        ("q", "quit"),
+        ("q", "quit (in a replay: back to the list)"),
         ("tab", "next pane"),
     )),
     ("Request list", (
@@ -32,7 +32,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Home End g G", "first, last step"),
         ("space", "play / pause at recorded speed"),
         ("+ -  ] [", "faster, slower"),
-        ("Esc Backspace", "back to the list"),
+        ("Esc Backspace q", "back to the list"),
     )),
 )
 

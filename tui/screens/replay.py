@@ -38,7 +38,7 @@ class ReplayScreen(Screen[None]):
         Binding("plus,equals_sign,right_square_bracket", "speed(1)", "Faster", id="replay.faster",
                 tooltip="Play faster"),
         Binding("minus,left_square_bracket", "speed(-1)", "Slower", id="replay.slower", tooltip="Play slower"),
-        Binding("escape,backspace", "back", "Back", id="replay.back", tooltip="Back to the request list"),
+        Binding("escape,backspace,q", "back", "Back", id="replay.back", tooltip="Back to the request list"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]

@@ -125,8 +125,8 @@ class RequestTable(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        """Number of rows shown."""
-        return len(self.rows)
+        """Number of rows shown (as of the last redraw: the index's list may already be longer)."""
+        return self.shown
 
     @property
     def current(self) -> TraceSummary | None:
