@@ -107,7 +107,7 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
     elif kind in ("asgi.receive", "asgi.send"):
         parts += _message(data.get("message") or {}, request_type if kind == "asgi.receive" else response_type)
     elif kind == "wsgi.end":
-        parts.append(_pairs([("status", data.get("status")), ("bytes_sent", data.get("bytes_sent"))]))
+        parts.append(_pairs(list(data.items())))
     elif kind == "asgi.end":
         parts.append(Text("The app returned.", style="dim"))
     elif data:
