@@ -113,3 +113,24 @@ async def test_many_bad_lines_give_a_few_messages_and_a_count(tmp_path) -> None:
         messages = [n.message for n in app._notifications]
         assert len(messages) == 4 and messages[-1].startswith("47 more unreadable lines")
         assert table.row_count == 11 and len(app.index.problems) == 50
+
+
+async def test_playing_a_live_trace_waits_for_its_next_event(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    hello = [line for line in lines if b'"wsgi-hello"' in line]
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(lines[0] + b"".join(hello[:2]))
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        await pilot.press("plus", "plus", "plus", "space")
+        await wait_for(pilot, lambda: screen.step == 1)
+        await pilot.pause(0.2)
+        assert screen.playing  # at the end, but the trace is not over
+        with open(path, "ab") as out:
+            out.write(b"".join(hello[2:]))
+        await wait_for(pilot, lambda: screen.step == len(hello) - 1 and not screen.playing)

@@ -85,6 +85,8 @@ class ReplayScreen(Screen[None]):
         self.diagram.set_trace(trace, findings)
         self._update_title()
         self._show_step(self.step)
+        if self.playing and self._timer is None:
+            self._schedule()
 
     # Stepping
 
@@ -146,6 +148,8 @@ class ReplayScreen(Screen[None]):
     def _schedule(self) -> None:
         nxt = self.step + 1
         if nxt >= self.diagram.steps:
+            if not self.trace.complete and getattr(self.app, "live", False):
+                return  # Keep playing: `reload` goes on when the next event arrives.
             self.playing = False
             return
         self._timer = self.set_timer(self.delay_before(nxt), self._advance)
