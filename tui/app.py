@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -65,6 +66,7 @@ class TracerApp(App[int]):
         self.scanning = True
         self.progress = 0.0
         self._deep: LRUCache[str, Deep] = LRUCache(256)
+        self._deep_lock = threading.Lock()
         self._notified = 0
         self._unnotified = 0
 
@@ -107,7 +109,8 @@ class TracerApp(App[int]):
         self._report(message)
         self.requests_screen.traces_scanned(message)
         if isinstance(self.screen, ReplayScreen) and self.screen.summary.number in message.updated:
-            self._deep.discard(self.screen.summary.id)
+            with self._deep_lock:
+                self._deep.discard(self.screen.summary.id)
             self.screen.reload(*self.load(self.screen.summary))
 
     def _report(self, message: TracesScanned) -> None:
@@ -147,10 +150,13 @@ class TracerApp(App[int]):
 
     def load_deep(self, summary: TraceSummary) -> Deep:
         """A trace's events (and findings, on demand), cached; safe to call from a worker thread."""
-        deep = self._deep.get(summary.id)
+        # The cache is shared by the UI thread and the filter and marking workers.
+        with self._deep_lock:
+            deep = self._deep.get(summary.id)
         if deep is None or len(deep.trace.events) != summary.events:
             deep = Deep(self.index.read_trace(summary), self.checker)
-            self._deep.set(summary.id, deep)
+            with self._deep_lock:
+                self._deep.set(summary.id, deep)
         return deep
 
     def mark(self, summary: TraceSummary) -> None:
