@@ -1,0 +1,38 @@
+"""Arrow labels: the short names of each step in the sequence diagram."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracer.model import Event, TruncatedBytes
+from tui.labels import Arrow, arrow
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "expected"),
+    [
+        ("wsgi.environ", {"environ": {"REQUEST_METHOD": "GET", "PATH_INFO": "/a"}},
+         Arrow("server", "app", "app(environ, start_response)  GET /a")),
+        ("wsgi.start_response", {"status": "200 OK", "headers": [["a", "1"], ["b", "2"], ["c", "3"]], "exc_info": None},
+         Arrow("app", "start_response", "start_response('200 OK', 3 headers)")),
+        ("wsgi.input", {"method": "read", "size": 1024, "data": b"x" * 1024},
+         Arrow("app", "server", "wsgi.input.read(1024) → 1.0 KiB")),
+        ("wsgi.body", {"data": b"x" * 1024}, Arrow("iterable", "server", "yield 1.0 KiB")),
+        ("wsgi.body", {"data": TruncatedBytes(b"xy", 4096)}, Arrow("iterable", "server", "yield 4.0 KiB (cut)")),
+        ("wsgi.write", {"data": b"abc"}, Arrow("app", "start_response", "write(3 B)")),
+        ("wsgi.close", {}, Arrow("server", "iterable", "close()")),
+        ("wsgi.error", {"type": "builtins.ValueError", "message": "bad", "traceback": ""},
+         Arrow("app", "server", "raise ValueError: bad")),
+        ("asgi.receive", {"message": {"type": "http.request", "body": b"x" * 4096, "more_body": False}},
+         Arrow("server", "app", "receive() → http.request 4.0 KiB, more_body=False")),
+        ("asgi.send", {"message": {"type": "http.response.start", "status": 200, "headers": []}},
+         Arrow("app", "server", "send(http.response.start 200, 0 headers)")),
+        ("asgi.send", {"message": {"type": "websocket.send", "text": "twelve bytes"}},
+         Arrow("app", "server", "send(websocket.send text 12 B)")),
+        ("asgi.receive", {"message": {"type": "websocket.disconnect", "code": 1001}},
+         Arrow("server", "app", "receive() → websocket.disconnect 1001")),
+        ("asgi.end", {}, Arrow("app", "server", "return")),
+    ],
+)
+def test_each_event_kind_has_a_short_label(kind: str, data: dict, expected: Arrow) -> None:  # type: ignore[type-arg]
+    assert arrow(Event(0, 0, kind, data)) == expected
