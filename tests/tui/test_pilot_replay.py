@@ -196,3 +196,13 @@ async def test_body_search_skips_odd_event_data(tmp_path) -> None:  # type: igno
         app.screen.apply_filter("~b needle")  # type: ignore[attr-defined]
         table = app.screen.query_one(RequestTable)
         await wait_for(pilot, lambda: [s.id for s in table.rows] == ["ok"])
+
+
+async def test_arrows_step_even_with_the_detail_pane_focused(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "wsgi-post-json")
+        await pilot.press("tab")
+        assert screen.query_one(StepDetail).has_focus
+        await pilot.press("right", "right", "left")
+        assert screen.step == 1
