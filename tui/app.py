@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -153,8 +154,9 @@ class TracerApp(App[int]):
         # The cache is shared by the UI thread and the filter and marking workers.
         with self._deep_lock:
             deep = self._deep.get(summary.id)
-        if deep is None or len(deep.trace.events) != summary.events:
-            deep = Deep(self.index.read_trace(summary), self.checker)
+        if deep is None or deep.lines is None or len(deep.lines) != summary.events:
+            lines = list(self.index.read_lines(summary))
+            deep = Deep(partial(self.index.decode_lines, summary, lines), self.checker, lines)
             with self._deep_lock:
                 self._deep.set(summary.id, deep)
         return deep

@@ -34,19 +34,33 @@ Loader = Callable[[], "Deep"]
 
 
 class Deep:
-    """A trace's events, and its findings computed on first use.
+    """A trace's raw lines, its events decoded on first use, and its findings on first use.
 
     Args:
-        trace: The trace, read from the file.
-        checker: The protocol checks, run only if `findings` is asked for.
+        trace: The trace, or a callable that decodes it when first needed.
+        checker: The protocol checks (run only if `findings` is asked for), or the findings.
+        lines: The trace's raw lines in the file, when known (lets ``~b`` skip decoding).
     """
 
-    __slots__ = ("trace", "_checker", "_findings")
+    __slots__ = ("lines", "_trace", "_checker", "_findings")
 
-    def __init__(self, trace: Trace, checker: Callable[[Trace], list[Any]] | list[Any]) -> None:
-        self.trace = trace
+    def __init__(
+        self,
+        trace: Trace | Callable[[], Trace],
+        checker: Callable[[Trace], list[Any]] | list[Any],
+        lines: list[bytes] | None = None,
+    ) -> None:
+        self.lines = lines
+        self._trace = trace
         self._checker = checker
         self._findings: list[Any] | None = checker if isinstance(checker, list) else None
+
+    @property
+    def trace(self) -> Trace:
+        """The decoded trace."""
+        if not isinstance(self._trace, Trace):
+            self._trace = self._trace()
+        return self._trace
 
     @property
     def findings(self) -> list[Any]:
@@ -117,14 +131,27 @@ class _Simple(Filter):
         return self.test(summary)
 
 
-@dataclass(slots=True)
 class _Body(Filter):
-    text: bytes
-    needs_events = True  # type: ignore[misc]
+    needs_events = True
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        # Printable ASCII other than quote and backslash is written as is in a
+        # JSON line, so a line without it cannot hold it, unless it is base64.
+        plain = all(0x20 <= byte < 0x7F and byte not in b'"\\' for byte in text)
+        self.pattern = re.compile(re.escape(text), re.IGNORECASE) if plain and text else None
+
+    def __repr__(self) -> str:
+        return f"_Body({self.text!r})"
 
     def matches(self, summary: TraceSummary, load: Loader) -> bool:
+        deep = load()
+        if self.pattern is not None and deep.lines is not None:
+            search = self.pattern.search
+            if not any(search(line) or b'"$base64"' in line for line in deep.lines):
+                return False
         needle = self.text
-        return any(needle in chunk.lower() for chunk in body_chunks(load().trace))
+        return any(needle in chunk.lower() for chunk in body_chunks(deep.trace))
 
 
 @dataclass(slots=True)

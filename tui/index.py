@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,9 +325,13 @@ class TraceIndex:
 
         Lines that no longer parse (the file changed underneath) are skipped.
         """
+        return self.decode_lines(summary, self.read_lines(summary))
+
+    def decode_lines(self, summary: TraceSummary, lines: Iterable[bytes]) -> Trace:
+        """Decode a trace's raw event lines (as `read_lines` gives them)."""
         trace = Trace(summary.id, summary.protocol, summary.scope_type, summary.start)
         events = trace.events
-        for line in self.read_lines(summary):
+        for line in lines:
             try:
                 record = loads(line)
                 events.append(Event(record["seq"], record["t_ns"], record["kind"], decode(record["data"])))

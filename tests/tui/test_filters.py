@@ -84,3 +84,14 @@ def test_only_event_filters_need_events() -> None:
     assert not parse("~m GET ~err !~ws").needs_events  # type: ignore[union-attr]
     assert parse("~m GET & ~b x").needs_events  # type: ignore[union-attr]
     assert parse("!~violation").needs_events  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("needle", ["widget", "WIDGET", '"name"', "echo: bye", "PNG"])
+def test_body_search_with_raw_lines_agrees_with_decoding(index: TraceIndex, needle: str) -> None:
+    compiled = parse(f"~b '{needle}'")
+    assert compiled is not None
+    for summary in index.summaries:
+        lines = list(index.read_lines(summary))
+        fast = Deep(lambda s=summary, lines=lines: index.decode_lines(s, lines), [], lines)
+        slow = Deep(index.read_trace(summary), [])
+        assert compiled.matches(summary, lambda: fast) == compiled.matches(summary, lambda: slow), summary.id
