@@ -206,3 +206,22 @@ async def test_arrows_step_even_with_the_detail_pane_focused(mixed: str) -> None
         assert screen.query_one(StepDetail).has_focus
         await pilot.press("right", "right", "left")
         assert screen.step == 1
+
+
+async def test_home_and_end_move_the_cursor_in_a_trace_longer_than_the_screen(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ['{"format":"tracer","version":1}']
+    lines.append('{"trace":"long","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":"GET",'
+                 '"path":"/events"}},"protocol":"asgi","scope_type":"http","start":1700000000.0}')
+    for seq in range(1, 200):
+        lines.append(f'{{"trace":"long","seq":{seq},"t_ns":{seq * 1000},"kind":"asgi.send","data":{{"message":'
+                     f'{{"type":"http.response.body","body":{{"$bytes":"data: {seq}"}},"more_body":true}}}}}}')
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "long")
+        await pilot.press("end")
+        assert screen.step == 199
+        assert screen.diagram.scroll_y > 0  # scrolled so the cursor shows
+        await pilot.press("home")
+        assert screen.step == 0 and screen.diagram.scroll_y == 0

@@ -30,13 +30,13 @@ class ReplayScreen(Screen[None]):
     """Replays one trace: a cursor steps through its events in the sequence diagram."""
 
     BINDINGS = [
-        # Priority: stepping works even with the focus in the (scrollable) detail pane.
+        # Priority: these step the cursor even where the focused pane would scroll.
         Binding("right,j,l", "step(1)", "Next", key_display="→", id="replay.next", tooltip="Next step (→, j)",
                 priority=True),
         Binding("left,k,h", "step(-1)", "Previous", key_display="←", id="replay.previous",
                 tooltip="Previous step (←, k)", priority=True),
-        Binding("home,g", "first", "First", id="replay.first", tooltip="First step", show=False),
-        Binding("end,G", "last", "Last", id="replay.last", tooltip="Last step", show=False),
+        Binding("home,g", "first", "First", id="replay.first", tooltip="First step", show=False, priority=True),
+        Binding("end,G", "last", "Last", id="replay.last", tooltip="Last step", show=False, priority=True),
         Binding("space", "play", "Play/pause", id="replay.play", tooltip="Play the steps at recorded speed"),
         Binding("plus,equals_sign,right_square_bracket", "speed(1)", "Faster", id="replay.faster",
                 tooltip="Play faster"),
