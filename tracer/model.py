@@ -125,11 +125,12 @@ class Trace:
         if not self.events:
             return {}
         first = self.events[0]
+        info = None
         if first.kind == "wsgi.environ":
-            return first.data.get("environ") or {}
-        if first.kind == "asgi.scope":
-            return first.data.get("scope") or {}
-        return {}
+            info = first.data.get("environ")
+        elif first.kind == "asgi.scope":
+            info = first.data.get("scope")
+        return info if isinstance(info, dict) else {}
 
     @property
     def method(self) -> str | None:
@@ -157,7 +158,9 @@ class Trace:
             if event.kind == "wsgi.start_response":
                 status = _status_code(event.data.get("status"))
             elif event.kind == "asgi.send":
-                message = event.data.get("message") or {}
+                message = event.data.get("message")
+                if not isinstance(message, dict):
+                    continue
                 kind = message.get("type")
                 if kind == "http.response.start":
                     value = message.get("status")
