@@ -45,12 +45,31 @@ def encode(value: Any) -> Any:
         return encode_bytes(value)
     if kind is float:
         return value if math.isfinite(value) else encode_repr(value)
-    if isinstance(value, (bytearray, memoryview)):
-        return encode_bytes(bytes(value))
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
+    # Subclasses of the plain types (OrderedDict, IntEnum, HTTPStatus, Markup, a
+    # framework's headers list) are kept as the plain type: their content matters,
+    # and a dict kept only as its repr would escape redaction.
     if isinstance(value, TruncatedBytes):
         return encode_bytes(bytes(value), value.original_length)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return encode_bytes(bytes(value))
     if isinstance(value, ReprValue):
         return {"$repr": value.repr, "$type": value.type}
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return encode(int(value))
+    if isinstance(value, float):
+        return encode(float(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return _encode_dict(value)
+    if isinstance(value, (list, tuple)):
+        return [encode(item) for item in value]
     return encode_repr(value)
 
 

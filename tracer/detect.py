@@ -28,9 +28,9 @@ def app_protocol(app: Any) -> Literal["wsgi", "asgi"]:
     call = app if inspect.isfunction(app) or inspect.ismethod(app) else getattr(app, "__call__", app)
     if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call):
         return "asgi"
-    if inspect.isclass(app):
-        return "asgi"  # ASGI 2: instantiated with the scope
     try:
+        # A class is called to make the response: PEP 3333 allows AppClass(environ,
+        # start_response); ASGI 2 instantiates it with the scope alone.
         signature = inspect.signature(app)
     except (TypeError, ValueError):
         return "wsgi"

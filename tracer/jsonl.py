@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import datetime
 import json
 import os
@@ -79,6 +80,8 @@ class JsonlSink:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._failures = FailureReporter(f"writing trace file {self.path!r}")
+        self._needs_header = False
+        self._carry = b""  # the unwritten rest of a line cut short by a failed write
         self._fd = self._open()
         _live_sinks.add(self)
 
@@ -88,16 +91,23 @@ class JsonlSink:
         except OSError as exc:
             raise TraceFileError(f"{self.path}: cannot open for writing: {exc.strerror or exc}") from None
         try:
-            if os.fstat(fd).st_size == 0:
-                _write_all(fd, header_line())
-            else:
-                _check_existing_header(self.path)
-        except OSError as exc:
+            # Several worker processes may create the file at once: one header only.
+            with _exclusive(fd):
+                if os.fstat(fd).st_size == 0:
+                    try:
+                        _write_all(fd, header_line())
+                    except OSError as exc:
+                        # A full disk must not stop the app: report it, and write the
+                        # header with the first lines that can be written.
+                        self._needs_header = True
+                        self._failures.report(exc)
+                else:
+                    _check_existing_header(self.path)
+        except (OSError, TraceFileError) as exc:
             os.close(fd)
-            raise TraceFileError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-        except TraceFileError:
-            os.close(fd)
-            raise
+            if isinstance(exc, TraceFileError):
+                raise
+            raise TraceFileError(f"{self.path}: cannot read it back: {exc.strerror or exc}") from None
         return fd
 
     def write(self, record: dict[str, Any]) -> None:
@@ -140,19 +150,26 @@ class JsonlSink:
             if self._fd < 0:
                 queue.clear()  # closed: nothing can be written any more
                 return
-            if not queue:
+            if not queue and not self._carry:
                 return
-            lines = []
+            lines = [self._carry] if self._carry else []
             popleft = queue.popleft
             try:
                 while True:
                     lines.append(popleft())
             except IndexError:
                 pass
+            if self._needs_header and os.fstat(self._fd).st_size == 0:
+                lines.insert(0, header_line())
             try:
                 _write_lines(self._fd, lines)
             except OSError as exc:
+                # Keep the rest of a line cut short, so that the file never holds a torn line.
+                self._carry = getattr(exc, "unwritten_tail", b"")
                 self._failures.report(exc)
+            else:
+                self._carry = b""
+                self._needs_header = False
         finally:
             self._write_lock.release()
 
@@ -216,13 +233,45 @@ _IOV_MAX = 1024
 
 
 def _write_lines(fd: int, lines: list[bytes]) -> None:
-    """Write whole lines with as few system calls (and copies) as possible."""
-    for start in range(0, len(lines), _IOV_MAX):
-        group = lines[start : start + _IOV_MAX]
-        written = os.writev(fd, group)
-        total = sum(map(len, group))
-        if written < total:
-            _write_all(fd, b"".join(group)[written:])
+    """Write whole lines with as few system calls (and copies) as possible.
+
+    Raises:
+        OSError: With ``unwritten_tail``: the rest of a line the failure cut short (or b"").
+    """
+    index, offset, count = 0, 0, len(lines)
+    while index < count:
+        group = lines[index : index + _IOV_MAX]
+        if offset:
+            group[0] = group[0][offset:]
+        try:
+            written = os.writev(fd, group)
+        except OSError as exc:
+            exc.unwritten_tail = lines[index][offset:] if offset else b""  # type: ignore[attr-defined]
+            raise
+        while written and index < count:
+            left_in_line = len(lines[index]) - offset
+            if written >= left_in_line:
+                written -= left_in_line
+                index += 1
+                offset = 0
+            else:
+                offset += written
+                written = 0
+
+
+@contextlib.contextmanager
+def _exclusive(fd: int) -> Iterator[None]:
+    """Hold an advisory lock on the file (where the platform has one)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -252,7 +301,7 @@ def check_header(line: bytes, name: str) -> dict[str, Any]:
         raise TraceFileError(f"{name}: empty file, not a tracer trace file")
     try:
         header = loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise TraceFileError(f"{name}:1: not a tracer trace file (the first line is not JSON)") from None
     if not isinstance(header, dict) or "format" not in header:
         raise TraceFileError(f"{name}:1: not a tracer trace file (no header line)")
@@ -296,7 +345,7 @@ def parse_record(line: bytes, name: str, line_no: int) -> dict[str, Any]:
     """
     try:
         record = loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise TraceFileError(f"{name}:{line_no}: not valid JSON ({_short(exc)})") from None
     problem = validate_record(record)
     if problem:

@@ -157,6 +157,9 @@ class Trace:
         for event in self.events:
             if event.kind == "wsgi.start_response":
                 status = _status_code(event.data.get("status"))
+            elif event.kind == "wsgi.end" and isinstance(event.data.get("status"), str):
+                # The status the server accepted: a late exc_info call does not change it.
+                status = _status_code(event.data["status"])
             elif event.kind == "asgi.send":
                 message = event.data.get("message")
                 if not isinstance(message, dict):

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from .codec import encode
+from .codec import encode, encode_repr
 
 DEFAULT_REDACT_HEADERS: frozenset[str] = frozenset(
     {
@@ -78,10 +78,10 @@ class Redactor:
 
     def encode_headers(self, headers: Any) -> Any:
         """Encode a header list as ``[[name, value], ...]`` with secret values replaced."""
-        try:
-            items = list(headers)
-        except TypeError:
-            return encode(headers)
+        if not isinstance(headers, (list, tuple)):
+            # Any other iterable would be used up by reading it, and the server would get no headers.
+            return encode_repr(headers)
+        items = headers
         secret = self._any_names
         out = []
         append = out.append
@@ -113,7 +113,11 @@ class Redactor:
         Variables the server copied from its process environment are replaced too.
         """
         encoded = encode(environ)
-        if "$dict" in encoded:
+        if not isinstance(encoded, dict) or "$dict" in encoded:
+            # An odd key (not a str, or starting with "$"): redact before encoding instead.
+            secret = self.environ_keys | self._process_env
+            if isinstance(environ, dict):
+                return encode({k: REDACTED if k in secret else v for k, v in environ.items()})
             return encoded
         for key in self.environ_keys.intersection(encoded):
             encoded[key] = REDACTED
@@ -127,7 +131,7 @@ class Redactor:
         Its ``headers`` are redacted; bytes under `body_keys` go through `body`
         (which applies ``max_body_bytes``).
         """
-        if type(mapping) is not dict:
+        if not isinstance(mapping, dict):
             return encode(mapping)
         out: dict[str, Any] = {}
         for key, value in mapping.items():

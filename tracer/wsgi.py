@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
 from ._session import TraceSession, describe_exception
+from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode
 from .sink import Sink
 
@@ -70,9 +71,10 @@ class WSGITracer:
 
         def traced_start_response(*args: Any, **kwargs: Any) -> Any:
             session.fenced("wsgi.start_response", _start_response_data, options.redactor, args, kwargs)
+            write = start_response(*args, **kwargs)
+            # Only now: a server refuses a late status change (exc_info after headers went out).
             if args and isinstance(args[0], str):
                 state.status = args[0]
-            write = start_response(*args, **kwargs)
             return TracedWrite(write, state)
 
         # What functools.wraps would say, for introspection, without its per-request cost.
@@ -87,6 +89,8 @@ class WSGITracer:
         file_wrapper = environ.get("wsgi.file_wrapper")
         if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
             return _pass_file_wrapper(result, state)
+        if hasattr(result, "__len__"):
+            return SizedTracedIterable(result, state)
         return TracedIterable(result, state)
 
 
@@ -147,108 +151,13 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
 
 
 def _wrap_streams(environ: dict[str, Any], session: TraceSession) -> None:
+    # A tracer inside another wraps the outer proxies again, so both traces see every read.
     stream = environ.get("wsgi.input")
-    if stream is not None and not isinstance(stream, TracedInput):
-        environ["wsgi.input"] = TracedInput(stream, session)
+    if stream is not None:
+        environ["wsgi.input"] = traced_input(stream, session)
     errors = environ.get("wsgi.errors")
-    if errors is not None and not isinstance(errors, TracedErrors):
+    if errors is not None:
         environ["wsgi.errors"] = TracedErrors(errors, session)
-
-
-class TracedInput:
-    """Proxy for ``wsgi.input`` that records each read and returns exactly what the stream returned."""
-
-    __slots__ = ("_stream", "_session")
-
-    def __init__(self, stream: Any, session: TraceSession) -> None:
-        self._stream = stream
-        self._session = session
-
-    def _record(self, method: str, size: Any, data: Any) -> None:
-        session = self._session
-        if type(data) is bytes:
-            encoded: Any = session.request_body.encode(data)
-        elif type(data) is list:
-            encoded = [session.request_body.encode(d) if type(d) is bytes else encode(d) for d in data]
-        else:
-            encoded = encode(data)
-        session.emit("wsgi.input", {"method": method, "size": size if size is None or type(size) is int else encode(size), "data": encoded})
-
-    def read(self, *args: Any) -> Any:
-        data = self._stream.read(*args)
-        self._record("read", args[0] if args else None, data)
-        return data
-
-    def readline(self, *args: Any) -> Any:
-        data = self._stream.readline(*args)
-        self._record("readline", args[0] if args else None, data)
-        return data
-
-    def readinto(self, buffer: Any) -> Any:
-        # Werkzeug's LimitedStream (Flask's request body) reads this way when it can.
-        count = self._stream.readinto(buffer)
-        data = bytes(memoryview(buffer)[:count]) if isinstance(count, int) else b""
-        self._record("readinto", len(buffer), data)
-        return count
-
-    def read1(self, *args: Any) -> Any:
-        data = self._stream.read1(*args)
-        self._record("read1", args[0] if args else None, data)
-        return data
-
-    def readlines(self, *args: Any) -> Any:
-        data = self._stream.readlines(*args)
-        self._record("readlines", args[0] if args else None, data)
-        return data
-
-    def __iter__(self) -> Iterator[Any]:
-        iterator = iter(self._stream)
-        while True:
-            try:
-                line = next(iterator)
-            except StopIteration:
-                self._record("iter", None, b"")
-                return
-            self._record("iter", None, line)
-            yield line
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-    def __repr__(self) -> str:
-        return f"<TracedInput {self._stream!r}>"
-
-
-class TracedErrors:
-    """Proxy for ``wsgi.errors`` that records what the app writes to it."""
-
-    __slots__ = ("_stream", "_session")
-
-    def __init__(self, stream: Any, session: TraceSession) -> None:
-        self._stream = stream
-        self._session = session
-
-    def write(self, data: Any) -> Any:
-        self._session.fenced("wsgi.errors", _errors_data, data)
-        return self._stream.write(data)
-
-    def writelines(self, lines: Any) -> Any:
-        lines = list(lines)
-        self._session.fenced("wsgi.errors", _errors_data, "".join(map(str, lines)))
-        return self._stream.writelines(lines)
-
-    def flush(self) -> Any:
-        return self._stream.flush()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
-
-    def __repr__(self) -> str:
-        return f"<TracedErrors {self._stream!r}>"
-
-
-def _errors_data(data: Any) -> dict[str, Any]:
-    return {"data": encode(data)}
 
 
 class TracedWrite:
@@ -305,10 +214,6 @@ class TracedIterable:
         self._state.body("wsgi.body", chunk)
         return chunk
 
-    def __len__(self) -> int:
-        # Servers use len() of a one-item list to set Content-Length; keep that working.
-        return len(self._result)  # type: ignore[arg-type]
-
     def close(self) -> None:
         state = self._state
         state.session.emit("wsgi.close", {})
@@ -321,6 +226,19 @@ class TracedIterable:
             raise
         finally:
             state.end()
+
+
+class SizedTracedIterable(TracedIterable):
+    """A `TracedIterable` for results that have ``len()``.
+
+    Servers use ``len()`` of a one-item list to set Content-Length, and some
+    (waitress) call it whenever ``__len__`` exists, so only sized results get one.
+    """
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return len(self._result)  # type: ignore[arg-type]
 
 
 def _pass_file_wrapper(result: Any, state: _RequestState) -> Any:

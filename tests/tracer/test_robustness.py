@@ -14,7 +14,6 @@ import pytest
 from werkzeug.test import Client
 
 from tracer import ASGITracer, JsonlSink, TracerWarning, WSGITracer, read_traces
-from tracer.errors import TraceFileError
 
 
 def wsgi_app(environ, start_response):  # type: ignore[no-untyped-def]
@@ -77,30 +76,70 @@ async def test_a_raising_sink_never_fails_an_asgi_request() -> None:
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_never_fails_a_request_and_warns_once() -> None:
-    # /dev/full accepts open() but fails every write with ENOSPC: the header write
-    # fails at start-up with a clear error, before any request.
-    with pytest.raises(TraceFileError, match="/dev/full: cannot write"):
-        JsonlSink("/dev/full")
-    sink = _sink_on_dev_full()
-    client = Client(WSGITracer(wsgi_app, sink=sink))
+    # /dev/full accepts open() and fails every write with ENOSPC, the header's included.
     with pytest.warns(TracerWarning, match="No space left") as caught:
+        sink = JsonlSink("/dev/full")
+        client = Client(WSGITracer(wsgi_app, sink=sink))
         for index in range(4):
             response = client.post("/", data=b"x")
             assert response.get_data() == b"echo:x"
             response.close()
             sink.flush()
+        sink.close()
     assert len(caught) == 1
+
+
+def test_a_write_cut_short_never_leaves_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.jsonl"
+    sink = JsonlSink(path)
+    real_writev = os.writev
+    calls = {"n": 0}
+
+    def flaky_writev(fd: int, buffers: list[bytes]) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real_writev(fd, [bytes(buffers[0][:10])])  # the disk fills up mid-line
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real_writev(fd, buffers)  # space is back
+
+    monkeypatch.setattr(os, "writev", flaky_writev)
+    client = Client(WSGITracer(wsgi_app, sink=sink))
+    with pytest.warns(TracerWarning, match="No space left"):
+        for _ in range(3):
+            response = client.post("/", data=b"x")
+            response.get_data()
+            response.close()
     sink.close()
+    monkeypatch.undo()
+    traces = read_traces(path)  # every line whole: no TraceFileError
+    assert path.read_bytes().endswith(b"\n")
+    assert sum(t.complete for t in traces) == 2  # the first request's other lines were dropped
 
 
-def _sink_on_dev_full() -> JsonlSink:
-    """A sink whose file accepted the header, then the disk filled up."""
+def test_two_processes_creating_one_file_write_one_header(tmp_path: Path) -> None:
+    import multiprocessing
 
-    class DevFullSink(JsonlSink):
-        def _open(self) -> int:
-            return os.open("/dev/full", os.O_WRONLY)
+    path = tmp_path / "shared.jsonl"
+    context = multiprocessing.get_context("spawn")  # fork() in a threaded process is deprecated
+    barrier = context.Barrier(4)
+    processes = [context.Process(target=_create_sink_at_once, args=(str(path), barrier)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=30)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    assert path.read_bytes().count(b'"format"') == 1
+    assert len(read_traces(path)) == 4
 
-    return DevFullSink("/dev/full")
+
+def _create_sink_at_once(path: str, barrier: Any) -> None:
+    barrier.wait(timeout=10)
+    sink = JsonlSink(path)
+    result = WSGITracer(wsgi_app, sink=sink)({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.input": __import__("io").BytesIO()}, lambda *a: None)
+    list(result)
+    result.close()  # type: ignore[attr-defined]
+    sink.close()
 
 
 def test_32_threads_by_50_requests_give_1600_complete_traces(tmp_path: Path) -> None:
