@@ -45,7 +45,13 @@ def encode(value: Any) -> Any:
         return encode_bytes(value)
     if kind is float:
         return value if math.isfinite(value) else encode_repr(value)
+    if kind in _repr_types:
+        return encode_repr(value)
     return _encode_other(value)
+
+
+# Types found to need `encode_repr` (streams, state objects): skips the isinstance chain next time.
+_repr_types: set[type] = set()
 
 
 def _encode_other(value: Any) -> Any:
@@ -70,6 +76,8 @@ def _encode_other(value: Any) -> Any:
         return _encode_dict(value)
     if isinstance(value, (list, tuple)):
         return [encode(item) for item in value]
+    if len(_repr_types) < 1000:
+        _repr_types.add(type(value))
     return encode_repr(value)
 
 
@@ -78,8 +86,9 @@ def _encode_dict(value: dict[Any, Any]) -> dict[str, Any]:
     for key, item in value.items():
         if type(key) is not str or (key and key[0] == "$"):
             return {"$dict": [[encode(k), encode(v)] for k, v in value.items()]}
-        # Environs and scopes are mostly str values: skip the call for those.
-        out[key] = item if type(item) is str else encode(item)
+        # Environs and scopes are mostly str, bool and None values: skip the call for those.
+        kind = type(item)
+        out[key] = item if kind is str or kind is bool or item is None else encode(item)
     return out
 
 

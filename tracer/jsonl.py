@@ -1,9 +1,9 @@
 """Trace files: JSON Lines, one header line then one event per line.
 
 `JsonlSink` encodes each event as it happens and writes whole lines when a
-trace ends or a few KiB are pending; a background thread writes whatever
-is left every `flush_interval` seconds, so a request still in progress can
-be followed live. `read_traces` and `iter_traces` read a file back.
+trace ends or 16 KiB are pending; a background thread writes whatever is
+left every `flush_interval` seconds, so a request still in progress can be
+followed live. `read_traces` and `iter_traces` read a file back.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ VERSION = 1
 Source = Union[str, "os.PathLike[str]", IO[bytes]]
 
 _OPT = orjson.OPT_APPEND_NEWLINE
+_orjson_dumps = orjson.dumps
 _BATCH_BYTES = 16 * 1024
 
 
@@ -115,9 +116,12 @@ class JsonlSink:
         if self._thread is None:
             self._start()
         # Encoding here, while the record is fresh in the cache, and writing when a
-        # trace ends or _BATCH_BYTES are pending keeps memory small and reused:
-        # encoding and writing large batches later measured 3-5x slower.
-        line = dumps_record(record)
+        # trace ends (or _BATCH_BYTES are pending) keeps memory small and reused:
+        # batching writes across requests measured slower (bench/README.md).
+        try:
+            line = _orjson_dumps(record, option=_OPT)
+        except (TypeError, orjson.JSONEncodeError):
+            line = dumps_record(record)
         self._queue.append(line)
         self._pending += len(line)
         if self._pending >= _BATCH_BYTES or record["kind"] in END_KINDS:

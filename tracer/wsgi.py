@@ -211,7 +211,14 @@ class TracedIterable:
             if not isinstance(exc, GeneratorExit):
                 self._state.session.fenced("wsgi.error", describe_exception, exc)
             raise
-        self._state.body("wsgi.body", chunk)
+        state = self._state
+        if type(chunk) is bytes:
+            # state.body() inlined: this runs for every chunk of every response.
+            state.bytes_sent += len(chunk)
+            session = state.session
+            session.emit("wsgi.body", {"data": session.response_body.encode(chunk)})
+        else:
+            state.body("wsgi.body", chunk)
         return chunk
 
     def close(self) -> None:

@@ -91,7 +91,7 @@ def test_a_full_disk_never_fails_a_request_and_warns_once() -> None:
 
 def test_a_write_cut_short_never_leaves_a_torn_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "t.jsonl"
-    sink = JsonlSink(path)
+    sink = JsonlSink(path, flush_interval=3600)  # only the explicit flushes below write
     real_writev = os.writev
     calls = {"n": 0}
 
@@ -110,6 +110,7 @@ def test_a_write_cut_short_never_leaves_a_torn_line(tmp_path: Path, monkeypatch:
             response = client.post("/", data=b"x")
             response.get_data()
             response.close()
+            sink.flush()
     sink.close()
     monkeypatch.undo()
     traces = read_traces(path)  # every line whole: no TraceFileError
