@@ -108,8 +108,13 @@ class TraceSession:
             data = build(*args)
         except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
             self._failures.report(exc)
-            data = {"$error": f"could not record: {type(exc).__name__}: {exc}"}
+            data = unrecordable(exc)
         self.emit(kind, data)
+
+
+def unrecordable(exc: BaseException) -> dict[str, str]:
+    """The data of an event whose payload could not be recorded."""
+    return {"$error": f"could not record: {type(exc).__name__}: {_safe_str(exc)}"}
 
 
 def describe_exception(exc: BaseException) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.compatibility import guarantee_single_callable
 
 from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
-from ._session import TraceSession, describe_exception
+from ._session import TraceSession, describe_exception, unrecordable
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -82,18 +82,18 @@ class ASGITracer:
                 data = {"message": redactor.encode_mapping(message, _BODY_KEYS, request_body)}
             except Exception as exc:  # noqa: BLE001 - recording never fails a request
                 options.failures.report(exc)
-                data = {"$error": f"could not record: {exc!r}"}
+                data = unrecordable(exc)
             session.emit("asgi.receive", data)
             return message
 
-        async def traced_send(message: Any) -> None:
+        async def traced_send(message: Any) -> Any:
             try:
                 data = {"message": redactor.encode_mapping(message, _BODY_KEYS, response_body)}
             except Exception as exc:  # noqa: BLE001 - recording never fails a request
                 options.failures.report(exc)
-                data = {"$error": f"could not record: {exc!r}"}
+                data = unrecordable(exc)
             session.emit("asgi.send", data)
-            await send(message)
+            return await send(message)
 
         try:
             await self.app(scope, traced_receive, traced_send)

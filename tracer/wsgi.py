@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
 from ._session import TraceSession, describe_exception
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
-from .codec import encode
+from .codec import encode, encode_repr
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ class SizedTracedIterable(TracedIterable):
 def _pass_file_wrapper(result: Any, state: _RequestState) -> Any:
     """Return the server's file wrapper object itself, so the server can still use sendfile."""
     original_close = getattr(result, "close", None)
-    state.file_wrapper = encode(result).get("$repr", "")
+    state.file_wrapper = encode_repr(result)["$repr"]
 
     def traced_close() -> None:
         state.session.emit("wsgi.close", {})
@@ -264,14 +264,11 @@ def _pass_file_wrapper(result: Any, state: _RequestState) -> Any:
     try:
         result.close = traced_close
     except (AttributeError, TypeError):
-        pass
-    weakref.finalize(result, state.end) if _weakrefable(result) else state.end()
-    return result
-
-
-def _weakrefable(value: Any) -> bool:
+        # Not patchable (a C type): the trace ends now, as the server takes over.
+        state.end()
+        return result
     try:
-        weakref.ref(value)
-    except TypeError:
-        return False
-    return True
+        weakref.finalize(result, state.end)
+    except TypeError:  # not weakly referenceable
+        pass
+    return result

@@ -15,7 +15,7 @@ import pytest
 from flask import Flask, request
 from werkzeug.test import create_environ, run_wsgi_app
 
-from tracer import ASGITracer, JsonlSink, Recorder, WSGITracer, read_traces, trace_app
+from tracer import ASGITracer, JsonlSink, Recorder, TracerWarning, WSGITracer, read_traces, trace_app
 from tracer.errors import TraceFileError
 
 
@@ -231,3 +231,30 @@ def test_int_and_str_subclasses_read_back_as_plain_values() -> None:
 
     asyncio.run(ASGITracer(app, sink=rec)({"type": "http", "path": "/", "headers": []}, receive, send))
     assert rec.traces()[0].status == 404
+
+
+async def test_a_message_that_cannot_be_recorded_still_reaches_the_server() -> None:
+    class Hostile(dict):  # type: ignore[type-arg]
+        def items(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("dictionary changed size during iteration")
+
+    sent: list[Any] = []
+    message = Hostile(type="http.response.start", status=200, headers=[])
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        await send(message)
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "http.request"}
+
+    async def send(msg):  # type: ignore[no-untyped-def]
+        sent.append(msg)
+
+    rec = Recorder()
+    with pytest.warns(TracerWarning, match="dictionary changed size"):
+        await ASGITracer(app, sink=rec)({"type": "http", "path": "/", "headers": []}, receive, send)
+    assert sent[0] is message and sent[1]["body"] == b"ok"
+    trace = rec.traces()[0]
+    assert trace.events[1].data == {"$error": "could not record: RuntimeError: dictionary changed size during iteration"}
+    assert trace.complete
