@@ -58,9 +58,11 @@ class JsonlSink:
     """Appends events to a trace file as JSON Lines.
 
     The file is created with mode 0600 (owner only) and gets a header when it
-    is new or empty; an existing trace file is appended to. Lines are written
-    whole by one writer thread, at most `flush_interval` seconds after the
-    event, so the file can be followed while the app runs.
+    is new or empty; an existing trace file is appended to. Each event is
+    encoded when it happens; lines are written whole when their trace ends,
+    and at most `flush_interval` seconds after the event otherwise, so the
+    file can be followed while the app runs. A failed write (a full disk) is
+    reported once as a `TracerWarning` and never reaches the app.
 
     Args:
         path: The trace file.
@@ -112,7 +114,7 @@ class JsonlSink:
         return fd
 
     def write(self, record: dict[str, Any]) -> None:
-        """Queue one event record; it reaches the file within `flush_interval`."""
+        """Accept one event record (the sink protocol); it reaches the file within `flush_interval`."""
         if self._thread is None:
             self._start()
         # Encoding here, while the record is fresh in the cache, and writing when a
