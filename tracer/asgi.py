@@ -76,23 +76,20 @@ class ASGITracer:
         request_body = session.request_body.encode
         response_body = session.response_body.encode
 
-        async def traced_receive() -> Any:
-            message = await receive()
+        def message_data(message: Any, body: Any) -> dict[str, Any]:
             try:
-                data = {"message": redactor.encode_mapping(message, _BODY_KEYS, request_body)}
+                return {"message": redactor.encode_mapping(message, _BODY_KEYS, body)}
             except Exception as exc:  # noqa: BLE001 - recording never fails a request
                 options.failures.report(exc)
-                data = unrecordable(exc)
-            session.emit("asgi.receive", data)
+                return unrecordable(exc)
+
+        async def traced_receive() -> Any:
+            message = await receive()
+            session.emit("asgi.receive", message_data(message, request_body))
             return message
 
         async def traced_send(message: Any) -> Any:
-            try:
-                data = {"message": redactor.encode_mapping(message, _BODY_KEYS, response_body)}
-            except Exception as exc:  # noqa: BLE001 - recording never fails a request
-                options.failures.report(exc)
-                data = unrecordable(exc)
-            session.emit("asgi.send", data)
+            session.emit("asgi.send", message_data(message, response_body))
             return await send(message)
 
         try:

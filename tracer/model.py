@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 EventKind = Literal[
     "wsgi.environ",
@@ -22,18 +22,8 @@ EventKind = Literal[
     "asgi.end",
 ]
 
-WSGI_KINDS: tuple[str, ...] = (
-    "wsgi.environ",
-    "wsgi.input",
-    "wsgi.start_response",
-    "wsgi.write",
-    "wsgi.errors",
-    "wsgi.body",
-    "wsgi.close",
-    "wsgi.error",
-    "wsgi.end",
-)
-ASGI_KINDS: tuple[str, ...] = ("asgi.scope", "asgi.receive", "asgi.send", "asgi.error", "asgi.end")
+WSGI_KINDS: tuple[str, ...] = tuple(kind for kind in get_args(EventKind) if kind.startswith("wsgi."))
+ASGI_KINDS: tuple[str, ...] = tuple(kind for kind in get_args(EventKind) if kind.startswith("asgi."))
 END_KINDS = frozenset({"wsgi.end", "asgi.end"})
 ERROR_KINDS = frozenset({"wsgi.error", "asgi.error"})
 
