@@ -217,3 +217,21 @@ async def test_rows_on_screen_get_marked_with_their_worst_finding(mixed: str) ->
         assert marks["wsgi-hello"] == ""
         row = ids(app).index("wsgi-stream")
         assert table(app).render_line(row + 1).text.startswith("⚠")
+
+
+async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(mixed: str) -> None:
+    from textual import events
+
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        # As a terminal delivers a fast typist or a paste: every key queued before the first is handled.
+        keys = [("slash", "/"), ("tilde", "~"), ("u", "u"), ("space", " "), ("slash", "/"), ("f", "f"),
+                ("space", " "), ("tilde", "~"), ("m", "m"), ("space", " "), ("P", "P"), ("O", "O"), ("S", "S"),
+                ("T", "T")]
+        for key, char in keys:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: app.screen.query_one("#filter", Input).value == "~u /f ~m POST")
+        assert app.screen.sort_key == "time"  # type: ignore[attr-defined]  # the S did not sort the list

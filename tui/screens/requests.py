@@ -31,7 +31,10 @@ class RequestsScreen(Screen[None]):
     """Every trace of the file, one row each, with a filter line and a status line."""
 
     BINDINGS = [
-        Binding("slash,f", "filter", "Filter", id="requests.filter", tooltip="Type a filter expression"),
+        # Priority: the app handles it before it forwards the next key, so keys typed
+        # in the same burst as "/" reach the filter line, not the list.
+        Binding("slash,f", "filter", "Filter", id="requests.filter", tooltip="Type a filter expression",
+                priority=True),
         Binding("s", "sort", "Sort", id="requests.sort", tooltip="Sort by time, duration or status"),
         Binding("r", "reverse", "Reverse", id="requests.reverse", tooltip="Reverse the sort order"),
         Binding("c", "clear_filter", "Clear filter", id="requests.clear", tooltip="Show every trace again"),
@@ -172,6 +175,12 @@ class RequestsScreen(Screen[None]):
         self.query_one("#status", Static).update(" · ".join(parts))
 
     # Filter
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            # "/" and "f" are text while the filter line has the focus.
+            return not any(line is self.focused for line in self.query("#filter"))
+        return True
 
     def action_filter(self) -> None:
         # Focus now, not later: keys typed right after "/" belong to the filter.
