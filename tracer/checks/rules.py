@@ -129,8 +129,9 @@ _ALL: tuple[Rule, ...] = (
        "send it exactly once; guard it with a 'response started' flag", _ASGI),
     _r("asgi-send-after-complete", "error", "a message was sent after the response was complete",
        "stop sending once a body with more_body=False (and any trailers) has gone out", _ASGI),
-    _r("asgi-send-after-disconnect", "error", "a message was sent after the client disconnected",
-       "stop sending once receive() returns http.disconnect", _ASGI),
+    _r("asgi-send-after-disconnect", "info", "a message was sent after the client disconnected",
+       "the server drops it or raises OSError, so it is harmless, but an app can stop work once receive() returns "
+       "http.disconnect", _ASGI),
     _r("asgi-no-response", "error", "the app returned without sending http.response.start",
        "always send a response, even an error response", _ASGI),
     _r("asgi-response-incomplete", "error", "the app returned with the response body unfinished",
@@ -176,8 +177,9 @@ _ALL: tuple[Rule, ...] = (
        "accept exactly once", _WS),
     _r("ws-send-after-close", "error", "a message was sent after websocket.close",
        "stop sending once the connection is closed", _WS),
-    _r("ws-send-after-disconnect", "error", "a message was sent after the client disconnected",
-       "stop sending once receive() returns websocket.disconnect", _WS),
+    _r("ws-send-after-disconnect", "info", "a message was sent after the client disconnected",
+       "the server drops it or raises OSError, so it is harmless, but an app can stop work once receive() returns "
+       "websocket.disconnect", _WS),
     _r("ws-receive-after-disconnect", "error", "receive() was called again after websocket.disconnect",
        "leave the receive loop on websocket.disconnect", _WS),
     _r("ws-payload", "error", "websocket.send must set exactly one of 'bytes' (bytes) and 'text' (str)",

@@ -111,9 +111,11 @@ class _WSGICheck:
         limit = self.content_length
         if limit is not None and not self.input_terminated:
             remaining = limit - self.consumed
+            # Iterating wsgi.input (which PEP 3333 requires servers to support) ends with one
+            # empty step at CONTENT_LENGTH: that is the server's end-of-file, not a read past it.
             asked_past = (
                 (method in ("read", "read1", "readinto") and isinstance(size, int) and size > max(remaining, 0))
-                or (remaining <= 0 and method in ("readline", "readlines", "iter") and size != 0)
+                or (remaining <= 0 and method in ("readline", "readlines") and size != 0)
                 or (remaining <= 0 and method == "read" and size is None)
             )
             if asked_past or self.consumed + got > limit:
