@@ -171,11 +171,10 @@ def _scope_problems(scope: Any, scope_type: str) -> Any:
         yield "has headers that are not a list of [name, value] pairs"
     else:
         for name, value in headers:
+            # Request header names "should be lowercased, but it is not required" (ASGI HTTP spec):
+            # servers may preserve the client's case.
             if not isinstance(name, bytes) or not isinstance(value, bytes):
                 yield f"has header {name!r} that is not bytes"
-                break
-            if name != name.lower():
-                yield f"has header name {name!r} that is not lowercase"
                 break
     for key in ("client", "server"):
         value = scope.get(key)

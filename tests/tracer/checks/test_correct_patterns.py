@@ -124,6 +124,26 @@ async def test_asgi_response_shapes_are_clean(app: Any, method: str) -> None:
     assert_clean([await run_asgi(app, http_scope(method), [REQUEST])])
 
 
+async def proxied_headers(scope: Any, receive: Any, send: Any) -> None:
+    """A proxying app copies the upstream response's headers, Transfer-Encoding included."""
+    headers = START["headers"] + [(b"transfer-encoding", b"chunked")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"from upstream"})
+
+
+async def test_transfer_encoding_from_the_app_is_only_info() -> None:
+    # "You may send a Transfer-Encoding header in this message, but the server must ignore it." (ASGI HTTP spec)
+    trace = await run_asgi(proxied_headers, http_scope(), [REQUEST])
+    assert_clean([trace])
+    assert "asgi-transfer-encoding" in _rules(trace)
+
+
+async def test_request_header_names_may_keep_their_case() -> None:
+    # "Header names should be lowercased, but it is not required" (ASGI HTTP spec, connection scope).
+    scope = http_scope(headers=[(b"Host", b"testserver"), (b"User-Agent", b"curl/8")])
+    assert_clean([await run_asgi(implicit_end, scope, [REQUEST])])
+
+
 # ASGI http: the client goes away
 
 
