@@ -137,7 +137,8 @@ def _scope_problems(scope: Any, scope_type: str) -> Any:
     if kind not in ("http", "websocket", "lifespan"):
         yield f"has type {kind!r}"
         return
-    asgi = scope.get("asgi")
+    # A missing 'asgi' key reads as version 2.0, as the spec says; Starlette's TestClient leaves it out.
+    asgi = scope.get("asgi", {})
     if not isinstance(asgi, dict) or asgi.get("version", "2.0") not in ("2.0", "3.0"):
         yield f"has asgi {asgi!r}, not {{'version': '3.0'}}"
     elif not isinstance(asgi.get("spec_version", ""), str):

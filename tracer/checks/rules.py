@@ -97,7 +97,8 @@ _ALL: tuple[Rule, ...] = (
     _r("wsgi-iterate-after-close", "error", "a body chunk came after close() was called",
        "stop producing data once the server has closed the iterable", "Werkzeug lint"),
     _r("wsgi-close-not-called", "warning", "close() was never called on the response iterable",
-       "the server or a middleware must call close() so the app can release its resources", _PEP),
+       "the server or a middleware must call close() so the app can release its resources "
+       "(a test client calls it only when the test closes the response)", _PEP),
     _r("wsgi-errors-type", "error", "wsgi.errors was given something other than str",
        "write text to wsgi.errors", _PEP),
     # WSGI: wsgi.input

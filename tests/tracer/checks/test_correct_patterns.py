@@ -94,6 +94,22 @@ def test_flask_reads_the_body_with_readinto_and_is_clean() -> None:
     assert "readinto" in {e.data["method"] for e in rec.traces()[0].events if e.kind == "wsgi.input"}
 
 
+def test_an_unclosed_test_client_response_names_the_likely_cause() -> None:
+    import gc
+
+    import flask
+
+    app = flask.Flask(__name__)
+    app.get("/")(lambda: "hello")
+    rec = Recorder()
+    app.wsgi_app = WSGITracer(app.wsgi_app, sink=rec)
+    app.test_client().get("/")  # the response is never closed, so neither is the app's iterable
+    gc.collect()
+    findings = [f for f in check_trace(rec.traces()[0]) if f.severity != "info"]
+    assert [f.rule for f in findings] == ["wsgi-close-not-called"]
+    assert "test client" in findings[0].message
+
+
 # ASGI http: empty and implicit body messages, HEAD, 304
 
 
@@ -258,6 +274,24 @@ async def test_lifespan_with_state_is_clean() -> None:
 
     inputs = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     assert_clean([await run_asgi(app, lifespan_scope(), inputs)])
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
+def test_starlette_test_client_scopes_are_clean() -> None:
+    # Its scopes have no 'asgi' key, which the spec says to read as version 2.0.
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    async def index(request: Any) -> Any:
+        return PlainTextResponse("hello")
+
+    rec = Recorder()
+    with TestClient(ASGITracer(Starlette(routes=[Route("/", index)]), sink=rec)) as client:
+        client.get("/")
+    assert "asgi" not in rec.traces()[1].events[0].data["scope"]
+    assert_clean(rec.traces(), expect=2)
 
 
 # WSGI apps behind asgiref's WsgiToAsgi
