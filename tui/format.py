@@ -41,3 +41,30 @@ def clock(epoch: float) -> str:
         return "--:--:--.---"
     moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+# Control characters from a trace must not reach the terminal (an ESC in a path
+# would be read as an escape sequence): C0 controls show as their Unicode
+# pictures (␛, ␀, …), DEL as ␡ and C1 controls as �, each one cell wide.
+_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)}
+_PICTURES_MULTILINE = {code: char for code, char in _PICTURES.items() if code not in (0x09, 0x0A, 0x0D)}
+
+
+def line(text: str) -> str:
+    """`text` made safe for one line of the screen: every control character shown as a symbol."""
+    return text.translate(_PICTURES)
+
+
+def block(text: str) -> str:
+    """`text` made safe for the screen, keeping its tabs and line breaks."""
+    return text.translate(_PICTURES_MULTILINE)
+
+
+def has_controls(text: str) -> bool:
+    """Whether `text` holds control characters other than tab and line breaks (a sign of binary data)."""
+    return text != block(text)
+
+
+def markup(text: str) -> str:
+    """`text` escaped for Textual markup: every ``[`` is literal (a path may hold ``[$x]``)."""
+    return text.replace("[", r"\[")

@@ -12,7 +12,7 @@ from typing import Any
 
 from tracer.model import Event, ReprValue, TruncatedBytes
 
-from .format import size
+from .format import line, size
 
 WSGI_LANES = ("server", "app", "start_response", "iterable")
 ASGI_LANES = ("server", "app")
@@ -38,12 +38,14 @@ def arrow(event: Event) -> Arrow:
     kind = event.kind
     try:
         if kind.startswith("wsgi."):
-            return _wsgi(kind, data)
-        if kind.startswith("asgi."):
-            return _asgi(kind, data)
+            item = _wsgi(kind, data)
+        elif kind.startswith("asgi."):
+            item = _asgi(kind, data)
+        else:
+            item = Arrow("server", "app", kind)
     except (AttributeError, TypeError, ValueError, KeyError):
-        pass  # Data not shaped as the format says: still one arrow, named by its kind.
-    return Arrow("server", "app", kind)
+        item = Arrow("server", "app", kind)  # Data not shaped as the format says: still one arrow, named by its kind.
+    return Arrow(item.source, item.target, line(item.label))
 
 
 def _wsgi(kind: str, data: dict[str, Any]) -> Arrow:
@@ -101,6 +103,10 @@ def _asgi(kind: str, data: dict[str, Any]) -> Arrow:
 
 def message_label(message: dict[str, Any]) -> str:
     """A short description of one ASGI message: its type and what matters in it."""
+    return line(_message_label(message))
+
+
+def _message_label(message: dict[str, Any]) -> str:
     kind = str(message.get("type", "?"))
     if kind in ("http.request", "http.response.body", "websocket.http.response.body"):
         body = message.get("body", b"")

@@ -36,3 +36,11 @@ from tui.labels import Arrow, arrow
 )
 def test_each_event_kind_has_a_short_label(kind: str, data: dict, expected: Arrow) -> None:  # type: ignore[type-arg]
     assert arrow(Event(0, 0, kind, data)) == expected
+
+
+def test_control_characters_in_labels_are_shown_as_symbols() -> None:
+    # An ESC from a request path must not reach the terminal as an escape sequence.
+    item = arrow(Event(0, 0, "wsgi.environ", {"environ": {"REQUEST_METHOD": "GET", "PATH_INFO": "/\x1b[2Jx\n"}}))
+    assert item.label == "app(environ, start_response)  GET /␛[2Jx␊"
+    sent = arrow(Event(1, 0, "asgi.send", {"message": {"type": "websocket.close", "code": 1000, "reason": "\x07"}}))
+    assert "\x07" not in sent.label

@@ -235,3 +235,35 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(mixed: str
             app._driver.send_message(event)  # type: ignore[union-attr]
         await wait_for(pilot, lambda: app.screen.query_one("#filter", Input).value == "~u /f ~m POST")
         assert app.screen.sort_key == "time"  # type: ignore[attr-defined]  # the S did not sort the list
+
+
+async def test_rows_are_drawn_beside_the_scrollbar_not_under_it(mixed: str) -> None:
+    app = make_app(mixed)
+    async with app.run_test(size=(120, 10)) as pilot:  # 11 rows in a short terminal: a scrollbar shows
+        await scanned(pilot)
+        rows = table(app)
+        inside = rows.scrollable_content_region.width
+        assert inside < rows.size.width
+        strips = [rows.render_line(y) for y in range(rows.scrollable_content_region.height)]
+        assert {strip.cell_length for strip in strips} == {inside}
+        assert any(strip.text.rstrip().endswith("━") for strip in strips)  # the waterfall's right end shows
+
+
+async def test_control_and_wide_characters_in_a_path_keep_the_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.jsonl"
+    lines = ['{"format":"tracer","version":1}']
+    for n, where in enumerate(["/\\u001b[31mred\\u001b[0m", "/日本語/ページ", "/plain"]):
+        lines.append(f'{{"trace":"t{n}","seq":0,"t_ns":0,"kind":"asgi.scope","data":{{"scope":{{"type":"http",'
+                     f'"method":"GET","path":"{where}"}}}},"protocol":"asgi","scope_type":"http","start":1700000000.0}}')
+        lines.append(f'{{"trace":"t{n}","seq":1,"t_ns":10,"kind":"asgi.send","data":{{"message":'
+                     f'{{"type":"http.response.start","status":200,"headers":[]}}}}}}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    app = make_app(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        texts = [table(app).render_line(y).text for y in (1, 2, 3)]
+        assert "\x1b" not in texts[0] and "/␛[31mred␛[0m" in texts[0]
+        from rich.cells import cell_len
+
+        # The status column starts at the same cell in every row (a wide character takes two cells).
+        assert len({cell_len(text[: text.index(" 200 ")]) for text in texts}) == 1

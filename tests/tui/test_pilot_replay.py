@@ -225,3 +225,35 @@ async def test_home_and_end_move_the_cursor_in_a_trace_longer_than_the_screen(tm
         assert screen.diagram.scroll_y > 0  # scrolled so the cursor shows
         await pilot.press("home")
         assert screen.step == 0 and screen.diagram.scroll_y == 0
+
+
+async def test_the_cursor_stays_on_screen_when_the_terminal_shrinks(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_trace(pilot, "asgi-ws")
+        await pilot.press("end")
+        await pilot.resize_terminal(100, 20)  # below 110 columns the panes stack: the diagram gets short
+        await pilot.pause()
+        await pilot.pause()
+        diagram = screen.diagram
+        top = round(diagram.scroll_y)
+        rows = diagram.scrollable_content_region.height - 1
+        assert top <= screen.step * 2 and screen.step * 2 + 1 < top + rows
+
+
+async def test_diagram_lines_fit_beside_its_scrollbar(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = ['{"format":"tracer","version":1}']
+    lines.append('{"trace":"long","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":"GET",'
+                 '"path":"/' + "p" * 200 + '"}},"protocol":"asgi","scope_type":"http","start":1700000000.0}')
+    for seq in range(1, 60):
+        lines.append(f'{{"trace":"long","seq":{seq},"t_ns":{seq},"kind":"asgi.send","data":{{"message":'
+                     f'{{"type":"http.response.body","body":{{"$bytes":"x"}},"more_body":true}}}}}}')
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "long")
+        diagram = screen.diagram
+        label = diagram.render_line(1)
+        assert label.cell_length == diagram.scrollable_content_region.width < diagram.size.width
+        assert label.text.rstrip().endswith("…")  # the cut label says so, in sight

@@ -179,8 +179,8 @@ class ReplayScreen(Screen[None]):
         marks = f"  [$text-error]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
         answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
         self.query_one("#replay-title", Static).update(
-            f"[b]{_escape(what)}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
-            f"  ·  {fmt.duration(trace.duration_ns)}  ·  {len(trace.events)} events  ·  trace {_escape(s.id)}"
+            f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
+            f"  ·  {fmt.duration(trace.duration_ns)}  ·  {len(trace.events)} events  ·  trace {fmt.markup(fmt.line(s.id))}"
             f"{state}{errors}{marks}"
         )
 
@@ -193,7 +193,7 @@ class ReplayScreen(Screen[None]):
         event = events[step]
         mode = "▶ playing" if self.playing else "❚❚ paused"
         self.query_one("#replay-status", Static).update(
-            f"step {step + 1}/{len(events)} · {event.kind} · {fmt.offset(event.t_ns)} · {mode} at {self.speed:g}×"
+            f"step {step + 1}/{len(events)} · {fmt.markup(fmt.line(event.kind))} · {fmt.offset(event.t_ns)} · {mode} at {self.speed:g}×"
         )
 
 
@@ -230,6 +230,3 @@ def _header(headers: object, name: str = "content-type") -> str:
                 return value.decode("latin-1") if isinstance(value, bytes) else str(value)
     return ""
 
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

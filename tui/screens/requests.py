@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from .. import format as fmt
 from ..filters import Deep, Filter, FilterError, parse
 from ..index import TraceSummary
 from ..messages import ColumnClicked, FilterMatched, RowsChecked, TracesScanned
@@ -169,9 +170,9 @@ class RequestsScreen(Screen[None]):
             parts.append(f"[$text-warning]line {app.index.cut_line} cut off[/]")
         parts.append(f"sort: {self.sort_key}{' ▼' if self.sort_reverse else ''}")
         if self.filter_error:
-            parts.append(f"[$text-error]filter: {_escape(self.filter_error)}[/]")
+            parts.append(f"[$text-error]filter: {fmt.markup(self.filter_error)}[/]")
         elif self.expression:
-            parts.append(f"filter: {_escape(self.expression)}")
+            parts.append(f"filter: {fmt.markup(self.expression)}")
         self.query_one("#status", Static).update(" · ".join(parts))
 
     # Filter
@@ -299,6 +300,3 @@ class RequestsScreen(Screen[None]):
 def _no_events() -> Deep:
     raise RuntimeError("this filter does not read events")
 
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")

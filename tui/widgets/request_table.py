@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from rich.segment import Segment
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -124,6 +124,11 @@ class RequestTable(ScrollView, can_focus=True):
         """Rows at the last redraw (the index's list can grow between redraws)."""
 
     @property
+    def width_inside(self) -> int:
+        """Cells across that rows are drawn in: less the vertical scrollbar when it shows."""
+        return self.scrollable_content_region.width
+
+    @property
     def row_count(self) -> int:
         """Number of rows shown (as of the last redraw: the index's list may already be longer)."""
         return self.shown
@@ -139,7 +144,7 @@ class RequestTable(ScrollView, can_focus=True):
         """Show `rows`, keeping the cursor on `keep` if it is still there."""
         self.rows = rows
         self.shown = len(rows)
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.virtual_size = Size(self.width_inside, len(rows) + 1)
         if keep is not None:
             try:
                 self.cursor = rows.index(keep)  # type: ignore[union-attr]
@@ -152,22 +157,26 @@ class RequestTable(ScrollView, can_focus=True):
     def rows_changed(self) -> None:
         """Redraw after rows were appended or updated in place."""
         self.shown = len(self.rows)
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.virtual_size = Size(self.width_inside, len(self.rows) + 1)
         self.refresh()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.virtual_size = Size(self.width_inside, len(self.rows) + 1)
+        self.call_after_refresh(self._scroll_to_cursor)
 
     # Cursor
 
-    def watch_cursor(self, cursor: int) -> None:
-        visible = max(self.size.height - 1, 1)
-        top = round(self.scroll_y)
-        if cursor < top:
-            self.scroll_to(y=cursor, animate=False, immediate=True)
-        elif cursor >= top + visible:
-            self.scroll_to(y=cursor - visible + 1, animate=False, immediate=True)
+    def watch_cursor(self) -> None:
+        self._scroll_to_cursor()
         self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(self.scrollable_content_region.height - 1, 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
 
     def _move(self, to: int) -> None:
         if self.rows:
@@ -193,7 +202,7 @@ class RequestTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = 0
-            for name, width, _ in layout(self.size.width):
+            for name, width, _ in layout(self.width_inside):
                 if x <= event.x < x + width + 1:
                     self.post_message(ColumnClicked(name))
                     break
@@ -208,7 +217,7 @@ class RequestTable(ScrollView, can_focus=True):
     # Drawing
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.width_inside
         base = self.rich_style
         if y == 0:
             return self._strip(self._header(), width, base + self.get_component_rich_style("request-table--header"))
@@ -227,7 +236,7 @@ class RequestTable(ScrollView, can_focus=True):
 
     def _header(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        for name, width, right in layout(self.size.width):
+        for name, width, right in layout(self.width_inside):
             label = name + ("▼" if self.sort_reverse else "▲") if name == self.sort_key else name
             if name == "!":
                 label = " "
@@ -267,8 +276,8 @@ class RequestTable(ScrollView, can_focus=True):
             "time": fmt.clock(s.start),
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
-            "method": s.method or "",
-            "path": _url(s),
+            "method": fmt.line(s.method or ""),
+            "path": fmt.line(_url(s)),
             "status": status,
             "duration": fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
             "ev": str(s.events),
@@ -276,14 +285,11 @@ class RequestTable(ScrollView, can_focus=True):
             "resp": fmt.size(s.response_bytes) if s.response_bytes else "-",
         }
         text = Text(no_wrap=True, overflow="ellipsis", style=row_style)
-        for name, width, right in layout(self.size.width):
+        for name, width, right in layout(self.width_inside):
             if name == "waterfall":
                 text.append_text(self._bar(s, axis, width))
                 continue
-            cell = cells[name]
-            if len(cell) > width:
-                cell = cell[: width - 1] + "…"
-            cell = cell.rjust(width) if right else cell.ljust(width)
+            cell = _fit(cells[name], width, right)
             if name == "status" and status_style:
                 text.append(cell, style(status_style))
             elif name == "!" and s.marks:
@@ -314,11 +320,15 @@ class RequestTable(ScrollView, can_focus=True):
         text.append(" " * (width - right))
         return text
 
-    def refresh_row(self, index: int) -> None:
-        """Redraw one row, if it is on screen."""
-        y = index - round(self.scroll_y) + 1
-        if 1 <= y < self.size.height:
-            self.refresh(Region(0, y, self.size.width, 1))
+
+
+def _fit(cell: str, width: int, right: bool) -> str:
+    """`cell` in exactly `width` cells (wide characters count two), cut with "…" or padded."""
+    size = cell_len(cell)
+    if size > width:
+        return set_cell_size(cell, width - 1) + "…"
+    padding = " " * (width - size)
+    return padding + cell if right else cell + padding
 
 
 def _url(summary: TraceSummary) -> str:

@@ -7,10 +7,11 @@ cursor forward shows the exchange unfolding as it happened.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -75,7 +76,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
-        self.virtual_size = Size(self.size.width, 2 + ROW_HEIGHT * len(self.arrows))
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * len(self.arrows))
         self.refresh()
 
     def _fit(self, item: Arrow) -> Arrow:
@@ -85,26 +86,36 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return Arrow("server", "app", item.label)
 
     @property
+    def width_inside(self) -> int:
+        """Cells across that rows are drawn in: less the vertical scrollbar when it shows."""
+        return self.scrollable_content_region.width
+
+    @property
     def steps(self) -> int:
         """Number of events."""
         return len(self.arrows)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, 2 + ROW_HEIGHT * len(self.arrows))
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * len(self.arrows))
+        # A smaller pane (a narrower terminal stacks the panes) must still show the cursor.
+        self.call_after_refresh(self._scroll_to_cursor)
 
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, len(self.arrows) - 1))
 
     def watch_cursor(self, cursor: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(StepSelected(cursor))
+
+    def _scroll_to_cursor(self) -> None:
         top = round(self.scroll_y)
-        visible = max(self.size.height - 1, ROW_HEIGHT)
-        first, last = cursor * ROW_HEIGHT, cursor * ROW_HEIGHT + ROW_HEIGHT - 1
+        visible = max(self.scrollable_content_region.height - 1, ROW_HEIGHT)
+        first, last = self.cursor * ROW_HEIGHT, self.cursor * ROW_HEIGHT + ROW_HEIGHT - 1
         if first < top:
             self.scroll_to(y=first, animate=False, immediate=True)
         elif last >= top + visible:
             self.scroll_to(y=last - visible + 1, animate=False, immediate=True)
-        self.refresh()
-        self.post_message(StepSelected(cursor))
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
@@ -117,13 +128,13 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def _lane_x(self) -> dict[str, int]:
         # The first lifeline sits near the gutter: labels start at the left end of
         # their arrow, so the space right of the last lifeline is where they run on.
-        width = max(self.size.width - GUTTER - 8, 20)
+        width = max(self.width_inside - GUTTER - 8, 20)
         count = len(self.lanes)
         step = width // count if count > 2 else width // 2
         return {name: GUTTER + 6 + i * step for i, name in enumerate(self.lanes)}
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.width_inside
         base = self.rich_style
         if y == 0:
             return self._header(width, base)
@@ -147,7 +158,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
 
     def _canvas(self) -> tuple[list[str], list[Style | None]]:
         """A blank line with the lifelines drawn: fresh lists to draw on."""
-        width = self.size.width
+        width = self.width_inside
         lane_style = self.get_component_rich_style("sequence-diagram--lane")
         key = (width, lane_style)
         if self._blank is None or self._blank[0] != key:
@@ -170,10 +181,20 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return text
 
     def _put(self, chars: list[str], styles: list[Style | None], x: int, value: str, style: Style | None) -> None:
-        for i, char in enumerate(value):
-            if 0 <= x + i < len(chars):
-                chars[x + i] = char
-                styles[x + i] = style
+        """Write `value` from cell `x`; a wide character takes two cells (the second holds "")."""
+        for char in value:
+            width = get_character_cell_size(char)
+            if width == 0:
+                continue
+            if x + width > len(chars):
+                break
+            if x >= 0:
+                chars[x] = char
+                styles[x] = style
+                if width == 2:
+                    chars[x + 1] = ""
+                    styles[x + 1] = style
+            x += width
 
     def _header(self, width: int, base: Style) -> Strip:
         chars = [" "] * width
@@ -217,8 +238,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
         left = min(xs[item.source], xs[item.target])
         label = item.label
         room = len(chars) - left - 2
-        if len(label) > room > 1:
-            label = label[: room - 1] + "…"
+        if cell_len(label) > room > 1:
+            label = set_cell_size(label, room - 1) + "…"
         self._put(chars, styles, left + 2, label, self._arrow_style(step, item))
         return self._text(chars, styles)
 
@@ -236,7 +257,3 @@ class SequenceDiagram(ScrollView, can_focus=True):
             self._put(chars, styles, a, "↺", style)
         return self._text(chars, styles)
 
-    def refresh_step(self, step: int) -> None:
-        """Redraw one step's two lines, if on screen."""
-        y = step * ROW_HEIGHT - round(self.scroll_y) + 1
-        self.refresh(Region(0, y, self.size.width, ROW_HEIGHT))

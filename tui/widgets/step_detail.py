@@ -73,16 +73,17 @@ def describe(event: Event, findings: list[Finding], request_type: str, response_
     try:
         return _describe(event, findings, request_type, response_type)
     except (AttributeError, TypeError, ValueError, KeyError):
-        return [Text(f"#{event.seq} {event.kind}", style="bold"), Text(""), Text(repr(event.data))]
+        return [Text(fmt.line(f"#{event.seq} {event.kind}"), style="bold"), Text(""), Text(fmt.line(repr(event.data)))]
 
 
 def _describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
     parts: list[RenderableType] = [
-        Text.assemble((f"#{event.seq} {event.kind}", "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
+        Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
     ]
     for finding in findings:
         style = {"error": "bold red", "warning": "bold yellow"}.get(finding.severity, "bold cyan")
-        parts.append(Text.assemble((f"{finding.severity}: ", style), finding.message, (f"  [{finding.rule}]", "dim")))
+        parts.append(Text.assemble((f"{finding.severity}: ", style), fmt.block(str(finding.message)),
+                                   (f"  [{finding.rule}]", "dim")))
     parts.append(Text(""))
     data = event.data
     kind = event.kind
@@ -99,11 +100,12 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
     elif kind in ("wsgi.body", "wsgi.write"):
         parts += body_view(data.get("data"), response_type, "chunk")
     elif kind == "wsgi.errors":
-        parts.append(Text(str(data.get("data", "")), style="yellow"))
+        parts.append(Text(fmt.block(str(data.get("data", ""))), style="yellow"))
     elif kind in ("wsgi.error", "asgi.error"):
-        parts.append(Text.assemble((str(data.get("type", "")), "bold red"), ": ", str(data.get("message", ""))))
+        parts.append(Text.assemble((fmt.line(str(data.get("type", ""))), "bold red"), ": ",
+                                   fmt.block(str(data.get("message", "")))))
         parts.append(Text(""))
-        parts.append(Text(str(data.get("traceback", "")), style="red"))
+        parts.append(Text(fmt.block(str(data.get("traceback", ""))), style="red"))
     elif kind in ("asgi.receive", "asgi.send"):
         parts += _message(data.get("message") or {}, request_type if kind == "asgi.receive" else response_type)
     elif kind == "wsgi.end":
@@ -113,7 +115,7 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
     elif data:
         parts.append(_pairs(list(data.items())))
     if "$error" in data:
-        parts.append(Text(str(data["$error"]), style="red"))
+        parts.append(Text(fmt.block(str(data["$error"])), style="red"))
     return parts
 
 
@@ -168,7 +170,7 @@ def _headers(headers: Any) -> list[RenderableType]:
 
 
 def _pairs(pairs: list[tuple[Any, Any]], title: str = "") -> Table:
-    return _table([(str(key), _show(value)) for key, value in pairs], title)
+    return _table([(fmt.line(str(key)), _show(value)) for key, value in pairs], title)
 
 
 def _table(rows: list[tuple[str, Any]], title: str) -> Table:
@@ -177,7 +179,7 @@ def _table(rows: list[tuple[str, Any]], title: str) -> Table:
     table.add_column("key", style="cyan", no_wrap=True, max_width=32)
     table.add_column("value", overflow="fold")
     for key, value in rows:
-        table.add_row(key, value if isinstance(value, Text) else Text(str(value)))
+        table.add_row(fmt.line(key), value if isinstance(value, Text) else Text(fmt.line(str(value))))
     return table
 
 
@@ -187,14 +189,12 @@ def _show(value: Any) -> Text:
     if isinstance(value, (bytes, bytearray)):
         return _bytes_text(bytes(value))
     if isinstance(value, ReprValue):
-        return Text(value.repr, style="italic")
+        return Text(fmt.line(value.repr), style="italic")
     if value is None:
         return Text("None", style="dim")
-    if isinstance(value, (list, tuple)):
-        return Text(repr(_plain(value)))
-    if isinstance(value, dict):
-        return Text(repr(_plain(value)))
-    return Text(repr(value) if isinstance(value, str) and value == "" else str(value))
+    if isinstance(value, (list, tuple, dict)):
+        return Text(fmt.line(repr(_plain(value))))
+    return Text(repr(value) if isinstance(value, str) and value == "" else fmt.line(str(value)))
 
 
 def _plain(value: Any) -> Any:
