@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .rules import RULES, Severity
 
@@ -39,3 +39,16 @@ class Collector:
             text = text[:1].upper() + text[1:]
         message = f"{text}; {rule.hint}."
         self.findings.append(Finding(self.trace_id, seq, rule_id, severity or rule.severity, message))
+
+
+def kind_of(value: Any) -> str:
+    """A value's type for a message: 'None', 'bytes', 'a str', 'an int', 'a dict object' (for a recorded repr)."""
+    if value is None:
+        return "None"
+    repr_type = getattr(value, "type", None)
+    if isinstance(repr_type, str) and hasattr(value, "repr"):  # tracer.model.ReprValue
+        return f"a {repr_type.removeprefix('builtins.')} object"
+    name = type(value).__name__
+    if name in ("bytes", "bytearray"):
+        return name
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"

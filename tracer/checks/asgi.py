@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Event, ReprValue, Trace
 from . import _headers
-from ._collect import Collector
+from ._collect import Collector, kind_of
 
 SEND_TYPES = {
     "http": frozenset({"http.response.start", "http.response.body", "http.response.trailers"}),
@@ -75,11 +75,11 @@ def valid_message(event: Event, scope_type: str, out: Collector) -> dict[str, An
     sending = event.kind == "asgi.send"
     rule = "asgi-message-invalid" if sending else "asgi-receive-invalid"
     if not isinstance(message, dict):
-        out.add(rule, event.seq, f"a {'sent' if sending else 'received'} message is {_kind(message)}, not a dict")
+        out.add(rule, event.seq, f"a {'sent' if sending else 'received'} message is {kind_of(message)}, not a dict")
         return None
     kind = message.get("type")
     if not isinstance(kind, str):
-        what = "has no 'type'" if "type" not in message else f"has a 'type' that is {_kind(kind)}"
+        what = "has no 'type'" if "type" not in message else f"has a 'type' that is {kind_of(kind)}"
         out.add(rule, event.seq, f"a {'sent' if sending else 'received'} message {what}")
         return None
     known = (SEND_TYPES if sending else RECEIVE_TYPES).get(scope_type, frozenset())
@@ -116,12 +116,6 @@ def _forbidden_value(value: Any, path: str) -> str | None:
     return None
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, ReprValue):
-        return f"a {value.type} object"
-    return "None" if value is None else f"a {type(value).__name__}"
-
-
 def check_scope(scope: Any, scope_type: str, seq: int, out: Collector) -> None:
     """Report a scope that breaks the ASGI scope format (the server's side of the contract)."""
     problems = list(_scope_problems(scope, scope_type))
@@ -131,7 +125,7 @@ def check_scope(scope: Any, scope_type: str, seq: int, out: Collector) -> None:
 
 def _scope_problems(scope: Any, scope_type: str) -> Any:
     if not isinstance(scope, dict):
-        yield f"is {_kind(scope)}, not a dict"
+        yield f"is {kind_of(scope)}, not a dict"
         return
     kind = scope.get("type")
     if kind not in ("http", "websocket", "lifespan"):
@@ -199,7 +193,7 @@ def check_response_headers(headers: Any, seq: int, out: Collector, what: str = "
     for name, value in items:
         if not isinstance(name, bytes) or not isinstance(value, bytes):
             bad = name if not isinstance(name, bytes) else value
-            out.add("asgi-header-type", seq, f"header {name!r} has {_kind(bad)} where bytes belong")
+            out.add("asgi-header-type", seq, f"header {name!r} has {kind_of(bad)} where bytes belong")
             continue
         text_name, text_value = name.decode("latin-1"), value.decode("latin-1")
         problem = _headers.invalid(text_name, text_value)

@@ -51,7 +51,8 @@ def check_response(view: ResponseView, out: Collector) -> None:
     first_chunk = view.chunks[0][0] if view.chunks else None
 
     if no_body_status(status) and first_chunk is not None:
-        out.add("http-body-forbidden", first_chunk, f"a {status} response has a body ({body_bytes} bytes)")
+        size = f"{body_bytes} byte{'' if body_bytes == 1 else 's'}"
+        out.add("http-body-forbidden", first_chunk, f"a {status} response has a body ({size})")
     elif view.method == "HEAD" and first_chunk is not None:
         out.add("http-head-body", first_chunk)
 

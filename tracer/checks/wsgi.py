@@ -7,7 +7,7 @@ from typing import Any
 
 from ..model import Event, Trace, TruncatedBytes
 from . import _headers
-from ._collect import Collector
+from ._collect import Collector, kind_of
 from .http import ResponseView, check_response
 
 _STATUS = re.compile(r"(\d{3}) [^\x00-\x1f\x7f]*")
@@ -148,7 +148,7 @@ class _WSGICheck:
     def _write(self, event: Event) -> None:
         data = event.data.get("data")
         if not isinstance(data, bytes):
-            self.out.add("wsgi-write-type", event.seq, f"write() was given {_kind(data)}, not bytes")
+            self.out.add("wsgi-write-type", event.seq, f"write() was given {kind_of(data)}, not bytes")
             return
         if self.body_events:
             self.out.add("wsgi-write-during-iteration", event.seq)
@@ -165,7 +165,7 @@ class _WSGICheck:
             self._odd_body(event)
         elif isinstance(self.body_events[0].data.get("data"), bytes):
             # After an odd first chunk (a str or bytes returned whole) one finding says it all.
-            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {_kind(data)}, not bytes")
+            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {kind_of(data)}, not bytes")
 
     def _odd_body(self, event: Event) -> None:
         data = event.data.get("data")
@@ -177,7 +177,7 @@ class _WSGICheck:
         elif isinstance(data, str) and len(data) == 1 and self._all_single_chars():
             self.out.add("wsgi-body-str-returned", event.seq)
         else:
-            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {_kind(data)}, not bytes")
+            self.out.add("wsgi-body-type", event.seq, f"a body chunk is {kind_of(data)}, not bytes")
 
     def _all_single_chars(self) -> bool:
         chunks = [e.data.get("data") for e in self.trace.events if e.kind == "wsgi.body"]
@@ -194,7 +194,7 @@ class _WSGICheck:
     def _errors(self, event: Event) -> None:
         data = event.data.get("data")
         if "$error" not in event.data and not isinstance(data, str):
-            self.out.add("wsgi-errors-type", event.seq, f"wsgi.errors was given {_kind(data)}, not str")
+            self.out.add("wsgi-errors-type", event.seq, f"wsgi.errors was given {kind_of(data)}, not str")
 
     def _close(self, event: Event) -> None:
         self.closed_seq = event.seq
@@ -243,15 +243,6 @@ class _WSGICheck:
         check_response(view, out)
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "None"
-    type_name = getattr(value, "type", None)
-    if type_name and hasattr(value, "repr"):
-        return f"a {type_name} object"
-    return f"a {type(value).__name__}"
-
-
 def _check_environ(environ: dict[str, Any], seq: int, out: Collector) -> None:
     missing = [key for key in _REQUIRED if key not in environ]
     if missing:
@@ -289,7 +280,7 @@ def _check_environ(environ: dict[str, Any], seq: int, out: Collector) -> None:
 
 def _check_status(status: Any, seq: int, out: Collector) -> int | None:
     if not isinstance(status, str):
-        out.add("wsgi-status-type", seq, f"the status is {_kind(status)}, not str")
+        out.add("wsgi-status-type", seq, f"the status is {kind_of(status)}, not str")
         return None
     match = _STATUS.fullmatch(status)
     if not match or status != status.strip():
@@ -310,7 +301,7 @@ def _check_headers(headers: Any, seq: int, out: Collector) -> list[tuple[str, st
     for name, value in items:
         if not isinstance(name, str) or not isinstance(value, str):
             bad = name if not isinstance(name, str) else value
-            out.add("wsgi-header-type", seq, f"header {name!r} has {_kind(bad)} where a str belongs")
+            out.add("wsgi-header-type", seq, f"header {name!r} has {kind_of(bad)} where a str belongs")
             continue
         try:
             name.encode("latin-1")
@@ -330,5 +321,5 @@ def _check_headers(headers: Any, seq: int, out: Collector) -> list[tuple[str, st
 
 def _describe_headers(headers: Any) -> str:
     if not isinstance(headers, list):
-        return f"{_kind(headers)}, not a list"
+        return f"{kind_of(headers)}, not a list"
     return "not all (name, value) pairs"

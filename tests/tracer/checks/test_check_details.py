@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from tracer.checks import Finding, check_trace
@@ -81,6 +83,31 @@ def test_rule_catalog_is_well_formed() -> None:
         assert not rule.hint.endswith(".") and not rule.summary.endswith(".")
 
 
+def test_every_message_is_one_sentence_of_what_and_hint() -> None:
+    # "what happened; what to do." -- one semicolon, outside any quoted example.
+    for rule in RULES.values():
+        for part in (rule.summary, rule.hint):
+            unquoted = re.sub(r"'[^']*'|e\.g\. ", "", part)
+            assert ";" not in unquoted and ". " not in unquoted, (rule.id, part)
+
+
+def test_the_rule_tables_in_the_docs_match_the_catalog() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "checks.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `([a-z0-9-]+)` \| (?:error|warning|info) \|.*$", docs, re.MULTILINE)}
+    assert sorted(rows) == sorted(RULES)
+    for rule in RULES.values():
+        assert rows[rule.id] == f"| `{rule.id}` | {rule.severity} | {rule.summary} | {rule.hint} | {rule.source} |"
+
+
+def test_byte_counts_in_messages_agree_in_number() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("204 No Content", [])
+        return [b"x"]
+
+    [finding] = check_trace(run_wsgi(app))
+    assert "(1 byte)" in finding.message
+
+
 def test_events_the_tracer_could_not_record_are_not_judged() -> None:
     def app(environ: dict[str, Any], start_response: Any) -> Any:
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "4")])
@@ -100,3 +127,13 @@ async def test_asgi_messages_the_tracer_could_not_record_leave_the_order_unjudge
     start = next(e for e in trace.events if e.kind == "asgi.send")
     start.data = {"$error": "could not record: TypeError"}
     assert check_trace(trace) == []
+
+
+def test_types_in_messages_read_as_english() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response(b"200 OK", {"Content-Type": "text/plain"})
+        return [b"ok"]
+
+    messages = {f.rule: f.message for f in check_trace(run_wsgi(app))}
+    assert messages["wsgi-status-type"].startswith("The status is bytes, not str;")
+    assert messages["wsgi-headers-type"].startswith("The headers are a dict object, not a list;")
