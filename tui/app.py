@@ -109,10 +109,12 @@ class TracerApp(App[int]):
             self.scanning = False
         self._report(message)
         self.requests_screen.traces_scanned(message)
-        if isinstance(self.screen, ReplayScreen) and self.screen.summary.number in message.updated:
-            with self._deep_lock:
-                self._deep.discard(self.screen.summary.id)
-            self.screen.reload(*self.load(self.screen.summary))
+        # The replay may be under help or the command palette: it still grows.
+        for screen in self.screen_stack:
+            if isinstance(screen, ReplayScreen) and screen.summary.number in message.updated:
+                with self._deep_lock:
+                    self._deep.discard(screen.summary.id)
+                screen.reload(*self.load(screen.summary))
 
     def _report(self, message: TracesScanned) -> None:
         """Toast the first few unreadable lines; after that only a count, once per scan."""

@@ -54,16 +54,16 @@ class StepSelected(Message):
 
 @dataclass
 class FilterMatched(Message):
-    """A filter that reads events got further: the numbers of matching traces so far.
+    """A filter that reads events checked more traces.
 
     Attributes:
-        expression: The filter expression.
-        numbers: Numbers of the traces that match, among those checked.
-        progress: Fraction of the traces checked, 0 to 1.
+        generation: Which filter, as counted by the request list (a newer one makes these stale).
+        results: Trace number -> (events it had when checked, whether it matches).
+        progress: Fraction of the traces to check that are checked, 0 to 1.
     """
 
-    expression: str
-    numbers: set[int]
+    generation: int
+    results: dict[int, tuple[int, bool]]
     progress: float = 1.0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.tui.conftest import fixed_checker, fixture, wait_for
+from tests.tui.conftest import fixed_checker, fixture, marked, wait_for
 from tui.app import TracerApp
 from tui.screens.replay import ReplayScreen
 from tui.widgets.request_table import RequestTable
@@ -134,3 +134,55 @@ async def test_playing_a_live_trace_waits_for_its_next_event(tmp_path) -> None: 
         with open(path, "ab") as out:
             out.write(b"".join(hello[2:]))
         await wait_for(pilot, lambda: screen.step == len(hello) - 1 and not screen.playing)
+
+
+async def test_a_body_filter_keeps_its_matches_while_the_file_grows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b"".join(lines))
+    app = TracerApp(str(path), live=True, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: table.row_count == 11)
+        app.screen.apply_filter("~b widget")  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: [s.id for s in table.rows] == ["wsgi-post-json"])
+        await marked(pilot)  # the protocol checks read events too
+        checked: list[str] = []
+        real = app.load_deep
+        app.load_deep = lambda summary: (checked.append(summary.id), real(summary))[1]  # type: ignore[method-assign]
+        seen: list[list[str]] = []
+        with open(path, "ab") as out:
+            for n in range(5):  # new traces arrive, one scan after another
+                out.write(lines[1].replace(b'"asgi-lifespan"', f'"more-{n}"'.encode()))
+                out.flush()
+                for _ in range(4):
+                    await pilot.pause(0.03)
+                    seen.append([s.id for s in table.rows])
+        await wait_for(pilot, lambda: len(app.index.summaries) == 16)
+        await pilot.pause(0.3)
+        # The match never left the list while the new traces were searched, and only they were.
+        assert all("wsgi-post-json" in ids for ids in seen)
+        assert [s.id for s in table.rows] == ["wsgi-post-json"]
+        assert set(checked) <= {f"more-{n}" for n in range(5)}
+
+
+async def test_a_replay_under_the_help_screen_still_grows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = fixture_lines()
+    hello = [line for line in lines if b'"wsgi-hello"' in line]
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(lines[0] + b"".join(hello[:2]))
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(RequestTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        await pilot.press("question_mark")
+        with open(path, "ab") as out:
+            out.write(b"".join(hello[2:]))
+        await wait_for(pilot, lambda: table.rows[0].complete)
+        await pilot.pause(0.1)
+        await pilot.press("escape")
+        assert app.screen is replay and replay.diagram.steps == len(hello)
+        assert "in progress" not in str(replay.query_one("#replay-title").render())

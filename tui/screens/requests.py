@@ -50,8 +50,12 @@ class RequestsScreen(Screen[None]):
         self.expression = ""
         self.sort_key = "time"
         self.sort_reverse = False
-        self.deep: set[int] | None = None
+        self.deep: set[int] = set()
+        """Numbers of the traces that match a filter that reads events."""
         self.deep_progress = 1.0
+        self._deep_checked: dict[int, int] = {}
+        """Trace number -> how many events it had when the filter checked it."""
+        self._deep_generation = 0
         self.filter_error = ""
 
     def compose(self) -> ComposeResult:
@@ -115,7 +119,7 @@ class RequestsScreen(Screen[None]):
         if self.filter is None:
             return True
         if self.filter.needs_events:
-            return self.deep is not None and summary.number in self.deep
+            return summary.number in self.deep
         return self.filter.matches(summary, _no_events)
 
     def _sorted(self, rows: list[TraceSummary]) -> list[TraceSummary]:
@@ -224,7 +228,9 @@ class RequestsScreen(Screen[None]):
         self.filter_error = ""
         self.filter = compiled
         self.expression = expression.strip()
-        self.deep = None
+        self._deep_generation += 1
+        self.deep = set()
+        self._deep_checked = {}
         if compiled is not None and compiled.needs_events:
             self.deep_progress = 0.0
             self.run_deep_filter()
@@ -241,33 +247,43 @@ class RequestsScreen(Screen[None]):
     def run_deep_filter(self) -> None:
         """Evaluate a filter that reads events (``~b``, ``~violation``) off the UI thread.
 
-        Matches are posted every quarter second, so the list fills as it goes.
+        Only traces not checked yet, or that gained events since (a live file), are
+        read, so a growing file costs only its new lines. Results are posted every
+        quarter second, so the list fills as it goes.
         """
         worker = get_current_worker()
-        compiled, expression = self.filter, self.expression
+        compiled, generation, checked = self.filter, self._deep_generation, self._deep_checked
         if compiled is None:
             return
-        matched: set[int] = set()
-        summaries = list(self.app.index.summaries)
+        todo = [s for s in list(self.app.index.summaries) if checked.get(s.number) != s.events]
+        results: dict[int, tuple[int, bool]] = {}
         next_post = time.monotonic() + 0.25
-        for i, summary in enumerate(summaries):
+        for i, summary in enumerate(todo):
             if worker.is_cancelled:
                 return
+            events = summary.events
             try:
-                if compiled.matches(summary, lambda s=summary: self.app.load_deep(s)):
-                    matched.add(summary.number)
+                matched = compiled.matches(summary, lambda s=summary: self.app.load_deep(s))
             except Exception:  # noqa: BLE001 - one odd trace must not end the search
-                pass
+                matched = False
+            results[summary.number] = (events, matched)
             if time.monotonic() >= next_post:
-                self.post_message(FilterMatched(expression, set(matched), i / len(summaries)))
+                self.post_message(FilterMatched(generation, results, (i + 1) / len(todo)))
+                results = {}
                 next_post = time.monotonic() + 0.25
-        self.post_message(FilterMatched(expression, matched, 1.0))
+        self.post_message(FilterMatched(generation, results, 1.0))
 
     def on_filter_matched(self, message: FilterMatched) -> None:
-        if message.expression == self.expression:
-            self.deep = message.numbers
-            self.deep_progress = message.progress
-            self.refresh_rows()
+        if message.generation != self._deep_generation:
+            return
+        for number, (events, matched) in message.results.items():
+            self._deep_checked[number] = events
+            if matched:
+                self.deep.add(number)
+            else:
+                self.deep.discard(number)
+        self.deep_progress = message.progress
+        self.refresh_rows()
 
     # Sort, problems
 
