@@ -326,3 +326,60 @@ def test_wsgi_url_is_rebuilt_and_quoted_as_pep_3333_says(tmp_path: Path) -> None
     request = har_entry(trace)["request"]  # type: ignore[index]
     assert request["url"] == "https://example.test:8443/a%20b/%2541/%C3%A9?x=%20y"
     assert request["queryString"] == [{"name": "x", "value": " y"}]
+
+
+def _one_wsgi_entry(tmp_path: Path, app: Any, **tracer_options: Any) -> dict[str, Any]:
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    from tracer import JsonlSink, WSGITracer
+
+    sink = JsonlSink(tmp_path / "t.jsonl")
+    app_iter, _, _ = run_wsgi_app(WSGITracer(app, sink=sink, **tracer_options), create_environ("/"))
+    b"".join(app_iter)
+    app_iter.close()
+    sink.close()
+    [trace] = read_traces(tmp_path / "t.jsonl")
+    entry = har_entry(trace)
+    assert entry is not None
+    return entry
+
+
+TEXT = "compressed hello, " * 40
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_compressed_body_is_exported_decoded(tmp_path: Path, coding: str) -> None:
+    import gzip
+    import zlib
+
+    packed = gzip.compress(TEXT.encode()) if coding == "gzip" else zlib.compress(TEXT.encode())
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Encoding", coding)]
+        start_response("200 OK", headers + [("Content-Length", str(len(packed)))])
+        return [packed[:10], packed[10:]]
+
+    response = _one_wsgi_entry(tmp_path, app)["response"]
+    # HAR content is the decoded body; readers such as mitmproxy re-encode it by Content-Encoding.
+    assert response["content"] == {
+        "size": len(TEXT),
+        "compression": len(TEXT) - len(packed),
+        "mimeType": "text/plain; charset=utf-8",
+        "text": TEXT,
+    }
+    assert response["bodySize"] == len(packed)
+
+
+def test_compressed_body_that_cannot_be_decoded_stays_as_sent(tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(TEXT.encode())
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Encoding", "gzip")])
+        return [packed]
+
+    content = _one_wsgi_entry(tmp_path, app, max_body_bytes=20)["response"]["content"]  # only the first 20 bytes kept
+    assert content["_truncated"] is True and content["encoding"] == "base64" and "compression" not in content
+    assert "gzip-encoded" in content["comment"]
+    assert base64.b64decode(content["text"]) == packed[:20]

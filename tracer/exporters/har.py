@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import zlib
 from collections.abc import Iterable
 from typing import IO, Any
 from urllib.parse import parse_qsl
@@ -153,8 +154,18 @@ def _response(ex: Exchange) -> dict[str, Any]:
         "mimeType": _content_type(ex.response_headers) or "x-unknown",
     }
     if ex.response_body_known:
-        if ex.response_body:
-            content.update(_body_text(bytes(ex.response_body)))
+        body = bytes(ex.response_body)
+        coding = next((v.strip().lower() for n, v in ex.response_headers if n.lower() == "content-encoding"), "")
+        decoded = None if ex.response_truncated or not body else _decompressed(body, coding)
+        if decoded is not None:
+            # HAR's content is the decoded body (readers re-encode it by Content-Encoding);
+            # bodySize stays the bytes sent and compression the bytes saved.
+            content.update(size=len(decoded), compression=len(decoded) - len(body))
+            body = decoded
+        elif coding not in ("", "identity") and body:
+            content["comment"] = f"the body is as sent, still {coding}-encoded"
+        if body:
+            content.update(_body_text(body))
         if ex.response_truncated:
             content["_truncated"] = True
     else:
@@ -171,6 +182,28 @@ def _response(ex: Exchange) -> dict[str, Any]:
         "headersSize": -1,
         "bodySize": ex.response_body_size if ex.response_body_known else -1,
     }
+
+
+_MAX_DECODED = 64 * 1024 * 1024
+
+
+def _decompressed(data: bytes, coding: str) -> bytes | None:
+    """`data` decoded from a gzip or deflate Content-Encoding, or None (another coding, or not valid)."""
+    if coding in ("gzip", "x-gzip"):
+        wbits = 16 + zlib.MAX_WBITS
+    elif coding == "deflate":
+        # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
+        wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
+    else:
+        return None
+    decompressor = zlib.decompressobj(wbits)
+    try:
+        out = decompressor.decompress(data, _MAX_DECODED)
+    except zlib.error:
+        return None
+    if decompressor.unconsumed_tail or not decompressor.eof:
+        return None  # cut short, or too large to inline
+    return out
 
 
 def _body_text(data: bytes, *, custom_encoding: bool = False) -> dict[str, str]:
