@@ -383,3 +383,26 @@ def test_compressed_body_that_cannot_be_decoded_stays_as_sent(tmp_path: Path) ->
     assert content["_truncated"] is True and content["encoding"] == "base64" and "compression" not in content
     assert "gzip-encoded" in content["comment"]
     assert base64.b64decode(content["text"]) == packed[:20]
+
+
+def test_timings_do_not_overlap_when_the_app_reads_while_it_responds() -> None:
+    from tracer.model import Event, Trace
+
+    ms = 1_000_000
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": [], "query_string": b""}
+    start = {"type": "http.response.start", "status": 200, "headers": [[b"content-type", b"text/plain"]]}
+    events = [
+        Event(0, 0, "asgi.scope", {"scope": scope}),
+        Event(1, 1 * ms, "asgi.send", {"message": start}),
+        Event(2, 2 * ms, "asgi.receive", {"message": {"type": "http.request", "body": b"a", "more_body": True}}),
+        Event(3, 3 * ms, "asgi.send", {"message": {"type": "http.response.body", "body": b"a", "more_body": True}}),
+        Event(4, 5 * ms, "asgi.receive", {"message": {"type": "http.request", "body": b"b"}}),  # a streaming echo
+        Event(5, 6 * ms, "asgi.send", {"message": {"type": "http.response.body", "body": b"b"}}),
+        Event(6, 7 * ms, "asgi.end", {}),
+    ]
+    entry = har_entry(Trace("echo", "asgi", "http", 1_800_000_000.0, events))
+    assert entry is not None
+    # Sending ends at the last read (5 ms); receiving runs from there to the last chunk (6 ms).
+    timings = entry["timings"]
+    assert (timings["send"], timings["wait"], timings["receive"]) == (5.0, 0.0, 1.0)
+    assert entry["time"] == 6.0

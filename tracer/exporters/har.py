@@ -105,6 +105,9 @@ def _timings(ex: Exchange, trace: Trace) -> dict[str, float]:
     last = ex.last_chunk_ns if ex.last_chunk_ns is not None else first
     if trace.scope_type == "websocket":
         last = trace.duration_ns
+    # An app may go on reading the request after it began the response (a streaming echo):
+    # receiving then starts when sending ended, so the phases never overlap and add up to `last`.
+    receiving = max(first, sent)
     return {
         "blocked": -1,
         "dns": -1,
@@ -112,7 +115,7 @@ def _timings(ex: Exchange, trace: Trace) -> dict[str, float]:
         "ssl": -1,
         "send": _ms(sent),
         "wait": _ms(max(first - sent, 0)),
-        "receive": _ms(max(last - first, 0)),
+        "receive": _ms(max(last - receiving, 0)),
     }
 
 
