@@ -7,6 +7,7 @@ Lifelines: ``server`` and ``app`` for both protocols; for WSGI also the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,30 @@ def arrow(event: Event) -> Arrow:
     return Arrow(item.source, item.target, line(item.label))
 
 
+def arrows(events: Iterable[Event]) -> list[Arrow]:
+    """The arrows of a trace's events, in order.
+
+    One arrow depends on what came before: an exception raised once the server
+    iterates the response (after a chunk or ``close()``, or from a ``__next__``)
+    comes from the iterable, not from the app call.
+    """
+    result = []
+    iterating = False
+    for event in events:
+        item = arrow(event)
+        if event.kind in ("wsgi.body", "wsgi.close"):
+            iterating = True
+        elif event.kind == "wsgi.error" and (iterating or _raised_in_next(event.data)):
+            item = Arrow("iterable", "server", item.label)
+        result.append(item)
+    return result
+
+
+def _raised_in_next(data: Any) -> bool:
+    traceback = data.get("traceback") if isinstance(data, dict) else None
+    return isinstance(traceback, str) and ", in __next__\n" in traceback
+
+
 def _wsgi(kind: str, data: dict[str, Any]) -> Arrow:
     if kind == "wsgi.environ":
         environ = data.get("environ") or {}
@@ -75,7 +100,9 @@ def _wsgi(kind: str, data: dict[str, Any]) -> Arrow:
         return Arrow("app", "server", f"raise {_short_type(data.get('type'))}: {_clip(str(data.get('message', '')), 40)}")
     if kind == "wsgi.end":
         status = data.get("status") or "no response"
-        return Arrow("app", "server", f"end: {status}, {size(data.get('bytes_sent') or 0)} sent")
+        # The server stopped before the iterable ran out: the client got a partial body.
+        partial = ", iterable not exhausted" if data.get("exhausted") is False else ""
+        return Arrow("app", "server", f"end: {status}, {size(data.get('bytes_sent') or 0)} sent{partial}")
     return Arrow("server", "app", kind)
 
 

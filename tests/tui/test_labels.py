@@ -44,3 +44,22 @@ def test_control_characters_in_labels_are_shown_as_symbols() -> None:
     assert item.label == "app(environ, start_response)  GET /␛[2Jx␊"
     sent = arrow(Event(1, 0, "asgi.send", {"message": {"type": "websocket.close", "code": 1000, "reason": "\x07"}}))
     assert "\x07" not in sent.label
+
+
+def test_an_exception_while_iterating_comes_from_the_iterable() -> None:
+    from tui.labels import arrows
+
+    environ = Event(0, 0, "wsgi.environ", {"environ": {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}})
+    error = {"type": "RuntimeError", "message": "late", "traceback": "Traceback (most recent call last):\n"}
+    in_call = arrows([environ, Event(1, 1, "wsgi.error", error)])
+    assert (in_call[1].source, in_call[1].target) == ("app", "server")
+    late = arrows([environ, Event(1, 1, "wsgi.body", {"data": b"x"}), Event(2, 2, "wsgi.error", error)])
+    assert (late[2].source, late[2].target) == ("iterable", "server")
+    first_next = dict(error, traceback='Traceback (most recent call last):\n  File "gen.py", line 3, in __next__\n')
+    assert arrows([environ, Event(1, 1, "wsgi.error", first_next)])[1].source == "iterable"
+
+
+def test_the_end_says_when_the_iterable_was_not_exhausted() -> None:
+    item = arrow(Event(5, 0, "wsgi.end", {"status": "200 OK", "bytes_sent": 18, "exhausted": False}))
+    assert item.label == "end: 200 OK, 18 B sent, iterable not exhausted"
+    assert "exhausted" not in arrow(Event(5, 0, "wsgi.end", {"status": "200 OK", "bytes_sent": 18, "exhausted": True})).label

@@ -257,3 +257,17 @@ async def test_diagram_lines_fit_beside_its_scrollbar(tmp_path) -> None:  # type
         label = diagram.render_line(1)
         assert label.cell_length == diagram.scrollable_content_region.width < diagram.size.width
         assert label.text.rstrip().endswith("…")  # the cut label says so, in sight
+
+
+async def test_stepping_does_not_rescan_the_whole_trace(mixed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long-lived stream can have 100,000 events: a step must not walk them all.
+    import tui.screens.replay as replay
+
+    calls: list[str] = []
+    real = replay._content_types
+    monkeypatch.setattr(replay, "_content_types", lambda trace: (calls.append(trace.id), real(trace))[1])
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "asgi-stream")
+        await pilot.press("right", "right", "right", "left")
+        assert screen.step == 2 and calls == ["asgi-stream"]

@@ -55,6 +55,7 @@ class ReplayScreen(Screen[None]):
         self.summary = summary
         self.trace = trace
         self.findings = findings
+        self._content_types = _content_types(trace)
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -85,6 +86,7 @@ class ReplayScreen(Screen[None]):
         """Show the trace again after it gained events (a live file); the cursor stays."""
         self.trace = trace
         self.findings = findings
+        self._content_types = _content_types(trace)
         self.diagram.set_trace(trace, findings)
         self._update_title()
         self._show_step(self.step)
@@ -116,7 +118,7 @@ class ReplayScreen(Screen[None]):
         step = max(0, min(step, len(events) - 1))
         event = events[step]
         findings = [f for f in self.findings if f.seq == event.seq]
-        request_type, response_type = _content_types(self.trace)
+        request_type, response_type = self._content_types  # Not per step: a trace may have 100,000 events.
         self.query_one(StepDetail).show(event, findings, request_type=request_type, response_type=response_type)
         self._update_status()
 

@@ -20,7 +20,7 @@ from tracer.checks import Finding
 from tracer.model import Trace
 
 from .. import format as fmt
-from ..labels import Arrow, arrow, lanes
+from ..labels import Arrow, arrows, lanes
 from ..messages import StepSelected
 
 GUTTER = 17
@@ -72,7 +72,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def set_trace(self, trace: Trace, findings: list[Finding]) -> None:
         """Show `trace` (again, after it gained events in a live file)."""
         self.trace = trace
-        self.arrows: list[Arrow] = [self._fit(arrow(event)) for event in trace.events]
+        self.arrows: list[Arrow] = [self._fit(item) for item in arrows(trace.events)]
         self.findings: dict[int, list[Finding]] = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
