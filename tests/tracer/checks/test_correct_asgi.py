@@ -125,7 +125,12 @@ async def test_raw_asgi_app_is_clean(app: Any, scope: dict[str, Any], inputs: li
 # Starlette
 
 
-def _starlette_app(rec: Recorder) -> Any:
+def _starlette_app(rec: Recorder, *, outermost: bool = False) -> Any:
+    """The Starlette corpus app, traced as middleware or, with `outermost`, around everything.
+
+    Outermost, as `tracer run` wraps an app, the error page that Starlette's outer
+    middleware sends is traced too.
+    """
     from contextlib import asynccontextmanager
 
     from starlette.applications import Starlette
@@ -140,7 +145,7 @@ def _starlette_app(rec: Recorder) -> Any:
     )
     from starlette.routing import Mount, Route, WebSocketRoute
     from starlette.staticfiles import StaticFiles
-    from starlette.websockets import WebSocket
+    from starlette.websockets import WebSocket, WebSocketDisconnect
 
     async def index(request: Request) -> Response:
         return PlainTextResponse("hello")
@@ -177,6 +182,22 @@ def _starlette_app(rec: Recorder) -> Any:
         await websocket.send_json({"hello": "world"})
         await websocket.close(code=1000)
 
+    async def deny(websocket: WebSocket) -> None:
+        await websocket.send_denial_response(PlainTextResponse("no entry", status_code=403))
+
+    async def refuse(websocket: WebSocket) -> None:
+        await websocket.close()  # before accepting: the server answers 403
+
+    async def chat(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.receive_text()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await websocket.close()  # after the client left: harmless, a common pattern
+
     @asynccontextmanager
     async def life(app: Any) -> Any:
         yield
@@ -193,9 +214,14 @@ def _starlette_app(rec: Recorder) -> Any:
             Mount("/static", StaticFiles(directory=os.path.dirname(__file__))),
             WebSocketRoute("/ws", echo),
             WebSocketRoute("/closes", closes),
+            WebSocketRoute("/deny", deny),
+            WebSocketRoute("/refuse", refuse),
+            WebSocketRoute("/chat", chat),
         ],
         lifespan=life,
     )
+    if outermost:
+        return ASGITracer(app, sink=rec)
     app.add_middleware(ASGITracer, sink=rec)
     return app
 

@@ -18,6 +18,7 @@ from tracer.checks import check_trace
 
 from .conftest import assert_clean
 from .drivers import http_scope, lifespan_scope, run_asgi, run_wsgi, ws_scope
+from .test_correct_asgi import _starlette_app
 
 TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 START = {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain; charset=utf-8")]}
@@ -188,55 +189,9 @@ async def test_returning_after_a_disconnect_mid_upload_is_clean() -> None:
     assert_clean([await run_asgi(stops_on_disconnect, http_scope("POST"), [upload, DISCONNECT])])
 
 
-def _starlette(rec: Recorder) -> Any:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import PlainTextResponse, Response, StreamingResponse
-    from starlette.routing import Route, WebSocketRoute
-    from starlette.websockets import WebSocket, WebSocketDisconnect
-
-    async def upload(request: Request) -> Response:
-        return PlainTextResponse(str(len(await request.body())))
-
-    async def stream(request: Request) -> Response:
-        async def numbers() -> Any:
-            for i in range(3):
-                yield f"{i}\n"
-
-        return StreamingResponse(numbers(), media_type="text/plain")
-
-    async def deny(websocket: WebSocket) -> None:
-        await websocket.send_denial_response(PlainTextResponse("no entry", status_code=403))
-
-    async def refuse(websocket: WebSocket) -> None:
-        await websocket.close()  # before accepting: the server answers 403
-
-    async def chat(websocket: WebSocket) -> None:
-        await websocket.accept()
-        try:
-            while True:
-                await websocket.receive_text()
-        except WebSocketDisconnect:
-            pass
-        finally:
-            await websocket.close()  # after the client left: harmless, a common pattern
-
-    app = Starlette(
-        routes=[
-            Route("/upload", upload, methods=["POST"]),
-            Route("/stream", stream),
-            WebSocketRoute("/deny", deny),
-            WebSocketRoute("/refuse", refuse),
-            WebSocketRoute("/chat", chat),
-        ]
-    )
-    # Outermost, as `tracer run` wraps an app, so the error page of Starlette's outer middleware is traced too.
-    return ASGITracer(app, sink=rec)
-
-
 async def test_starlette_when_the_client_leaves_is_clean() -> None:
     rec = Recorder()
-    app = _starlette(rec)
+    app = _starlette_app(rec, outermost=True)
     upload = {"type": "http.request", "body": b"part", "more_body": True}
     # Starlette's ClientDisconnect becomes a 500 sent to the departed client, then is re-raised.
     await run_asgi(app, http_scope("POST", "/upload"), [upload, DISCONNECT])
@@ -250,7 +205,7 @@ async def test_starlette_when_the_client_leaves_is_clean() -> None:
 
 async def test_starlette_websocket_denials_and_late_close_are_clean() -> None:
     rec = Recorder()
-    app = _starlette(rec)
+    app = _starlette_app(rec, outermost=True)
     connect = {"type": "websocket.connect"}
     denial = {"websocket.http.response": {}}
     await run_asgi(app, ws_scope(path="/deny", raw_path=b"/deny", extensions=denial), [connect])
