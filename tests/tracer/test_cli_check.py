@@ -162,3 +162,44 @@ def test_ignoring_an_unknown_rule_is_bad_input(tmp_path: Path, capsys: pytest.Ca
     path = record(tmp_path / "t.jsonl", good)
     assert main(["check", "--ignore", "no-such-rule", str(path)]) == 2
     assert "unknown rule 'no-such-rule'" in capsys.readouterr().err
+
+
+class _Terminal:
+    """Standard output as a terminal would be: captured, but isatty() is true."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("env", "coloured"), [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)])
+def test_severities_are_coloured_only_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], coloured: bool
+) -> None:
+    path = record(tmp_path / "t.jsonl", bad)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    assert main(["check", str(path)]) == 1
+    text = terminal.buffer.getvalue()
+    assert ("\x1b[1;31merror  \x1b[0m" in text) is coloured
+    assert ("\x1b[" in text) is coloured
+
+
+def test_output_to_a_pipe_or_file_has_no_colour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", bad)
+    assert main(["check", str(path)]) == 1
+    assert "\x1b[" not in capsys.readouterr().out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -21,6 +22,8 @@ from ..model import Trace
 from .view import check_trace_file
 
 _ORDER = {"info": 0, "warning": 1, "error": 2}
+# Severity colours for a terminal: bold red, yellow, cyan (SGR codes).
+_COLOURS = {"error": "1;31", "warning": "33", "info": "36"}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     # Findings for --json are kept (traces are not) and printed at the end, so bad input met
     # halfway through never leaves half a JSON document on stdout.
     collected: list[dict[str, Any]] = []
+    colour = _wants_colour(out)
     for trace in iter_traces(args.file):
         requests += 1
         findings = [f for f in _check(trace) if f.rule not in ignored]
@@ -77,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             collected.extend(_as_dict(finding) for finding in visible)
         elif visible:
-            _print_group(trace, visible, out)
+            _print_group(trace, visible, out, colour=colour)
     if args.json:
         out.write("[" + ",".join("\n  " + json.dumps(item) for item in collected) + ("\n]\n" if collected else "]\n"))
     else:
@@ -122,10 +126,23 @@ def safely(get: Any) -> Any:
         return None
 
 
-def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str]) -> None:
+def _wants_colour(out: IO[str]) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb (CI logs stay plain text)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str], *, colour: bool = False) -> None:
     print(describe(trace), file=out)
     for finding in findings:
-        print(f"  step {finding.seq:<3} {finding.severity:<7} {finding.rule}: {finding.message}", file=out)
+        severity = f"{finding.severity:<7}"
+        if colour:
+            severity = f"\x1b[{_COLOURS[finding.severity]}m{severity}\x1b[0m"
+        print(f"  step {finding.seq:<3} {severity} {finding.rule}: {finding.message}", file=out)
     print(file=out)
 
 
