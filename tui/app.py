@@ -66,6 +66,8 @@ class TracerApp(App[int]):
         self.index = TraceIndex(path, live=live)
         self.scanning = True
         self.progress = 0.0
+        self.scan_error = ""
+        """Why the file could not be read, if it could not."""
         self._deep: LRUCache[str, Deep] = LRUCache(256)
         self._deep_lock = threading.Lock()
         self._notified = 0
@@ -130,6 +132,7 @@ class TracerApp(App[int]):
 
     def on_scan_failed(self, message: ScanFailed) -> None:
         self.scanning = False
+        self.scan_error = message.message
         self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
         self.requests_screen.update_status()
 

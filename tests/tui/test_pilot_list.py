@@ -267,3 +267,22 @@ async def test_control_and_wide_characters_in_a_path_keep_the_columns(tmp_path) 
 
         # The status column starts at the same cell in every row (a wide character takes two cells).
         assert len({cell_len(text[: text.index(" 200 ")]) for text in texts}) == 1
+
+
+async def test_an_empty_list_says_why(mixed: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(mixed)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("slash", *"nothing-like-this", "enter")
+        assert table(app).row_count == 0
+        assert "no trace matches the filter" in table(app).render_line(1).text
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b"")
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        assert "no requests yet: waiting for the app to write to" in table(app).render_line(1).text
+    app = make_app(fixture("no_such_file.jsonl"))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        assert "no such file" in table(app).render_line(1).text

@@ -160,6 +160,7 @@ class RequestsScreen(Screen[None]):
         total = len(app.index.summaries)
         shown = self.table.row_count
         parts = [f"{shown:,} of {total:,} traces" if shown != total else f"{total:,} traces"]
+        self._empty_text(total)
         if app.scanning:
             filled = int(app.progress * 10)
             parts.append(f"scanning {app.progress:4.0%} " + "▰" * filled + "▱" * (10 - filled))
@@ -178,6 +179,24 @@ class RequestsScreen(Screen[None]):
         elif self.expression:
             parts.append(f"filter: {fmt.markup(self.expression)}")
         self.query_one("#status", Static).update(" · ".join(parts))
+
+    def _empty_text(self, total: int) -> None:
+        """What an empty list says, so it never looks broken."""
+        app = self.app
+        if app.scan_error:
+            text = app.scan_error
+        elif total and self.filter is not None:
+            text = "searching the traces…" if self.filter.needs_events and self.deep_progress < 1 else (
+                "no trace matches the filter (c clears it)")
+        elif app.scanning:
+            text = "reading the file…"
+        elif app.live:
+            text = f"no requests yet: waiting for the app to write to {fmt.line(app.path)}"
+        else:
+            text = "no requests in this file"
+        if text != self.table.empty_text:
+            self.table.empty_text = text
+            self.table.refresh()
 
     # Filter
 

@@ -122,6 +122,8 @@ class RequestTable(ScrollView, can_focus=True):
         self.rows: Sequence[TraceSummary] = []
         self.shown = 0
         """Rows at the last redraw (the index's list can grow between redraws)."""
+        self.empty_text = ""
+        """What the list says while it has no rows (set by the screen: still reading, or filtered out)."""
 
     @property
     def width_inside(self) -> int:
@@ -223,6 +225,9 @@ class RequestTable(ScrollView, can_focus=True):
             return self._strip(self._header(), width, base + self.get_component_rich_style("request-table--header"))
         index = y - 1 + round(self.scroll_y)
         if index >= len(self.rows):
+            if index == 0 and self.empty_text:
+                text = Text("  " + self.empty_text, style=self.get_component_rich_style("request-table--dim"))
+                return self._strip(text, width, base)
             return Strip.blank(width, base)
         summary = self.rows[index]
         style = base
