@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -163,6 +164,14 @@ def _starlette_app(rec: Recorder, *, outermost: bool = False) -> Any:
 
         return StreamingResponse(numbers(), media_type="text/plain")
 
+    async def slow_stream(request: Request) -> Response:
+        async def ticks() -> Any:
+            for i in range(100):
+                yield f"tick {i}\n"
+                await asyncio.sleep(0.02)
+
+        return StreamingResponse(ticks(), media_type="text/plain; charset=utf-8")
+
     async def file(request: Request) -> Response:
         return FileResponse(os.path.abspath(__file__), media_type="text/x-python")
 
@@ -208,6 +217,7 @@ def _starlette_app(rec: Recorder, *, outermost: bool = False) -> Any:
             Route("/json", json),
             Route("/upload", upload, methods=["POST"]),
             Route("/stream", stream),
+            Route("/slow-stream", slow_stream),
             Route("/file", file),
             Route("/redirect", redirect),
             Route("/empty", empty),

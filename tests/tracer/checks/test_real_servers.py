@@ -72,6 +72,21 @@ def test_uvicorn_http_websocket_and_lifespan_are_clean() -> None:
     ]
 
 
+def test_a_client_leaving_mid_stream_under_uvicorn_is_clean() -> None:
+    rec = Recorder()
+    with serve(rec) as address:
+        with httpx.Client(base_url=f"http://{address}", timeout=5) as client:
+            with client.stream("GET", "/slow-stream") as response:
+                next(response.iter_lines())  # read one line, then hang up mid-stream
+        deadline = time.monotonic() + 5
+        while not any(t.path == "/slow-stream" and t.complete for t in rec.traces()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    [trace] = [t for t in rec.traces() if t.path == "/slow-stream"]
+    received = [e.data["message"]["type"] for e in trace.events if e.kind == "asgi.receive"]
+    assert "http.disconnect" in received  # uvicorn told the app; Starlette stopped streaming
+    assert_clean([trace])
+
+
 def test_werkzeug_dev_server_with_flask_is_clean() -> None:
     from werkzeug.serving import make_server
 
