@@ -286,3 +286,25 @@ async def test_an_empty_list_says_why(mixed: str, tmp_path) -> None:  # type: ig
     async with app.run_test(size=SIZE) as pilot:
         await scanned(pilot)
         assert "no such file" in table(app).render_line(1).text
+
+
+async def test_a_filtered_list_takes_each_new_trace_once_when_the_scan_runs_ahead(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.test_pilot_follow import fixture_lines
+    from tui.messages import TracesScanned
+
+    lines = fixture_lines()
+    path = tmp_path / "grows.jsonl"
+    path.write_bytes(b"".join(lines))
+    app = make_app(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("slash", *"~lifespan", "enter")
+        assert ids(app) == ["asgi-lifespan"]
+        with open(path, "ab") as out:
+            for name in ("one", "two"):
+                out.write(lines[1].replace(b'"asgi-lifespan"', f'"{name}"'.encode()))
+        # The scan found both before the list handled its first batch (of one trace).
+        assert app.index.scan().new == 2
+        app.screen.traces_scanned(TracesScanned(1))  # type: ignore[attr-defined]
+        app.screen.traces_scanned(TracesScanned(1))  # type: ignore[attr-defined]
+        assert ids(app) == ["asgi-lifespan", "one", "two"]

@@ -57,6 +57,8 @@ class RequestsScreen(Screen[None]):
         """Trace number -> how many events it had when the filter checked it."""
         self._deep_generation = 0
         self.filter_error = ""
+        self._seen = 0
+        """How many of the index's traces the rows have been drawn from."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,10 +108,12 @@ class RequestsScreen(Screen[None]):
         summaries = self.app.index.summaries
         keep = self.table.current
         rows: Sequence[TraceSummary]
+        # The scan thread appends to the index's list meanwhile: note how far these rows go.
+        self._seen = len(summaries)
         if self.filter is None and self.sort_key == "time" and not self.sort_reverse:
             rows = summaries  # The index's own list: appended to in place, never copied.
         else:
-            rows = self._sorted([s for s in summaries if self._passes(s)])
+            rows = self._sorted([s for s in summaries[: self._seen] if self._passes(s)])
         self.table.sort_key = self.sort_key
         self.table.sort_reverse = self.sort_reverse
         self.table.set_rows(rows, keep=keep)
@@ -148,8 +152,12 @@ class RequestsScreen(Screen[None]):
         elif self.filter is not None and self.filter.needs_events:
             self.run_deep_filter()
         elif message.new and not message.updated and self.sort_key == "time" and not self.sort_reverse:
+            # Not the last `message.new` of the index: the scan may have added more since it posted.
             assert isinstance(table.rows, list)
-            table.rows.extend(s for s in self.app.index.summaries[-message.new :] if self._passes(s))
+            summaries = self.app.index.summaries
+            end = len(summaries)
+            table.rows.extend(s for s in summaries[self._seen : end] if self._passes(s))
+            self._seen = end
             table.rows_changed()
         else:
             self.refresh_rows()
