@@ -192,7 +192,7 @@ _ALL: tuple[Rule, ...] = (
     _r("ws-accept-headers", "error", "websocket.accept sets a Sec-WebSocket-Protocol header",
        "choose the subprotocol with the 'subprotocol' key instead", _WS),
     _r("ws-subprotocol-unoffered", "error", "the accepted subprotocol is not one the client offered",
-       "pick one from scope['subprotocols'] or none, or browsers fail the connection", "RFC 6455 §4.1"),
+       "pick one from scope['subprotocols'] (or none), as browsers fail the connection otherwise", "RFC 6455 §4.1"),
     _r("ws-no-handshake", "error", "the app returned without accepting or closing the connection",
        "send websocket.accept or websocket.close before returning", _WS),
     _r("ws-denial-invalid", "error", "the HTTP denial response was misused",
