@@ -406,3 +406,24 @@ def test_timings_do_not_overlap_when_the_app_reads_while_it_responds() -> None:
     timings = entry["timings"]
     assert (timings["send"], timings["wait"], timings["receive"]) == (5.0, 0.0, 1.0)
     assert entry["time"] == 6.0
+
+
+def test_a_body_generated_for_head_is_not_what_the_client_got(tmp_path: Path) -> None:
+    from werkzeug.test import create_environ, run_wsgi_app
+
+    from tracer import JsonlSink, WSGITracer
+
+    def django_like(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "5")])
+        return [b"hello"]  # generated for HEAD too; the server drops it
+
+    sink = JsonlSink(tmp_path / "t.jsonl")
+    app_iter, _, _ = run_wsgi_app(WSGITracer(django_like, sink=sink), create_environ("/", method="HEAD"))
+    b"".join(app_iter)
+    app_iter.close()
+    sink.close()
+    [trace] = read_traces(tmp_path / "t.jsonl")
+    response = har_entry(trace)["response"]  # type: ignore[index]
+    assert response["bodySize"] == 0 and response["content"]["size"] == 0 and "text" not in response["content"]
+    assert "5 body bytes" in response["content"]["comment"]
+    assert {"name": "Content-Length", "value": "5"} in response["headers"]

@@ -156,7 +156,12 @@ def _response(ex: Exchange) -> dict[str, Any]:
         "size": ex.response_body_size,
         "mimeType": _content_type(ex.response_headers) or "x-unknown",
     }
-    if ex.response_body_known:
+    body_size = ex.response_body_size if ex.response_body_known else -1
+    if ex.method == "HEAD" and ex.response_body_size:
+        # The client of a HEAD request gets no body: servers drop what the app generated.
+        content.update(size=0, comment=f"the app generated {ex.response_body_size} body bytes, dropped for HEAD")
+        body_size = 0
+    elif ex.response_body_known:
         body = bytes(ex.response_body)
         coding = next((v.strip().lower() for n, v in ex.response_headers if n.lower() == "content-encoding"), "")
         decoded = None if ex.response_truncated or not body else _decompressed(body, coding)
@@ -183,7 +188,7 @@ def _response(ex: Exchange) -> dict[str, Any]:
         "content": content,
         "redirectURL": location,
         "headersSize": -1,
-        "bodySize": ex.response_body_size if ex.response_body_known else -1,
+        "bodySize": body_size,
     }
 
 
