@@ -100,27 +100,19 @@ class _Not(Filter):
 
 
 @dataclass(slots=True)
-class _And(Filter):
+class _Group(Filter):
+    """Parts joined by ``&`` (every part must match) or ``|`` (any part)."""
+
     parts: list[Filter]
+    any_part: bool = False
 
     @property
     def needs_events(self) -> bool:  # type: ignore[override]
         return any(part.needs_events for part in self.parts)
 
     def matches(self, summary: TraceSummary, load: Loader) -> bool:
-        return all(p.matches(summary, load) for p in self.parts)
-
-
-@dataclass(slots=True)
-class _Or(Filter):
-    parts: list[Filter]
-
-    @property
-    def needs_events(self) -> bool:  # type: ignore[override]
-        return any(part.needs_events for part in self.parts)
-
-    def matches(self, summary: TraceSummary, load: Loader) -> bool:
-        return any(p.matches(summary, load) for p in self.parts)
+        results = (p.matches(summary, load) for p in self.parts)
+        return any(results) if self.any_part else all(results)
 
 
 @dataclass(slots=True)
@@ -234,7 +226,7 @@ class _Parser:
         while self.peek() == ("op", "|"):
             self.take()
             parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else _Or(_cheap_first(parts))
+        return parts[0] if len(parts) == 1 else _Group(_cheap_first(parts), any_part=True)
 
     def and_(self) -> Filter:
         parts = [self.not_()]
@@ -247,7 +239,7 @@ class _Parser:
                 parts.append(self.not_())
             else:
                 break
-        return parts[0] if len(parts) == 1 else _And(_cheap_first(parts))
+        return parts[0] if len(parts) == 1 else _Group(_cheap_first(parts))
 
     def not_(self) -> Filter:
         if self.peek() == ("op", "!"):
@@ -310,7 +302,7 @@ def _flag_with_arg(flag: str, arg: str) -> Filter:
         return _Simple(lambda s: (s.method or "").upper() == method)
     if flag == "~u":
         needle = arg.lower()
-        return _Simple(lambda s: needle in _url(s).lower())
+        return _Simple(lambda s: needle in s.url.lower())
     if flag == "~b":
         return _Body(arg.lower().encode("utf-8"))
     if not _STATUS.match(arg):
@@ -325,17 +317,12 @@ def _flag_with_arg(flag: str, arg: str) -> Filter:
     return _Simple(lambda s: s.status == number)
 
 
-def _url(summary: TraceSummary) -> str:
-    path = summary.path or ""
-    return f"{path}?{summary.query}" if summary.query else path
-
-
 def _free_text(text: str) -> Filter:
     needle = text.lower()
 
     def test(s: TraceSummary) -> bool:
         return (
-            needle in _url(s).lower()
+            needle in s.url.lower()
             or needle == (s.method or "").lower()
             or needle == str(s.status)
             or needle in s.id.lower()

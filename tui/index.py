@@ -89,6 +89,12 @@ class TraceSummary:
     marks: str | None = None
 
     @property
+    def url(self) -> str:
+        """Path and query string as requested (``/items?page=2``); empty for lifespan."""
+        path = self.path or ""
+        return f"{path}?{self.query}" if self.query else path
+
+    @property
     def end(self) -> float:
         """Wall-clock time of the latest event, epoch seconds."""
         return self.start + self.duration_ns / 1e9

@@ -171,9 +171,7 @@ class ReplayScreen(Screen[None]):
     def _update_title(self) -> None:
         s = self.summary
         trace = self.trace
-        what = "lifespan" if s.scope_type == "lifespan" else f"{s.method or '?'} {s.path or ''}"
-        if s.query:
-            what += f"?{s.query}"
+        what = "lifespan" if s.scope_type == "lifespan" else f"{s.method or '?'} {s.url}"
         status = s.status  # The index's summary: robust to odd data, unlike Trace.status.
         state = "" if trace.complete else "  [$text-warning]in progress[/]"
         errors = "  [$text-error]app raised[/]" if trace.error else ""

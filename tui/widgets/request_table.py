@@ -282,7 +282,7 @@ class RequestTable(ScrollView, can_focus=True):
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
             "method": fmt.line(s.method or ""),
-            "path": fmt.line(_url(s)),
+            "path": "(lifespan)" if s.scope_type == "lifespan" else fmt.line(s.url),
             "status": status,
             "duration": fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
             "ev": str(s.events),
@@ -334,13 +334,6 @@ def _fit(cell: str, width: int, right: bool) -> str:
         return set_cell_size(cell, width - 1) + "…"
     padding = " " * (width - size)
     return padding + cell if right else cell + padding
-
-
-def _url(summary: TraceSummary) -> str:
-    if summary.scope_type == "lifespan":
-        return "(lifespan)"
-    path = summary.path or ""
-    return f"{path}?{summary.query}" if summary.query else path
 
 
 def _status_class(summary: TraceSummary) -> str:
