@@ -249,7 +249,7 @@ class TraceIndex:
             return
         try:
             record = loads(block)
-        except ValueError:
+        except (ValueError, RecursionError):
             record = None
         if record is not None and validate_record(record) is None:
             self.line_no = line_no
@@ -271,7 +271,7 @@ class TraceIndex:
             elif line.strip():
                 try:
                     record = loads(line)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                     message = str(exc).splitlines()[0][:80]
                     result.problems.append(self._problem(line_no, f"not valid JSON ({message}); line skipped"))
                 else:
@@ -300,7 +300,7 @@ class TraceIndex:
             summary.protocol = record.get("protocol") or record["kind"].partition(".")[0]
             summary.scope_type = record.get("scope_type") or "http"
             start = record.get("start")
-            summary.start = float(start) if isinstance(start, (int, float)) else 0.0
+            summary.start = _epoch(start)
             self.by_id[trace_id] = summary
             self.summaries.append(summary)
             result.new += 1
@@ -345,6 +345,13 @@ class TraceIndex:
                 continue
         events.sort(key=lambda event: event.seq)
         return trace
+
+
+def _epoch(value: Any) -> float:
+    """A start time the clock can show: finite and within years 1970 to 9999, else 0 (unknown)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 253402300800:
+        return float(value)
+    return 0.0  # NaN fails the comparison too
 
 
 def _size(value: Any) -> int:

@@ -108,3 +108,23 @@ def test_batches_are_handed_out_while_scanning(tmp_path) -> None:  # type: ignor
     index = TraceIndex(fixture("mixed.jsonl"))
     index.scan(on_batch=batches.append, clock=lambda: next(ticks), first_batch_seconds=0, batch_seconds=0)
     assert batches and sum(batch.new for batch in batches) <= 11
+
+
+def test_a_line_nested_too_deep_is_a_problem_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "deep.jsonl"
+    nested = "[" * 100_000 + "]" * 100_000
+    path.write_bytes(HEADER + f'{{"trace":"deep","seq":0,"t_ns":0,"kind":"x","data":{{"x":{nested}}}}}\n'.encode()
+                     + f'{{"trace":"cut","seq":0,"t_ns":0,"kind":"x","data":{{"x":{nested}}}}}'.encode())
+    index = scan(str(path))
+    assert index.summaries == [] and "not valid JSON" in index.problems[0].message
+    assert index.cut_line == 3
+
+
+@pytest.mark.parametrize("start", ["NaN", "Infinity", "1e300", "-5", "true", '"noon"'])
+def test_a_start_time_the_clock_cannot_show_is_unknown(tmp_path, start: str) -> None:  # type: ignore[no-untyped-def]
+    from tui import format as fmt
+
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(HEADER + f'{{"trace":"t","seq":0,"t_ns":0,"kind":"asgi.scope","data":{{}},"start":{start}}}\n'.encode())
+    (summary,) = scan(str(path)).summaries
+    assert summary.start == 0.0 and fmt.clock(summary.start) == "--:--:--.---"
