@@ -56,3 +56,9 @@ def test_hex_dump_fits_a_narrow_pane() -> None:
     assert all(line[:8].isalnum() and len(line) <= 40 for line in lines)  # no row wrapped onto a second line
     wide = [line for line in shown(bytes(range(0x80, 0xA0)), width=100).splitlines()[2:] if line.strip()]
     assert len(wide) == 2  # 16 bytes a row where they fit
+
+
+def test_a_body_that_is_not_bytes_is_named_not_converted() -> None:
+    # bytes(10**12) would try to allocate a terabyte.
+    assert "not bytes: 1000000000000" in shown(10**12)
+    assert "not bytes: {'a': 1}" in shown({"a": 1})

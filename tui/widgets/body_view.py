@@ -37,8 +37,11 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
         return []
     if isinstance(value, str):
         raw = value.encode("utf-8", "surrogatepass")
-    else:
+    elif isinstance(value, (bytes, bytearray)):
         raw = bytes(value)
+    else:
+        # Odd data (bytes(10**12) would try to allocate a terabyte): show what it is.
+        return [Text.assemble((f"\n{what}", "bold"), "  not bytes: ", fmt.line(repr(value)[:200]))]
     if isinstance(value, TruncatedBytes):
         heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(value.original_length)}")
         heading.append(
