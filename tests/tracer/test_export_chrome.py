@@ -79,6 +79,27 @@ def test_instant_events_carry_a_payload_summary(tmp_path: Path) -> None:
     ws = next(e for e in events if e["name"] == "send websocket.send")
     assert ws["args"]["text"] == {"size": 2, "preview": "HI"}
     assert "secret" not in json.dumps(events)
+    end = next(e for e in events if e["name"] == "wsgi.end")
+    assert end["args"] == {"seq": 5, "status": "200 OK", "bytes_sent": 5, "exhausted": True}
+
+
+def test_a_server_that_stopped_early_shows_on_the_end_event() -> None:
+    from werkzeug.test import create_environ
+
+    from tracer import Recorder, WSGITracer
+    from tracer.exporters.chrome import summary
+
+    def streaming(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        yield b"one"
+        yield b"two"
+
+    rec = Recorder()
+    result = WSGITracer(streaming, sink=rec)(create_environ("/"), lambda *a: None)
+    next(iter(result))
+    result.close()  # type: ignore[attr-defined]  # the client went away
+    end = rec.traces()[0].events[-1]
+    assert summary(end) == {"status": "200 OK", "bytes_sent": 3, "exhausted": False}
 
 
 def test_findings_are_attached_where_they_happened() -> None:

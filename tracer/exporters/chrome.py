@@ -220,7 +220,9 @@ def summary(event: Event) -> dict[str, Any]:
     if kind in ("wsgi.error", "asgi.error"):
         return {"type": data.get("type"), "message": _preview(data.get("message"), 200)}
     if kind == "wsgi.end":
-        return {"status": data.get("status"), "bytes_sent": data.get("bytes_sent")}
+        # exhausted is false when the server stopped iterating early (the client went away).
+        extra = {key: data[key] for key in ("exhausted", "file_wrapper") if key in data}
+        return {"status": data.get("status"), "bytes_sent": data.get("bytes_sent"), **extra}
     message = data.get("message")
     if isinstance(message, dict):
         out: dict[str, Any] = {"type": message.get("type")}
