@@ -264,10 +264,33 @@ async def test_stepping_does_not_rescan_the_whole_trace(mixed: str, monkeypatch:
     import tui.screens.replay as replay
 
     calls: list[str] = []
-    real = replay._content_types
-    monkeypatch.setattr(replay, "_content_types", lambda trace: (calls.append(trace.id), real(trace))[1])
+    real = replay.Exchange.of
+    monkeypatch.setattr(replay.Exchange, "of", lambda trace: (calls.append(trace.id), real(trace))[1])
     app = TracerApp(mixed, checker=fixed_checker)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_trace(pilot, "asgi-stream")
         await pilot.press("right", "right", "right", "left")
         assert screen.step == 2 and calls == ["asgi-stream"]
+
+
+async def test_the_last_step_sums_up_the_request_and_response_bodies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Who swallowed the request body? The client declared 20 bytes; the app read none of them.
+    path = tmp_path / "unread.jsonl"
+    path.write_text(
+        '{"format":"tracer","version":1}\n'
+        '{"trace":"t","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":{"REQUEST_METHOD":"POST",'
+        '"PATH_INFO":"/form","CONTENT_LENGTH":"20"}},"protocol":"wsgi","scope_type":"http","start":1700000000.0}\n'
+        '{"trace":"t","seq":1,"t_ns":5,"kind":"wsgi.start_response","data":{"status":"200 OK","headers":[],'
+        '"exc_info":null}}\n'
+        '{"trace":"t","seq":2,"t_ns":6,"kind":"wsgi.body","data":{"data":{"$bytes":"ok"}}}\n'
+        '{"trace":"t","seq":3,"t_ns":7,"kind":"wsgi.body","data":{"data":{"$bytes":"!"}}}\n'
+        '{"trace":"t","seq":4,"t_ns":9,"kind":"wsgi.end","data":{"status":"200 OK","bytes_sent":3}}\n'
+    )
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "t")
+        assert "the whole exchange" not in detail_text(screen)
+        await pilot.press("end")
+        text = detail_text(screen)
+        assert "0 B read by the app in 0 reads, of 20 B declared (Content-Length): 20 B never read" in text
+        assert "3 B in 2 chunks" in text

@@ -11,9 +11,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding
-from tracer.model import Trace
+from tracer.model import END_KINDS, Trace
 
 from .. import format as fmt
+from ..exchange import Exchange
 from ..index import TraceSummary
 from ..messages import StepSelected
 from ..widgets.sequence_diagram import SequenceDiagram
@@ -55,7 +56,7 @@ class ReplayScreen(Screen[None]):
         self.summary = summary
         self.trace = trace
         self.findings = findings
-        self._content_types = _content_types(trace)
+        self.exchange = Exchange.of(trace)
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +87,7 @@ class ReplayScreen(Screen[None]):
         """Show the trace again after it gained events (a live file); the cursor stays."""
         self.trace = trace
         self.findings = findings
-        self._content_types = _content_types(trace)
+        self.exchange = Exchange.of(trace)
         self.diagram.set_trace(trace, findings)
         self._update_title()
         self._show_step(self.step)
@@ -118,8 +119,14 @@ class ReplayScreen(Screen[None]):
         step = max(0, min(step, len(events) - 1))
         event = events[step]
         findings = [f for f in self.findings if f.seq == event.seq]
-        request_type, response_type = self._content_types  # Not per step: a trace may have 100,000 events.
-        self.query_one(StepDetail).show(event, findings, request_type=request_type, response_type=response_type)
+        exchange = self.exchange  # Added up once per trace, not per step: a trace may have 100,000 events.
+        self.query_one(StepDetail).show(
+            event,
+            findings,
+            request_type=exchange.request_type,
+            response_type=exchange.response_type,
+            totals=exchange.rows() if event.kind in END_KINDS and self.trace.scope_type != "lifespan" else None,
+        )
         self._update_status()
 
     # Playing
@@ -195,38 +202,4 @@ class ReplayScreen(Screen[None]):
         self.query_one("#replay-status", Static).update(
             f"step {step + 1}/{len(events)} · {fmt.markup(fmt.line(event.kind))} · {fmt.offset(event.t_ns)} · {mode} at {self.speed:g}×"
         )
-
-
-def _content_types(trace: Trace) -> tuple[str, str]:
-    """The request's and the response's content types, as far as the trace shows them."""
-    request = response = ""
-    for event in trace.events:
-        data = event.data
-        if event.kind == "wsgi.environ":
-            request = str(_dict(data.get("environ")).get("CONTENT_TYPE") or "")
-        elif event.kind == "asgi.scope":
-            request = _header(_dict(data.get("scope")).get("headers"))
-        elif event.kind == "wsgi.start_response":
-            response = _header(data.get("headers"))
-        elif event.kind == "asgi.send":
-            message = _dict(data.get("message"))
-            if message.get("type") == "http.response.start":
-                response = _header(message.get("headers"))
-    return request, response
-
-
-def _dict(value: object) -> dict:  # type: ignore[type-arg]
-    return value if isinstance(value, dict) else {}
-
-
-def _header(headers: object, name: str = "content-type") -> str:
-    if not isinstance(headers, list):
-        return ""
-    for item in headers:
-        if isinstance(item, (list, tuple)) and len(item) == 2:
-            key = item[0].decode("latin-1") if isinstance(item[0], bytes) else str(item[0])
-            if key.lower() == name:
-                value = item[1]
-                return value.decode("latin-1") if isinstance(value, bytes) else str(value)
-    return ""
 

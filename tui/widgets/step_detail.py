@@ -61,9 +61,13 @@ class StepDetail(VerticalScroll, can_focus=True):
         *,
         request_type: str = "",
         response_type: str = "",
+        totals: list[tuple[str, str]] | None = None,
     ) -> None:
-        """Show `event`; the content types decide how bodies are shown."""
-        self.content = Group(*describe(event, findings, request_type, response_type))
+        """Show `event`; the content types decide how bodies are shown; `totals` sum the trace up."""
+        parts = describe(event, findings, request_type, response_type)
+        if totals:
+            parts += [Text(""), _table(totals, "the whole exchange")]
+        self.content = Group(*parts)
         self.query_one("#step-body", Static).update(self.content)
         self.scroll_home(animate=False)
 
