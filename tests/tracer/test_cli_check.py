@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.test import run_wsgi_app, create_environ
+from werkzeug.test import create_environ, run_wsgi_app
 
 from tracer import JsonlSink, WSGITracer
 from tracer.cli import main

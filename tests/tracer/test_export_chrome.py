@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def test_slots_never_overlap_whatever_the_order(order: str) -> None:
         placed.setdefault(slots.place(start, end), []).append((start, end))
     for items in placed.values():
         items.sort()
-        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(items, items[1:], strict=False))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(items))
     peak = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
     if order in ("start", "end"):
         assert len(slots) == peak

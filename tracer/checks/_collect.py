@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 class Collector:
     """Builds the findings of one trace; a rule reported twice at one step counts once."""
 
-    __slots__ = ("trace_id", "findings", "_seen")
+    __slots__ = ("_seen", "findings", "trace_id")
 
     def __init__(self, trace_id: str) -> None:
         self.trace_id = trace_id

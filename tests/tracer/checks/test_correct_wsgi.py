@@ -110,10 +110,9 @@ def test_file_wrapper_is_clean() -> None:
 
 
 def test_wsgiref_server_round_trip_is_clean() -> None:
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
-
     import threading
     import urllib.request
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args: Any) -> None:

@@ -75,9 +75,8 @@ def test_uvicorn_http_websocket_and_lifespan_are_clean() -> None:
 def test_a_client_leaving_mid_stream_under_uvicorn_is_clean() -> None:
     rec = Recorder()
     with serve(rec) as address:
-        with httpx.Client(base_url=f"http://{address}", timeout=5) as client:
-            with client.stream("GET", "/slow-stream") as response:
-                next(response.iter_lines())  # read one line, then hang up mid-stream
+        with httpx.Client(base_url=f"http://{address}", timeout=5) as client, client.stream("GET", "/slow-stream") as response:
+            next(response.iter_lines())  # read one line, then hang up mid-stream
         deadline = time.monotonic() + 5
         while not any(t.path == "/slow-stream" and t.complete for t in rec.traces()) and time.monotonic() < deadline:
             time.sleep(0.02)
