@@ -183,7 +183,10 @@ class ReplayScreen(Screen[None]):
         state = "" if trace.complete else "  [$text-warning]in progress[/]"
         errors = "  [$text-error]app raised[/]" if trace.error else ""
         count = len(self.findings)
-        marks = f"  [$text-error]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
+        severities = {finding.severity for finding in self.findings}
+        # Coloured by the worst: an info note is not an error.
+        color = "$text-error" if "error" in severities else "$text-warning" if "warning" in severities else "$text-muted"
+        marks = f"  [{color}]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
         answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
         self.query_one("#replay-title", Static).update(
             f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
