@@ -164,3 +164,17 @@ def test_cli_writes_chrome_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().err == f"tracer: wrote 8 traces to {out}\n"
     doc = json.loads(out.read_bytes())
     assert doc["traceEvents"][0] == {"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "t.jsonl"}}
+
+
+def test_lifespan_traces_get_their_own_track(tmp_path: Path) -> None:
+    traces = read_traces(record_mixed(tmp_path / "t.jsonl"))
+    events = _export(traces)["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in events if e["name"] == "thread_name"}
+    lifespan_bar = next(e for e in events if e["ph"] == "X" and e["name"] == "lifespan")
+    assert names[lifespan_bar["tid"]] == "lifespan"
+    # The request slots hold only requests: as many as were in flight at once.
+    request_bars = [e for e in events if e["ph"] == "X" and e["name"] != "lifespan"]
+    assert {e["tid"] for e in request_bars} == {tid for tid, name in names.items() if name.startswith("slot ")}
+    spans = [(e["ts"], e["ts"] + e["dur"]) for e in request_bars]
+    peak = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    assert len({e["tid"] for e in request_bars}) == peak

@@ -25,6 +25,7 @@ from ..checks import check_trace
 from ..model import Event, Trace, TruncatedBytes
 
 _PID = 1
+_LIFESPAN_TID = 1_000_000
 
 
 class SlotAllocator:
@@ -72,18 +73,25 @@ def write_chrome(traces: Iterable[Trace], out: IO[bytes], *, name: str = "tracer
     """
     out.write(b'{"displayTimeUnit":"ms","otherData":{"generator":"tracer"},"traceEvents":[\n')
     out.write(orjson.dumps({"name": "process_name", "ph": "M", "pid": _PID, "tid": 0, "args": {"name": name}}))
-    slots = SlotAllocator()
+    # Lifespan traces last as long as the app: they get tracks of their own, above the request
+    # slots, so the slots show only requests in flight.
+    slots, lifespans = SlotAllocator(), SlotAllocator()
     count = 0
     for trace in traces:
         start_us = trace.started_at * 1e6
         end_us = start_us + trace.duration_ns / 1000
-        known = len(slots)
-        slot = slots.place(start_us, end_us)
+        lifespan = trace.scope_type == "lifespan"
+        allocator = lifespans if lifespan else slots
+        known = len(allocator)
+        slot = allocator.place(start_us, end_us)
+        tid = _LIFESPAN_TID + slot if lifespan else slot
         lines = []
         if slot > known:
-            lines.append({"name": "thread_name", "ph": "M", "pid": _PID, "tid": slot, "args": {"name": f"slot {slot}"}})
-            lines.append({"name": "thread_sort_index", "ph": "M", "pid": _PID, "tid": slot, "args": {"sort_index": slot}})
-        lines.extend(trace_events(trace, slot, findings=findings))
+            label = ("lifespan" if slot == 1 else f"lifespan {slot}") if lifespan else f"slot {slot}"
+            order = -slot if lifespan else slot
+            lines.append({"name": "thread_name", "ph": "M", "pid": _PID, "tid": tid, "args": {"name": label}})
+            lines.append({"name": "thread_sort_index", "ph": "M", "pid": _PID, "tid": tid, "args": {"sort_index": order}})
+        lines.extend(trace_events(trace, tid, findings=findings))
         out.write(b"".join(b",\n" + orjson.dumps(line) for line in lines))
         count += 1
     out.write(b"\n]}\n")
