@@ -154,6 +154,21 @@ class HTTPCheck:
         if not extension_offered(self.scope, kind):
             self.out.add("asgi-extension-unsupported", seq, f"{kind} was sent but scope['extensions'] does not offer it")
 
+    def _incomplete(self, end_seq: int) -> None:
+        # Since ASGI 2.4 send() raises OSError once the client has gone, and an app "may catch this
+        # exception and do cleanup work before ... returning with no exception": the trace cannot
+        # tell that apart from a forgotten final message, so it is only a warning there.
+        if _spec_version(self.scope) >= (2, 4):
+            self.out.add(
+                "asgi-response-incomplete",
+                end_seq,
+                "the app returned with the response body unfinished, or after catching the OSError that send() "
+                "raises when the client has gone",
+                severity="warning",
+            )
+        else:
+            self.out.add("asgi-response-incomplete", end_seq)
+
     def _before_start(self, seq: int) -> None:
         if self.start_seq is None:
             self._once("asgi-body-before-start", seq)
@@ -167,7 +182,7 @@ class HTTPCheck:
             if self.start_seq is None and self.body_done_seq is None:
                 self.out.add("asgi-no-response", end_seq)
             elif self.body_done_seq is None:
-                self.out.add("asgi-response-incomplete", end_seq)
+                self._incomplete(end_seq)
             elif self.trailers_declared and not self.trailers_done:
                 self.out.add("asgi-trailers-missing", end_seq)
         if self.start_seq is None:
@@ -185,6 +200,15 @@ class HTTPCheck:
             end_seq=self.body_done_seq if self.body_done_seq is not None else end_seq,
         )
         check_response(view, self.out)
+
+
+def _spec_version(scope: dict[str, Any]) -> tuple[int, ...]:
+    asgi = scope.get("asgi")
+    version = asgi.get("spec_version", "2.0") if isinstance(asgi, dict) else "2.0"
+    try:
+        return tuple(int(part) for part in str(version).split("."))
+    except ValueError:
+        return (2, 0)
 
 
 def _extension_fields(message: dict[str, Any]) -> str | None:

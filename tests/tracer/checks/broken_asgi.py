@@ -76,7 +76,8 @@ CASES = [
         inputs=[{"type": "http.request", "body": b""}, {"type": "http.disconnect"}],
     ),
     Case("asgi-no-response", "asgi.end", sends()),
-    Case("asgi-response-incomplete", "asgi.end", sends(START, MORE)),
+    # Under ASGI 2.3 send() never raises, so nothing but the app can have left the body unfinished.
+    Case("asgi-response-incomplete", "asgi.end", sends(START, MORE), http_scope(asgi={"version": "3.0", "spec_version": "2.3"})),
     Case("asgi-status-type", "asgi.send", sends({**START, "status": "200"}, BODY)),
     Case("asgi-status-range", "asgi.send", sends({**START, "status": 999}, BODY)),
     Case("asgi-headers-format", "asgi.send", sends(headers(b"content-type: text/plain"), BODY)),

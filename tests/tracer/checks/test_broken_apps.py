@@ -37,6 +37,7 @@ async def test_broken_asgi_app_is_caught(case: broken_asgi.Case) -> None:
     trace = await run_asgi(case.app, case.scope, case.inputs)
     finding = _finding(trace, case.rule)
     assert _kind_at(trace, finding.seq) == case.kind
+    assert finding.severity == RULES[case.rule].severity
     assert finding.trace == trace.id
 
 

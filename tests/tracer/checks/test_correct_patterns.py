@@ -282,3 +282,37 @@ async def test_flask_behind_wsgi_to_asgi_is_clean() -> None:
     # asgiref's adapter never calls close() on the WSGI iterable: a true finding about the adapter.
     for trace in inner.traces():
         assert {f.rule for f in check_trace(trace) if f.severity != "info"} == {"wsgi-close-not-called"}
+
+
+async def catches_the_send_error(scope: Any, receive: Any, send: Any) -> None:
+    """ASGI 2.4: "Applications may catch this exception and do cleanup work before ... returning"."""
+    await send(START)
+    try:
+        for _ in range(3):
+            await send({"type": "http.response.body", "body": b"tick", "more_body": True})
+    except OSError:
+        return  # the client has gone; nothing more to do
+
+
+async def test_returning_after_send_raised_is_at_most_a_warning() -> None:
+    from .drivers import _one
+
+    rec = Recorder()
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return REQUEST
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+        if len(sent) > 2:
+            raise OSError("the client has gone")
+
+    scope = http_scope(asgi={"version": "3.0", "spec_version": "2.4"})
+    await ASGITracer(catches_the_send_error, sink=rec)(scope, receive, send)
+    [finding] = check_trace(_one(rec))
+    assert (finding.rule, finding.severity) == ("asgi-response-incomplete", "warning")
+    assert "OSError" in finding.message
+    # Before 2.4 send() never raised, so an unfinished body is the app's own doing.
+    old = await run_asgi(catches_the_send_error, http_scope(asgi={"version": "3.0", "spec_version": "2.3"}), [REQUEST])
+    assert [(f.rule, f.severity) for f in check_trace(old)] == [("asgi-response-incomplete", "error")]
