@@ -63,3 +63,16 @@ def test_the_end_says_when_the_iterable_was_not_exhausted() -> None:
     item = arrow(Event(5, 0, "wsgi.end", {"status": "200 OK", "bytes_sent": 18, "exhausted": False}))
     assert item.label == "end: 200 OK, 18 B sent, iterable not exhausted"
     assert "exhausted" not in arrow(Event(5, 0, "wsgi.end", {"status": "200 OK", "bytes_sent": 18, "exhausted": True})).label
+
+
+def test_every_step_of_the_fixture_is_explained_in_plain_words() -> None:
+    from tests.tui.conftest import fixture
+    from tracer import read_traces
+    from tui.explain import explain
+
+    for trace in read_traces(fixture("mixed.jsonl")):
+        for event in trace.events:
+            assert explain(event), (trace.id, event.kind, event.data.get("message"))
+    start = Event(1, 0, "asgi.send", {"message": {"type": "http.response.start", "status": 200}})
+    assert explain(start).startswith("The app awaited send(): the status and headers. Nothing is sent until")
+    assert explain(Event(1, 0, "asgi.send", {"message": "odd"})) == ""

@@ -20,6 +20,7 @@ from tracer.checks import Finding
 from tracer.model import Event, ReprValue, TruncatedBytes
 
 from .. import format as fmt
+from ..explain import explain
 from ..labels import message_label
 from .body_view import body_view
 
@@ -84,6 +85,9 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
     parts: list[RenderableType] = [
         Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
     ]
+    meaning = explain(event)
+    if meaning:
+        parts.append(Text(meaning, style="dim italic"))
     for finding in findings:
         style = {"error": "bold red", "warning": "bold yellow"}.get(finding.severity, "bold cyan")
         parts.append(Text.assemble((f"{finding.severity}: ", style), fmt.block(str(finding.message)),
