@@ -226,22 +226,29 @@ def test_chrome_devtools_importers_view(har: dict[str, Any]) -> None:
             assert message["type"] in ("send", "receive") and isinstance(message["data"], str)
 
 
-def test_truncated_body_is_marked(tmp_path: Path) -> None:
+def _one_wsgi_entry(tmp_path: Path, app: Any, environ: dict[str, Any] | None = None, **tracer_options: Any) -> dict[str, Any]:
+    """Serve one request to `app` through the tracer, write the trace file, and export its HAR entry."""
     from werkzeug.test import create_environ, run_wsgi_app
 
     from tracer import JsonlSink, WSGITracer
 
-    def big(environ: dict[str, Any], start_response: Any) -> Any:
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"x" * 100, b"y" * 100]
-
     sink = JsonlSink(tmp_path / "t.jsonl")
-    app_iter, _, _ = run_wsgi_app(WSGITracer(big, sink=sink, max_body_bytes=150), create_environ("/"))
+    app_iter, _, _ = run_wsgi_app(WSGITracer(app, sink=sink, **tracer_options), environ or create_environ("/"))
     b"".join(app_iter)
     app_iter.close()
     sink.close()
     [trace] = read_traces(tmp_path / "t.jsonl")
-    content = har_entry(trace)["response"]["content"]  # type: ignore[index]
+    entry = har_entry(trace)
+    assert entry is not None
+    return entry
+
+
+def test_truncated_body_is_marked(tmp_path: Path) -> None:
+    def big(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"x" * 100, b"y" * 100]
+
+    content = _one_wsgi_entry(tmp_path, big, max_body_bytes=150)["response"]["content"]
     assert content["size"] == 200 and content["_truncated"] is True and len(content["text"]) == 150
 
 
@@ -308,40 +315,16 @@ def test_mitmproxy_reads_the_har_file(tmp_path: Path) -> None:
 
 
 def test_wsgi_url_is_rebuilt_and_quoted_as_pep_3333_says(tmp_path: Path) -> None:
-    from werkzeug.test import create_environ, run_wsgi_app
-
-    from tracer import JsonlSink, WSGITracer
+    from werkzeug.test import create_environ
 
     def ok(environ: dict[str, Any], start_response: Any) -> Any:
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"ok"]
 
-    sink = JsonlSink(tmp_path / "t.jsonl")
     environ = create_environ("/a%20b/%2541/%C3%A9", "https://example.test:8443/", query_string="x=%20y")
-    app_iter, _, _ = run_wsgi_app(WSGITracer(ok, sink=sink), environ)
-    b"".join(app_iter)
-    app_iter.close()
-    sink.close()
-    [trace] = read_traces(tmp_path / "t.jsonl")
-    request = har_entry(trace)["request"]  # type: ignore[index]
+    request = _one_wsgi_entry(tmp_path, ok, environ)["request"]
     assert request["url"] == "https://example.test:8443/a%20b/%2541/%C3%A9?x=%20y"
     assert request["queryString"] == [{"name": "x", "value": " y"}]
-
-
-def _one_wsgi_entry(tmp_path: Path, app: Any, **tracer_options: Any) -> dict[str, Any]:
-    from werkzeug.test import create_environ, run_wsgi_app
-
-    from tracer import JsonlSink, WSGITracer
-
-    sink = JsonlSink(tmp_path / "t.jsonl")
-    app_iter, _, _ = run_wsgi_app(WSGITracer(app, sink=sink, **tracer_options), create_environ("/"))
-    b"".join(app_iter)
-    app_iter.close()
-    sink.close()
-    [trace] = read_traces(tmp_path / "t.jsonl")
-    entry = har_entry(trace)
-    assert entry is not None
-    return entry
 
 
 TEXT = "compressed hello, " * 40
@@ -409,21 +392,13 @@ def test_timings_do_not_overlap_when_the_app_reads_while_it_responds() -> None:
 
 
 def test_a_body_generated_for_head_is_not_what_the_client_got(tmp_path: Path) -> None:
-    from werkzeug.test import create_environ, run_wsgi_app
-
-    from tracer import JsonlSink, WSGITracer
+    from werkzeug.test import create_environ
 
     def django_like(environ: dict[str, Any], start_response: Any) -> Any:
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "5")])
         return [b"hello"]  # generated for HEAD too; the server drops it
 
-    sink = JsonlSink(tmp_path / "t.jsonl")
-    app_iter, _, _ = run_wsgi_app(WSGITracer(django_like, sink=sink), create_environ("/", method="HEAD"))
-    b"".join(app_iter)
-    app_iter.close()
-    sink.close()
-    [trace] = read_traces(tmp_path / "t.jsonl")
-    response = har_entry(trace)["response"]  # type: ignore[index]
+    response = _one_wsgi_entry(tmp_path, django_like, create_environ("/", method="HEAD"))["response"]
     assert response["bodySize"] == 0 and response["content"]["size"] == 0 and "text" not in response["content"]
     assert "5 body bytes" in response["content"]["comment"]
     assert {"name": "Content-Length", "value": "5"} in response["headers"]
