@@ -76,3 +76,39 @@ def test_every_step_of_the_fixture_is_explained_in_plain_words() -> None:
     start = Event(1, 0, "asgi.send", {"message": {"type": "http.response.start", "status": 200}})
     assert explain(start).startswith("The app awaited send(): the status and headers. Nothing is sent until")
     assert explain(Event(1, 0, "asgi.send", {"message": "odd"})) == ""
+
+
+def test_no_step_of_the_fixture_falls_back_to_the_raw_view() -> None:
+    import io
+
+    from rich.console import Console
+
+    from tests.tui.conftest import fixture
+    from tracer import read_traces
+    from tui.widgets.step_detail import describe
+
+    for trace in read_traces(fixture("mixed.jsonl")):
+        for event in trace.events:
+            console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+            for part in describe(event, [], "", ""):
+                console.print(part)
+            text = console.export_text()
+            assert "{'" not in text.splitlines()[2], (trace.id, event.kind, text)  # not repr(event.data)
+            if event.kind == "wsgi.start_response":
+                assert "headers (" in text and " Content-Type " in text
+
+
+def test_asgi_headers_read_as_text_with_their_bytes_said_once() -> None:
+    import io
+
+    from rich.console import Console
+
+    from tui.widgets.step_detail import describe
+
+    event = Event(1, 0, "asgi.send", {"message": {"type": "http.response.start", "status": 200,
+                                                   "headers": [[b"content-type", b"text/plain"]]}})
+    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+    for part in describe(event, [], "", ""):
+        console.print(part)
+    text = console.export_text()
+    assert "headers (1, bytes)" in text and "content-type  text/plain" in text and "b'" not in text

@@ -171,10 +171,17 @@ def _headers(headers: Any) -> list[RenderableType]:
     if not isinstance(headers, list):
         return []
     rows = []
+    as_bytes = False
     for item in headers:
         if isinstance(item, (list, tuple)) and len(item) == 2:
-            rows.append((_show(item[0]), _show(item[1])))
-    return [Text(""), _table(rows, f"headers ({len(rows)})")]
+            name, value = item
+            if type(name) is bytes and type(value) is bytes:
+                # ASGI headers are bytes: said once in the title, not b'' on every line.
+                as_bytes = True
+                rows.append((fmt.line(name.decode("latin-1")), Text(fmt.line(value.decode("latin-1")))))
+            else:
+                rows.append((_show(name), _show(value)))
+    return [Text(""), _table(rows, f"headers ({len(rows)}{', bytes' if as_bytes else ''})")]
 
 
 def _pairs(pairs: list[tuple[Any, Any]], title: str = "") -> Table:
@@ -187,7 +194,8 @@ def _table(rows: list[tuple[str, Any]], title: str) -> Table:
     table.add_column("key", style="cyan", no_wrap=True, max_width=32)
     table.add_column("value", overflow="fold")
     for key, value in rows:
-        table.add_row(fmt.line(key), value if isinstance(value, Text) else Text(fmt.line(str(value))))
+        table.add_row(key if isinstance(key, Text) else fmt.line(str(key)),
+                      value if isinstance(value, Text) else Text(fmt.line(str(value))))
     return table
 
 
