@@ -373,6 +373,11 @@ def _size(value: Any) -> int:
     return 0
 
 
+def _str(value: Any) -> str | None:
+    """`value` if it is a str (odd data may put a number where a method or path goes), else None."""
+    return value if isinstance(value, str) else None
+
+
 def _text(value: Any) -> str:
     if isinstance(value, dict) and "$bytes" in value:
         return str(value["$bytes"])
@@ -397,17 +402,17 @@ def _summarize(summary: TraceSummary, kind: str, data: dict[str, Any]) -> None:
         summary.request_bytes += _size(data.get("data"))
     elif kind == "wsgi.environ":
         environ = data.get("environ") or {}
-        summary.method = environ.get("REQUEST_METHOD")
-        summary.path = ((environ.get("SCRIPT_NAME") or "") + (environ.get("PATH_INFO") or "")) or "/"
-        summary.query = environ.get("QUERY_STRING") or ""
+        summary.method = _str(environ.get("REQUEST_METHOD"))
+        summary.path = ((_str(environ.get("SCRIPT_NAME")) or "") + (_str(environ.get("PATH_INFO")) or "")) or "/"
+        summary.query = _str(environ.get("QUERY_STRING")) or ""
     elif kind == "asgi.scope":
         scope = data.get("scope") or {}
         if summary.scope_type == "websocket":
             summary.method = "WS"
         elif summary.scope_type == "http":
-            summary.method = scope.get("method")
+            summary.method = _str(scope.get("method"))
         if summary.scope_type != "lifespan":
-            summary.path = scope.get("path")
+            summary.path = _str(scope.get("path"))
             summary.query = _text(scope.get("query_string"))
     elif kind == "wsgi.start_response":
         status = data.get("status")

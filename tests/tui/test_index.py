@@ -128,3 +128,17 @@ def test_a_start_time_the_clock_cannot_show_is_unknown(tmp_path, start: str) -> 
     path.write_bytes(HEADER + f'{{"trace":"t","seq":0,"t_ns":0,"kind":"asgi.scope","data":{{}},"start":{start}}}\n'.encode())
     (summary,) = scan(str(path)).summaries
     assert summary.start == 0.0 and fmt.clock(summary.start) == "--:--:--.---"
+
+
+def test_a_method_or_path_that_is_not_text_is_left_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(
+        HEADER
+        + b'{"trace":"w","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":{"REQUEST_METHOD":5,'
+        b'"PATH_INFO":["x"],"QUERY_STRING":7}},"protocol":"wsgi"}\n'
+        b'{"trace":"a","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":5,"path":6}},'
+        b'"protocol":"asgi","scope_type":"http"}\n'
+    )
+    wsgi, asgi = scan(str(path)).summaries
+    assert (wsgi.method, wsgi.path, wsgi.query) == (None, "/", "")
+    assert (asgi.method, asgi.path) == (None, None)
