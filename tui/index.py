@@ -297,8 +297,8 @@ class TraceIndex:
         summary = self.by_id.get(trace_id)
         if summary is None:
             summary = TraceSummary(trace_id, len(self.summaries), line=line_no)
-            summary.protocol = record.get("protocol") or record["kind"].partition(".")[0]
-            summary.scope_type = record.get("scope_type") or "http"
+            summary.protocol = _str(record.get("protocol")) or record["kind"].partition(".")[0]
+            summary.scope_type = _str(record.get("scope_type")) or "http"
             start = record.get("start")
             summary.start = _epoch(start)
             self.by_id[trace_id] = summary

@@ -135,10 +135,10 @@ def test_a_method_or_path_that_is_not_text_is_left_out(tmp_path) -> None:  # typ
     path.write_bytes(
         HEADER
         + b'{"trace":"w","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":{"REQUEST_METHOD":5,'
-        b'"PATH_INFO":["x"],"QUERY_STRING":7}},"protocol":"wsgi"}\n'
+        b'"PATH_INFO":["x"],"QUERY_STRING":7}},"protocol":1,"scope_type":[]}\n'
         b'{"trace":"a","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":5,"path":6}},'
         b'"protocol":"asgi","scope_type":"http"}\n'
     )
     wsgi, asgi = scan(str(path)).summaries
-    assert (wsgi.method, wsgi.path, wsgi.query) == (None, "/", "")
+    assert (wsgi.method, wsgi.path, wsgi.query, wsgi.protocol, wsgi.scope_type) == (None, "/", "", "wsgi", "http")
     assert (asgi.method, asgi.path) == (None, None)
