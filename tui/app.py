@@ -173,6 +173,10 @@ class TracerApp(App[int]):
         summary.marks = "error" if "error" in severities else "warning" if "warning" in severities else ""
 
     def on_trace_selected(self, message: TraceSelected) -> None:
+        # Keys typed ahead of the UI (Enter, Esc, Enter) can select twice before the
+        # first replay is on screen: only the list opens a replay.
+        if self.screen is not self.requests_screen:
+            return
         trace, findings = self.load(message.summary)
         self.push_screen(ReplayScreen(message.summary, trace, findings))
 

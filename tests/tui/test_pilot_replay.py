@@ -294,3 +294,22 @@ async def test_the_last_step_sums_up_the_request_and_response_bodies(tmp_path) -
         text = detail_text(screen)
         assert "0 B read by the app in 0 reads, of 20 B declared (Content-Length): 20 B never read" in text
         assert "3 B in 2 chunks" in text
+
+
+async def test_enter_and_escape_in_one_burst_never_stack_two_replays(mixed: str) -> None:
+    from textual import events
+
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        # Every key queued before the first is handled, as from a fast typist or a paste: the
+        # second Enter reaches the list before the first replay is on screen.
+        for key in ["enter", "escape", "enter"]:
+            event = events.Key(key, None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.pause(0.2)
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        assert isinstance(app.screen, RequestsScreen)
