@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 
 def size(n: int | None) -> str:
@@ -60,9 +61,16 @@ def block(text: str) -> str:
     return text.translate(_PICTURES_MULTILINE)
 
 
-def has_controls(text: str) -> bool:
-    """Whether `text` holds control characters other than tab and line breaks (a sign of binary data)."""
-    return text != block(text)
+_BINARY = re.compile("[\x00-\x06\x0e-\x1a\x1c-\x1f]")
+"""C0 controls that text does not hold (unlike tab, line breaks, form feed, bell, backspace, ESC)."""
+
+
+def looks_binary(text: str) -> bool:
+    """Whether decoded bytes hold control characters that text does not (a NUL, say): binary data.
+
+    ANSI-coloured output (ESC sequences) is still text; its ESC shows as ␛.
+    """
+    return _BINARY.search(text) is not None
 
 
 def markup(text: str) -> str:

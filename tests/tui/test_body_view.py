@@ -62,3 +62,8 @@ def test_a_body_that_is_not_bytes_is_named_not_converted() -> None:
     # bytes(10**12) would try to allocate a terabyte.
     assert "not bytes: 1000000000000" in shown(10**12)
     assert "not bytes: {'a': 1}" in shown({"a": 1})
+
+
+def test_ansi_coloured_output_is_text_with_its_escapes_shown() -> None:
+    text = shown(b"\x1b[32mPASSED\x1b[0m\n")
+    assert "hex" not in text and "␛[32mPASSED␛[0m" in text

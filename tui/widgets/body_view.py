@@ -67,7 +67,7 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
 
 
 def _text(raw: bytes, is_str: bool, cut: bool = False) -> str | None:
-    """The bytes as text, or None when they look binary: not UTF-8, or holding control characters.
+    """The bytes as text, or None when they look binary: not UTF-8, or holding controls text does not.
 
     A str value (a websocket text frame) is text whatever it holds; its control
     characters are shown as symbols. Bytes cut off (here or by ``max_body_bytes``)
@@ -82,7 +82,7 @@ def _text(raw: bytes, is_str: bool, cut: bool = False) -> str | None:
             text = raw[: exc.start].decode("utf-8", "replace")
         else:
             return None
-    if not is_str and fmt.has_controls(text):
+    if not is_str and fmt.looks_binary(text):
         return None
     return fmt.block(text)
 
