@@ -7,6 +7,11 @@ a development server's access log would, read off the trace itself::
     POST    /upload                    200    14.8 ms   19 events
     GET     /boom                      500     0.9 ms    4 events  ZeroDivisionError: division by zero
     WS      /ws                        1000  2301.4 ms   12 events
+    LIFESPAN                              -  5210.7 ms    6 events
+
+A websocket shows its close code (403 when the app closed it before
+accepting: the client got an HTTP 403), a lifespan trace ends when the
+server stops, and an app without lifespan support gets a line that says so.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ _END_KINDS = frozenset({"wsgi.end", "asgi.end"})
 class _Summary:
     """What the log line of one trace needs, gathered as its events pass."""
 
-    __slots__ = ("scope_type", "method", "path", "status", "error")
+    __slots__ = ("scope_type", "method", "path", "status", "error", "accepted", "answered")
 
     def __init__(self, scope_type: str) -> None:
         self.scope_type = scope_type
@@ -31,6 +36,10 @@ class _Summary:
         self.path = "-"
         self.status: Any = None
         self.error: str | None = None
+        self.accepted = False
+        """A websocket: the app accepted it."""
+        self.answered = False
+        """Lifespan: the app answered startup, one way or the other."""
 
 
 class AccessLogSink:
@@ -107,21 +116,32 @@ def _note(summary: _Summary, kind: Any, data: dict[str, Any]) -> None:
         message_type = message.get("type")
         if message_type == "http.response.start":
             summary.status = message.get("status")
-        elif message_type == "websocket.accept" and summary.status is None:
+        elif message_type == "websocket.accept":
+            summary.accepted = True
             summary.status = 101
-        elif message_type == "websocket.close":
-            summary.status = message.get("code", 1000)
-        elif message_type in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
-            summary.status = message_type.split(".")[1]
+        elif message_type == "websocket.http.response.start":
+            summary.status = message.get("status")
+        elif message_type == "websocket.close" and summary.status in (None, 101):
+            # Closed before the handshake: the server answers the client with HTTP 403.
+            summary.status = message.get("code", 1000) if summary.accepted else 403
+        elif message_type == "lifespan.startup.complete":
+            summary.answered = True
         elif message_type in ("lifespan.startup.failed", "lifespan.shutdown.failed"):
+            summary.answered = True
             summary.status = "failed"
             summary.error = f"{message_type.split('.')[1]} failed: {_text(message.get('message'), '')}"
     elif kind == "asgi.receive":
         message = data.get("message") or {}
-        if message.get("type") == "websocket.disconnect":
-            summary.status = message.get("code", summary.status)
+        if message.get("type") == "websocket.disconnect" and summary.status in (None, 101):
+            summary.status = message.get("code", 1005)
     elif kind in ("wsgi.error", "asgi.error") and summary.error is None:
-        summary.error = f"{data.get('type', '?')}: {data.get('message', '')}"
+        # One line per request: the first line of the message (pytest's assertions span several).
+        message = _text(data.get("message"), "").strip().split("\n", 1)[0]
+        summary.error = f"{data.get('type', '?')}: {message}" if message else str(data.get("type", "?"))
+    elif kind == "asgi.end" and summary.scope_type == "lifespan" and not summary.answered:
+        # uvicorn goes on without lifespan when the app does not answer it.
+        why = f"it raised {summary.error}" if summary.error else "it returned without answering lifespan.startup"
+        summary.error = f"the app does not support lifespan ({why}); serving without it"
 
 
 def format_line(summary: _Summary, t_ns: int, events: int) -> str:

@@ -10,20 +10,60 @@ We bind the listening socket ourselves and hand it to the server, so that a
 port in use is one clear `UsageError` (Werkzeug would print and call
 ``sys.exit``), port 0 picks a free port, and the real address is known
 before the first request.
+
+Both servers let the requests in progress finish when they stop (for at most
+`GRACEFUL_SHUTDOWN_SECONDS`), so that their traces end in the trace file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import signal
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any, Literal, Protocol
 
 from .errors import TracerError, UsageError
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
-"""How long open connections (streams, websockets) may take to finish when the server stops."""
+"""How long requests in progress (streams, websockets) may take to finish when the server stops."""
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+"""Signals that stop a server the way Ctrl+C does: `kill`, and the terminal closing."""
+
+
+@contextlib.contextmanager
+def stop_signals_as_ctrl_c() -> Iterator[None]:
+    """Inside the block, `STOP_SIGNALS` do what Ctrl+C does.
+
+    They call whichever SIGINT handler is current when they arrive: Python's
+    (``KeyboardInterrupt``), uvicorn's (a graceful shutdown), or the one
+    ``asyncio.run`` installs, which cancels the main task so that a terminal
+    UI running in it puts the terminal back on its way out. Only the main
+    thread can handle signals; elsewhere this does nothing. The previous
+    handlers come back at the end of the block.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _like_ctrl_c) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _like_ctrl_c(signum: int, frame: Any) -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        # SIGINT is ignored (a background job): stopping must still work.
+        raise KeyboardInterrupt
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -103,8 +143,10 @@ class WerkzeugServer:
 
         _quiet_logger("werkzeug", quiet)
         host, port = sock.getsockname()[:2]
+        self._in_flight = _InFlight()
+        handler = _handler_class(self._in_flight)
         # Werkzeug dups the descriptor; the server owns the copy, we close ours.
-        self._server = werkzeug_server(host, port, app, threaded=True, request_handler=_handler_class(), fd=sock.fileno())
+        self._server = werkzeug_server(host, port, app, threaded=True, request_handler=handler, fd=sock.fileno())
         sock.close()
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -124,13 +166,45 @@ class WerkzeugServer:
             self._server.shutdown()
             self._thread.join(timeout)
         self._server.server_close()
+        # Werkzeug's request threads are daemons that die with the process: give
+        # the requests in progress a moment to finish, as uvicorn does.
+        try:
+            self._in_flight.wait_until_idle(min(timeout, GRACEFUL_SHUTDOWN_SECONDS))
+        except KeyboardInterrupt:
+            pass  # A second Ctrl+C: stop waiting.
 
 
-def _handler_class() -> type:
+class _InFlight:
+    """How many requests are inside the app right now."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
+def _handler_class(in_flight: _InFlight) -> type:
     from werkzeug.serving import WSGIRequestHandler
 
     class QuietRequestHandler(WSGIRequestHandler):
-        """Leaves the access log to `AccessLogSink`; errors are still logged."""
+        """Counts the requests in progress; leaves the access log to `AccessLogSink` (errors are still logged)."""
+
+        def run_wsgi(self) -> None:
+            # Only requests count: an idle keep-alive connection must not hold up a shutdown.
+            with in_flight:
+                super().run_wsgi()
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             pass
@@ -196,7 +270,10 @@ class UvicornServer:
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+            try:
+                self._thread.join(timeout)
+            except KeyboardInterrupt:
+                pass  # A second Ctrl+C: hurry, as uvicorn itself does.
             if self._thread.is_alive():
                 self._server.force_exit = True
                 self._thread.join(timeout)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,16 +114,15 @@ def test_out_that_is_not_a_trace_file_is_refused(capsys: pytest.CaptureFixture[s
     assert (tmp_path / "notes.txt").read_text() == "my notes\n"
 
 
+NO_DATABASE_APP = """
+async def app(scope, receive, send):
+    await receive()
+    await send({"type": "lifespan.startup.failed", "message": "no database"})
+"""
+
+
 def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) -> None:
-    write_module(
-        project,
-        "proj_nodb",
-        """
-        async def app(scope, receive, send):
-            await receive()
-            await send({"type": "lifespan.startup.failed", "message": "no database"})
-        """,
-    )
+    write_module(project, "proj_nodb", NO_DATABASE_APP)
     done = subprocess.run(
         [sys.executable, "-m", "tracer.cli", "run", "proj_nodb:app", "--port", "0"],
         capture_output=True, text=True, timeout=30, cwd=project,
@@ -130,6 +132,50 @@ def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) ->
     assert "LIFESPAN" in done.stdout and "startup failed: no database" in done.stdout
     assert done.stderr.endswith("tracer: error: the app's lifespan startup failed, so the server did not start (the trace file has its message)\n")
     assert "Traceback" not in done.stderr
+
+
+def test_reload_is_refused_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "sample_apps.hello_wsgi:app", "--reload"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracer: error: tracer run does not reload on code changes;") and err.count("\n") == 1
+
+
+def test_out_in_a_missing_directory_names_the_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "no-such-dir" / "t.jsonl"
+    assert main(["run", "sample_apps.hello_wsgi:app", "--port", "0", "--out", str(out)]) == 2
+    missing = str(tmp_path / "no-such-dir")
+    assert capsys.readouterr().err == f"tracer: error: cannot write the trace file {str(out)!r}: the directory {missing!r} does not exist\n"
+
+
+def test_every_interface_host_says_so_and_gives_a_local_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    sock = bind_socket("127.0.0.1", 0)  # stands in for 0.0.0.0: tests listen on 127.0.0.1 only
+    port = sock.getsockname()[1]
+    monkeypatch.setattr("tracer.commands.run.bind_socket", lambda host, port: sock)
+    monkeypatch.setattr("tracer.commands.run.display_address", lambda sock: f"http://0.0.0.0:{port}")
+
+    def stop_when_serving() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_when_serving)
+    stopper.start()
+    try:
+        assert main(["run", "sample_apps.hello_wsgi:app", "--host", "0.0.0.0", "--out", str(tmp_path / "t.jsonl")]) == 0
+    finally:
+        stopper.join(10)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(f"on http://0.0.0.0:{port}")
+    assert lines[1] == (
+        f"tracer: listening on every interface, so other machines can reach the app too (here: http://127.0.0.1:{port})"
+    )
 
 
 def test_bind_socket_port_zero_picks_a_free_port() -> None:
@@ -186,6 +232,67 @@ async def test_access_log_reads_asgi_status_and_websocket_close() -> None:
     assert lines[1].split()[:3] == ["WS", "/ws", "4001"]
 
 
+async def _log_lines(app, *scopes_and_inputs) -> list[str]:
+    from asgiref.testing import ApplicationCommunicator
+
+    stream = io.StringIO()
+    traced = trace_app(app, AccessLogSink(Recorder(), stream))
+    for scope, message in scopes_and_inputs:
+        communicator = ApplicationCommunicator(traced, scope)
+        await communicator.send_input(message)
+        try:
+            await communicator.wait(1)
+        except Exception:  # noqa: BLE001 - the app's own error, recorded in the trace
+            pass
+    return stream.getvalue().splitlines()
+
+
+LIFESPAN = ({"type": "lifespan", "asgi": {"version": "3.0"}}, {"type": "lifespan.startup"})
+
+
+async def test_access_log_says_when_the_app_does_not_support_lifespan() -> None:
+    async def http_only(scope, receive, send):
+        if scope["type"] != "http":
+            raise RuntimeError("http only\n(a second line the log leaves out)")
+
+    async def ignores_others(scope, receive, send):
+        if scope["type"] != "http":
+            return
+
+    (raised,) = await _log_lines(http_only, LIFESPAN)
+    (returned,) = await _log_lines(ignores_others, LIFESPAN)
+    assert raised.split()[:2] == ["LIFESPAN", "-"]
+    assert raised.endswith("  the app does not support lifespan (it raised RuntimeError: http only); serving without it")
+    assert returned.endswith("  the app does not support lifespan (it returned without answering lifespan.startup); serving without it")
+
+
+async def test_access_log_of_a_lifespan_that_ends_normally_has_no_status() -> None:
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    from asgiref.testing import ApplicationCommunicator
+
+    stream = io.StringIO()
+    communicator = ApplicationCommunicator(trace_app(app, AccessLogSink(Recorder(), stream)), LIFESPAN[0])
+    await communicator.send_input({"type": "lifespan.startup"})
+    await communicator.send_input({"type": "lifespan.shutdown"})
+    await communicator.wait(1)
+    (line,) = stream.getvalue().splitlines()
+    assert line.split()[:2] == ["LIFESPAN", "-"] and line.endswith("6 events")
+
+
+async def test_access_log_shows_403_for_a_websocket_closed_before_accept() -> None:
+    async def app(scope, receive, send):
+        await receive()
+        await send({"type": "websocket.close", "code": 4404})
+
+    (line,) = await _log_lines(app, ({"type": "websocket", "path": "/nope", "query_string": b"", "headers": []}, {"type": "websocket.connect"}))
+    assert line.split()[:3] == ["WS", "/nope", "403"]
+
+
 @pytest.mark.parametrize(
     ("reference", "forced"),
     [
@@ -225,15 +332,7 @@ def test_view_serves_while_the_ui_runs_and_quitting_stops_the_server(
 def test_view_reports_a_failed_startup_before_the_ui_opens(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_module(
-        project,
-        "proj_nodb_view",
-        """
-        async def app(scope, receive, send):
-            await receive()
-            await send({"type": "lifespan.startup.failed", "message": "no database"})
-        """,
-    )
+    write_module(project, "proj_nodb_view", NO_DATABASE_APP)
     monkeypatch.setattr("tracer.commands.view.load_viewer", lambda: pytest.fail("the UI must not open"))
     assert main(["run", "proj_nodb_view:app", "--port", "0", "--view"]) == 2
     assert "lifespan startup failed" in capsys.readouterr().err

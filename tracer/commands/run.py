@@ -4,15 +4,19 @@ WSGI apps get Werkzeug's threaded development server, ASGI apps get uvicorn
 (http, websocket, lifespan). Without ``--view`` the terminal shows an access
 log read off the traces; with ``--view`` the server runs in a background
 thread and the UI follows the trace file until the user quits, which stops
-the server.
+the server. Ctrl+C, SIGTERM and SIGHUP stop it cleanly in both modes: the
+requests in progress finish, the trace file is complete, and the UI puts the
+terminal back.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from .._options import DEFAULT_TRACE_FILE
@@ -21,7 +25,9 @@ from ..detect import app_protocol, trace_app
 from ..errors import UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
-from ..serve import bind_socket, display_address, make_server
+from ..serve import STOP_SIGNALS, bind_socket, display_address, make_server, stop_signals_as_ctrl_c
+
+_ALL_INTERFACES = ("0.0.0.0", "::", "")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -47,15 +53,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     forced = parser.add_mutually_exclusive_group()
     forced.add_argument("--wsgi", dest="protocol", action="store_const", const="wsgi", help="treat the app as WSGI")
     forced.add_argument("--asgi", dest="protocol", action="store_const", const="asgi", help="treat the app as ASGI")
+    # Accepted only to say why not: users of uvicorn, Flask and Django reach for it.
+    parser.add_argument("--reload", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, wrap and serve the app; returns the exit status."""
+    if args.reload:
+        raise UsageError(
+            "tracer run does not reload on code changes; restart it after editing, or wrap the app "
+            "in WSGITracer/ASGITracer and use your server's reloader"
+        )
+    out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
+    _check_directory_of(out)
     app = load_app(args.app)
     protocol = args.protocol or _protocol_of(app, args.app)
     sock = bind_socket(args.host, args.port)
-    out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     try:
         jsonl = JsonlSink(out)
     except BaseException:
@@ -70,17 +84,60 @@ def run(args: argparse.Namespace) -> int:
         jsonl.close()
         raise
     try:
-        if args.view:
-            status = _serve_with_view(server, out)
-            print(f"tracer: stopped the server on {address}; the trace is in {out}", flush=True)
-            return status
-        print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
-        print(f"tracer: trace file {out}", flush=True)
-        print("tracer: press Ctrl+C to stop", flush=True)
-        _serve_until_interrupted(server)
-        return 0
+        with stop_signals_as_ctrl_c():
+            if args.view:
+                status = _serve_with_view(server, out)
+            else:
+                print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
+                if args.host in _ALL_INTERFACES:
+                    here = f"http://127.0.0.1:{address.rsplit(':', 1)[1]}"
+                    print(f"tracer: listening on every interface, so other machines can reach the app too (here: {here})", flush=True)
+                print(f"tracer: trace file {out}", flush=True)
+                print("tracer: press Ctrl+C to stop", flush=True)
+                status = _serve_until_interrupted(server)
     finally:
-        sink.close()
+        _stop(server, sink)
+    if args.view:
+        print(f"tracer: stopped the server on {address}; the trace is in {out}", flush=True)
+    else:
+        print("tracer: stopped", flush=True)
+    return status
+
+
+def _stop(server: Any, sink: Any) -> None:
+    """Stop the server, then close the trace file; a second Ctrl+C only cuts the wait for requests short."""
+    with stop_signals_as_ctrl_c():
+        try:
+            server.stop()
+        except KeyboardInterrupt:
+            pass
+        with _interrupts_ignored():
+            sink.close()
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl+C and the stop signals do nothing inside: what is written must be written whole."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = (signal.SIGINT, *STOP_SIGNALS)
+    previous = {signum: signal.signal(signum, _ignore) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    pass
+
+
+def _check_directory_of(out: str) -> None:
+    directory = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(directory):
+        raise UsageError(f"cannot write the trace file {out!r}: the directory {directory!r} does not exist")
 
 
 def _protocol_of(app: Any, reference: str) -> str:
@@ -94,30 +151,22 @@ def _protocol_of(app: Any, reference: str) -> str:
         ) from None
 
 
-def _serve_until_interrupted(server: Any) -> None:
-    """Serve in this thread until Ctrl+C or SIGTERM, then shut down cleanly."""
-    if threading.current_thread() is threading.main_thread():
-        # SIGTERM stops the server as Ctrl+C does, so the trace file is complete.
-        signal.signal(signal.SIGTERM, _raise_interrupt)
+def _serve_until_interrupted(server: Any) -> int:
+    """Serve in this thread until Ctrl+C (or SIGTERM, SIGHUP); the caller stops the server."""
     try:
         server.serve()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.stop()
-    print("tracer: stopped", flush=True)
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+    return 0
 
 
 def _serve_with_view(server: Any, out: str) -> int:
-    """Serve from a background thread while the UI follows the trace file."""
+    """Serve from a background thread while the UI follows the trace file; the caller stops the server."""
     from .view import open_viewer
 
-    server.start_in_thread()
     try:
+        server.start_in_thread()
         return open_viewer(os.fspath(out), follow=True)
-    finally:
-        server.stop()
+    except KeyboardInterrupt:
+        # A stop signal before the UI took over the terminal, or after it gave it back.
+        return 0
