@@ -10,14 +10,18 @@
    of concurrent requests to slow endpoints, so the waterfall shows requests
    overlapping (a thread per request, or one event loop) and queuing (a
    blocking call inside async code).
-3. Opens the UI on the live trace file. The servers keep running while it is
-   open; quitting the UI (or Ctrl+C at any point) stops every one of them.
+3. Says what to look at, waits for Enter (at a terminal), then opens the UI
+   on the live trace file. The servers keep running while it is open;
+   quitting the UI, Ctrl+C at any point, SIGTERM or closing the terminal
+   stops every one of them, and they stop by themselves if the demo is killed.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import ctypes
+import os
 import re
 import signal
 import subprocess
@@ -69,31 +73,56 @@ def main(argv: list[str] | None = None) -> int:
     trace_file = Path(args.out).resolve() if args.out else workdir / "demo.jsonl"
     _new_trace_file(trace_file)
     apps = list(APPS.values())
-    try:
-        say(f"Starting {len(apps)} sample apps with `tracer run`, tracing to {trace_file}")
-        for app in apps:
-            start(app, trace_file, workdir)
-        for app in apps:
-            wait_until_ready(app)
-            say(f"  {app.title:<26} {app.url}   (tracer run {app.reference})")
-        tour()
-        time.sleep(0.3)  # Let the servers' trace writers flush the last events.
-        summarize(trace_file)
-        if args.no_view:
-            return 0
-        say("Opening the UI on the live trace; the apps keep running, so try them from another terminal. q quits.")
-        from tracer.commands.view import open_viewer
+    from tracer.serve import stop_signals_as_ctrl_c
 
-        return open_viewer(str(trace_file), follow=True)
-    except KeyboardInterrupt:
-        say("Interrupted.")
-        return 130
-    except DemoError as exc:
-        say(f"demo: {exc}")
-        return 1
-    finally:
-        stopped = stop_all(apps)
-        say(f"Stopped {stopped} servers. The trace is kept: tracer view {trace_file}")
+    # SIGTERM and a closed terminal stop the demo as Ctrl+C does, servers included.
+    with stop_signals_as_ctrl_c():
+        try:
+            say(f"Starting {len(apps)} sample apps with `tracer run`, tracing to {trace_file}")
+            for app in apps:
+                start(app, trace_file, workdir)
+            for app in apps:
+                wait_until_ready(app)
+                say(f"  {app.title:<26} {app.url}   (tracer run {app.reference})")
+            tour()
+            time.sleep(0.3)  # Let the servers' trace writers flush the last events.
+            summarize(trace_file)
+            if args.no_view:
+                return 0
+            say(WHAT_TO_LOOK_AT)
+            _wait_for_enter()
+            from tracer.commands.view import open_viewer
+
+            return open_viewer(str(trace_file), follow=True)
+        except KeyboardInterrupt:
+            say("Interrupted.")
+            return 130
+        except DemoError as exc:
+            say(f"demo: {exc}")
+            return 1
+        finally:
+            stopped = stop_all(apps)
+            say(f"Stopped {stopped} servers. The trace is kept: tracer view {trace_file}")
+
+
+WHAT_TO_LOOK_AT = """
+What to look at in the UI (Enter replays the selected request; → and ← step through it, space plays it):
+  - a notes request on WSGI, then the same one on ASGI: environ, start_response, body chunks and close,
+    against scope, then receive and send messages
+  - WSGI POST /upload: every read the app made of wsgi.input; ASGI POST /echo-json: the body in several messages
+  - WS /ws: a websocket is one long trace of messages both ways; the lifespan traces last as long as the servers
+  - the waterfall at the bottom: the /slow bursts overlap, the /blocking burst queues
+  - / filters the list: try ~wsgi, ~ws or ~err"""
+
+
+def _wait_for_enter() -> None:
+    """Give the reader time to read the tour before the UI covers it (only at a terminal)."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return
+    try:
+        input("\nPress Enter to open the UI (q quits it and stops the servers) ")
+    except EOFError:
+        pass
 
 
 class DemoError(Exception):
@@ -125,7 +154,37 @@ def start(app: App, trace_file: Path, workdir: Path) -> None:
     app.log_path = workdir / f"{app.reference.split(':')[0].rsplit('.', 1)[-1]}.log"
     app.log = open(app.log_path, "wb")
     command = [sys.executable, "-m", "tracer.cli", "run", app.reference, "--port", "0", "--out", str(trace_file)]
-    app.process = subprocess.Popen(command, cwd=ROOT, stdout=app.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    app.process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=app.log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_server_process_setup(os.getpid()),
+    )
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _server_process_setup(parent: int) -> Callable[[], None]:
+    """What a server process does before it starts: leave the terminal's signals to the demo, die with it.
+
+    In its own process group, Ctrl+C at the terminal reaches only the demo,
+    which stops each server once: a second SIGINT would make uvicorn skip its
+    graceful shutdown. On Linux the kernel sends SIGTERM to the server when the
+    demo dies, however it dies, so that no server outlives it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+    def setup() -> None:
+        os.setpgid(0, 0)
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:  # the demo died before prctl took effect
+                os._exit(1)
+
+    return setup
 
 
 def wait_until_ready(app: App) -> None:
@@ -148,33 +207,53 @@ def _log_text(app: App) -> str:
 
 
 def stop_all(apps: list[App]) -> int:
-    """Ctrl+C every server (a clean shutdown flushes its traces), then kill any that linger."""
-    running = [app for app in apps if app.process is not None and app.process.poll() is None]
-    for app in running:
-        app.process.send_signal(signal.SIGINT)  # type: ignore[union-attr]
+    """Stop every server as SIGTERM does (cleanly: their traces end), then kill any that linger.
+
+    Another Ctrl+C while waiting kills the rest at once.
+    """
+    running = [app.process for app in apps if app.process is not None and app.process.poll() is None]
+    for process in running:
+        process.terminate()
     deadline = time.monotonic() + STOP_TIMEOUT
-    for app in running:
-        try:
-            app.process.wait(max(0.1, deadline - time.monotonic()))  # type: ignore[union-attr]
-        except subprocess.TimeoutExpired:
-            app.process.kill()  # type: ignore[union-attr]
-            app.process.wait(5)  # type: ignore[union-attr]
-    for app in apps:
-        if app.log is not None:
-            app.log.close()
+    try:
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait(5)
+        for app in apps:
+            if app.log is not None:
+                app.log.close()
     return len(running)
 
 
 # --- the tour ------------------------------------------------------------------------------
 
 
-def step(label: str, call: Callable[[], str]) -> None:
-    """Run one request of the tour and print what came back."""
+def step(label: str, call: Callable[[], str], expected: str | None = None) -> None:
+    """Run one request of the tour and print what came back.
+
+    Args:
+        label: What the request is.
+        call: Makes the request; returns what to print.
+        expected: For a step that fails on purpose, what its failure shows.
+    """
     try:
         outcome = call()
-    except Exception as exc:  # noqa: BLE001 - some steps fail on purpose; show how
-        outcome = f"{type(exc).__name__}, as expected"
+    except Exception as exc:  # noqa: BLE001 - some steps fail on purpose; say what it shows
+        name = type(exc).__name__
+        outcome = f"{expected} ({name}), as expected" if expected else f"failed: {name}: {exc}"
     say(f"    {label:<46} {outcome}")
+
+
+DROPPED = "the server cut the response short"
 
 
 def tour() -> None:
@@ -196,7 +275,7 @@ def tour() -> None:
         step("GET  /legacy (write() callable)", lambda: show(client.get(f"{wsgi}/legacy")))
         step("GET  /download (wsgi.file_wrapper)", lambda: show(client.get(f"{wsgi}/download")))
         step("GET  /boom (raises)", lambda: show(client.get(f"{wsgi}/boom")))
-        step("GET  /boom-late (raises mid-body)", lambda: show(client.get(f"{wsgi}/boom-late")))
+        step("GET  /boom-late (raises mid-body)", lambda: show(client.get(f"{wsgi}/boom-late")), DROPPED)
         step("GET  /exc-info (start_response again)", lambda: show(client.get(f"{wsgi}/exc-info")))
 
         say("\nASGI showcase: every kind of ASGI message")
@@ -209,8 +288,12 @@ def tour() -> None:
         step("GET  /stream (more_body, 5 chunks)", lambda: show(client.get(f"{asgi}/stream")))
         step("GET  /events (server-sent events)", lambda: show(client.get(f"{asgi}/events")))
         step("WS   /ws (a short chat)", lambda: _chat(asgi))
-        step("GET  /boom-late (raises after starting)", lambda: show(client.get(f"{asgi}/boom-late")))
-        step("GET  /slow, client leaves (http.disconnect)", lambda: show(client.get(f"{asgi}/slow?seconds=5", timeout=0.4)))
+        step("GET  /boom-late (raises after starting)", lambda: show(client.get(f"{asgi}/boom-late")), DROPPED)
+        step(
+            "GET  /slow, client leaves (http.disconnect)",
+            lambda: show(client.get(f"{asgi}/slow?seconds=5", timeout=0.4)),
+            "the client gave up after 0.4 s",
+        )
 
         say("\nThe notes app, once as WSGI and once as ASGI: compare them request for request")
         for key in ("notes_wsgi", "notes_asgi"):
@@ -222,9 +305,9 @@ def tour() -> None:
             step(f"{title}: GET  /stream", lambda: show(client.get(f"{base}/stream")))
 
     say("\nConcurrency: four requests at once to slow endpoints (see the waterfall)")
-    step("WSGI notes /slow x4: a thread per request", lambda: _burst(f"{APPS['notes_wsgi'].url}/slow?seconds=1", 4))
-    step("ASGI notes /slow x4: one event loop", lambda: _burst(f"{APPS['notes_asgi'].url}/slow?seconds=1", 4))
-    step("ASGI /blocking x4: time.sleep in async", lambda: _burst(f"{asgi}/blocking?seconds=0.5", 4))
+    step("WSGI notes /slow x4: a thread per request", lambda: _burst(f"{APPS['notes_wsgi'].url}/slow?seconds=1", 4, 1.0))
+    step("ASGI notes /slow x4: one event loop", lambda: _burst(f"{APPS['notes_asgi'].url}/slow?seconds=1", 4, 1.0))
+    step("ASGI /blocking x4: time.sleep in async", lambda: _burst(f"{asgi}/blocking?seconds=0.5", 4, 0.5))
 
 
 def _json_in_pieces() -> Iterator[bytes]:
@@ -249,14 +332,16 @@ def _chat(base: str) -> str:
     return " | ".join(str(reply) for reply in replies)
 
 
-def _burst(url: str, count: int) -> str:
+def _burst(url: str, count: int, seconds: float) -> str:
+    """`count` requests at once to an endpoint that takes `seconds`; says whether they overlapped."""
     import httpx
 
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(count) as pool:
         statuses = list(pool.map(lambda _: httpx.get(url, timeout=15).status_code, range(count)))
     elapsed = time.monotonic() - started
-    return f"{statuses} in {elapsed:.1f} s"
+    how = "they overlapped" if elapsed < seconds * 1.8 else "they queued, one after another"
+    return f"{statuses} in {elapsed:.1f} s: {how}"
 
 
 def summarize(trace_file: Path) -> None:

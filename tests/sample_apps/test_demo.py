@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -59,15 +60,62 @@ def test_demo_tours_every_app_then_stops_them_when_the_ui_quits(
         if path == "/slow":
             burst = burst[-4:]  # the ASGI notes burst
         assert len(burst) == 4 and spread[0] <= burst[-1] - burst[0] < spread[1], (path, burst)
-    assert "Stopped 4 servers." in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Stopped 4 servers." in printed
+    assert printed.count(", as expected") == 3 and "failed:" not in printed
+    assert printed.count(": they overlapped") == 2 and printed.count(": they queued, one after another") == 1
+    assert "What to look at in the UI" in printed
 
 
-def test_ctrl_c_during_the_tour_stops_every_server(tmp_path: Path) -> None:
+def test_a_step_that_fails_by_surprise_does_not_say_expected(capsys: pytest.CaptureFixture[str]) -> None:
+    def refused() -> str:
+        raise ConnectionRefusedError("no server")
+
+    demo.step("GET  /a", refused, "the server cut the response short")
+    demo.step("GET  /b", refused)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.endswith("the server cut the response short (ConnectionRefusedError), as expected")
+    assert second.endswith("failed: ConnectionRefusedError: no server")
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_gone(pid: int) -> bool:
+    """Exited (a zombie waiting for its reaper counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("how", "signum"),
+    [
+        ("Ctrl+C at the terminal, which signals the whole process group", signal.SIGINT),
+        ("kill", signal.SIGTERM),
+        ("kill -9: the servers stop by themselves", signal.SIGKILL),
+    ],
+    ids=["ctrl-c", "sigterm", "sigkill"],
+)
+def test_stopping_the_demo_during_the_tour_stops_every_server_cleanly(tmp_path: Path, how: str, signum: int) -> None:
+    out = tmp_path / "d.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "sample_apps.demo", "--no-view", "--out", str(tmp_path / "d.jsonl")],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "sample_apps.demo", "--no-view", "--out", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     lines: list[str] = []
+    servers: list[int] = []
     try:
         assert process.stdout is not None
         for line in process.stdout:
@@ -75,16 +123,31 @@ def test_ctrl_c_during_the_tour_stops_every_server(tmp_path: Path) -> None:
             if line.startswith("WSGI showcase:"):
                 break
         ports = [int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)", "".join(lines))]
-        assert len(ports) == 4 and all(is_listening(port) for port in ports)
-        process.send_signal(signal.SIGINT)
+        servers = children_of(process.pid)
+        assert len(ports) == 4 and len(servers) == 4 and all(is_listening(port) for port in ports)
+        if signum == signal.SIGINT:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
         rest, _ = process.communicate(timeout=20)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=5)
-    assert process.returncode == 130
-    assert "Stopped 4 servers." in rest
-    deadline = time.monotonic() + 5
-    while any(is_listening(port) for port in ports) and time.monotonic() < deadline:
-        time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while not all(is_gone(pid) for pid in servers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in servers:
+            if not is_gone(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert all(is_gone(pid) for pid in servers), how
     assert not any(is_listening(port) for port in ports)
+    if signum != signal.SIGKILL:
+        assert process.returncode == 130 and "Stopped 4 servers." in rest
+    traces = read_traces(out)
+    assert all(trace.complete for trace in traces), "each server stopped once, cleanly: every trace ended"
+    lifespans = [trace for trace in traces if trace.scope_type == "lifespan"]
+    assert len(lifespans) == 2
+    for trace in lifespans:  # uvicorn ran its graceful shutdown, not the forced one
+        assert [e.kind for e in trace.events[-2:]] == ["asgi.send", "asgi.end"], how
+        assert trace.events[-2].data["message"]["type"] == "lifespan.shutdown.complete", how
