@@ -35,26 +35,33 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if 
 """Signals that stop a server the way Ctrl+C does: `kill`, and the terminal closing."""
 
 
-@contextlib.contextmanager
-def stop_signals_as_ctrl_c() -> Iterator[None]:
+def stop_signals_as_ctrl_c() -> contextlib.AbstractContextManager[None]:
     """Inside the block, `STOP_SIGNALS` do what Ctrl+C does.
 
     They call whichever SIGINT handler is current when they arrive: Python's
     (``KeyboardInterrupt``), uvicorn's (a graceful shutdown), or the one
     ``asyncio.run`` installs, which cancels the main task so that a terminal
-    UI running in it puts the terminal back on its way out. Only the main
-    thread can handle signals; elsewhere this does nothing. The previous
+    UI running in it puts the terminal back on its way out. The previous
     handlers come back at the end of the block.
+    """
+    return handling_signals(STOP_SIGNALS, _like_ctrl_c)
+
+
+@contextlib.contextmanager
+def handling_signals(signums: tuple[int, ...], handler: Any) -> Iterator[None]:
+    """Inside the block, `handler` handles `signums`; the previous handlers come back after it.
+
+    Only the main thread can handle signals; elsewhere this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, _like_ctrl_c) for signum in STOP_SIGNALS}
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old_handler in previous.items():
+            signal.signal(signum, old_handler)
 
 
 def _like_ctrl_c(signum: int, frame: Any) -> None:

@@ -12,11 +12,8 @@ terminal back.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from .._options import DEFAULT_TRACE_FILE
@@ -25,7 +22,7 @@ from ..detect import app_protocol, trace_app
 from ..errors import UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
-from ..serve import STOP_SIGNALS, bind_socket, display_address, make_server, stop_signals_as_ctrl_c
+from ..serve import STOP_SIGNALS, bind_socket, display_address, handling_signals, make_server, stop_signals_as_ctrl_c
 
 _ALL_INTERFACES = ("0.0.0.0", "::", "")
 
@@ -111,27 +108,9 @@ def _stop(server: Any, sink: Any) -> None:
             server.stop()
         except KeyboardInterrupt:
             pass
-        with _interrupts_ignored():
+        # Ctrl+C and the stop signals do nothing here: what is written must be written whole.
+        with handling_signals((signal.SIGINT, *STOP_SIGNALS), signal.SIG_IGN):
             sink.close()
-
-
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Ctrl+C and the stop signals do nothing inside: what is written must be written whole."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signums = (signal.SIGINT, *STOP_SIGNALS)
-    previous = {signum: signal.signal(signum, _ignore) for signum in signums}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _ignore(signum: int, frame: Any) -> None:
-    pass
 
 
 def _check_directory_of(out: str) -> None:
