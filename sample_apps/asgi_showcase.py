@@ -7,7 +7,7 @@
     GET  /state            what lifespan startup left in scope["state"]
     POST /echo-json        a JSON body gathered from several http.request messages
     GET  /stream           a streamed response: 5 chunks with more_body, 0.2 s apart
-    GET  /events           server-sent events (text/event-stream), 5 events
+    GET  /events           server-sent events (text/event-stream): 5 ticks 0.2 s apart, then "done"
     WS   /ws               a websocket echo: every text message comes back; "bye" closes
     GET  /boom-late        starts the response, then raises (the server drops the connection)
     GET  /slow?seconds=1   waits, ending early on http.disconnect (concurrent requests overlap)

@@ -11,7 +11,8 @@ Routes, each showing one thing a trace can hold:
     POST /lines            reads the body with readline()
     GET  /stream           a generator response: 5 chunks, 0.2 s apart
     GET  /legacy           the legacy write() callable, then an empty iterable
-    GET  /download         this source file, sent through wsgi.file_wrapper
+    GET  /download         this source file in 1 KiB blocks, through the server's wsgi.file_wrapper
+                           (werkzeug's FileWrapper where there is none: Werkzeug's own server has none)
     GET  /boom             raises before start_response (the server answers 500)
     GET  /boom-late        raises while the body is being iterated
     GET  /exc-info         catches an error and calls start_response again with exc_info
