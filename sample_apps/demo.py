@@ -160,7 +160,7 @@ def start(app: App, trace_file: Path, workdir: Path) -> None:
         stdout=app.log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        preexec_fn=_server_process_setup(os.getpid()),
+        preexec_fn=_server_process_setup(os.getpid()) if os.name == "posix" else None,
     )
 
 
