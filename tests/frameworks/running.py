@@ -36,7 +36,8 @@ class TracerRun:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", "tracer.cli", "run", reference, "--port", "0", "--out", str(trace_file), *args]
         self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=_ctrl_c_as_at_a_terminal,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -100,6 +101,11 @@ class TracerRun:
         if self.process.stdout is not None:
             self.process.stdout.close()
         return self.process.returncode
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """Tests may run as a background job, whose children ignore SIGINT; `stop()` stands for Ctrl+C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_traces(path: Path, predicate: Callable[[list[Trace]], bool], timeout: float = 10.0) -> list[Trace]:

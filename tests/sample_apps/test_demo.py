@@ -113,6 +113,7 @@ def test_stopping_the_demo_during_the_tour_stops_every_server_cleanly(tmp_path: 
     process = subprocess.Popen(
         [sys.executable, "-m", "sample_apps.demo", "--no-view", "--out", str(out)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal, even in a background job
     )
     lines: list[str] = []
     servers: list[int] = []

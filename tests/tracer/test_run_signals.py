@@ -53,11 +53,15 @@ def test_stop_signals_call_the_current_ctrl_c_handler(signum: int) -> None:
         signal.signal(signal.SIGINT, previous_int)
 
 
-def test_stop_signal_raises_keyboard_interrupt_with_python_s_own_handler() -> None:
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with pytest.raises(KeyboardInterrupt), stop_signals_as_ctrl_c():
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(1)
+@pytest.mark.parametrize("ctrl_c", [signal.default_int_handler, signal.SIG_IGN], ids=["python", "ignored"])
+def test_stop_signal_raises_keyboard_interrupt_unless_ctrl_c_has_a_handler(ctrl_c: object) -> None:
+    previous_int = signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        with pytest.raises(KeyboardInterrupt), stop_signals_as_ctrl_c():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def test_sigterm_stops_a_server_in_this_thread_after_the_request_in_progress(
