@@ -52,6 +52,10 @@ def handling_signals(signums: tuple[int, ...], handler: Any) -> Iterator[None]:
     """Inside the block, `handler` handles `signums`; the previous handlers come back after it.
 
     Only the main thread can handle signals; elsewhere this does nothing.
+
+    Args:
+        signums: The signals.
+        handler: A ``handler(signum, frame)`` function, or ``signal.SIG_IGN``.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
