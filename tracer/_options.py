@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._failsafe import FailureReporter
+from .errors import UsageError
+from .jsonl import JsonlSink
 from .redact import Redactor
 from .sink import Sink
 
@@ -29,16 +31,10 @@ class TracerOptions:
         exclude_paths: Iterable[str],
     ) -> None:
         if sink is None:
-            from .jsonl import JsonlSink
-
             sink = JsonlSink(os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE)
         if not (callable(getattr(sink, "write", None)) and callable(getattr(sink, "close", None))):
-            from .errors import UsageError
-
             raise UsageError(f"sink {sink!r} has no write() and close() methods")
         if max_body_bytes is not None and (not isinstance(max_body_bytes, int) or max_body_bytes < 0):
-            from .errors import UsageError
-
             raise UsageError(f"max_body_bytes must be a non-negative int or None, not {max_body_bytes!r}")
         if isinstance(redact_headers, str):
             redact_headers = [redact_headers]

@@ -20,9 +20,9 @@ import sys
 import threading
 from typing import IO, Any
 
+from .model import END_KINDS
 from .sink import Sink
 
-_END_KINDS = frozenset({"wsgi.end", "asgi.end"})
 
 
 class _Summary:
@@ -66,10 +66,10 @@ class AccessLogSink:
             summary = self._open.get(trace_id)  # type: ignore[arg-type]
             if summary is None:
                 summary = self._open[trace_id] = _Summary(str(record.get("scope_type", "http")))  # type: ignore[index]
-            if kind in _END_KINDS:
+            if kind in END_KINDS:
                 del self._open[trace_id]  # type: ignore[arg-type]
         _note(summary, kind, data)
-        if kind in _END_KINDS:
+        if kind in END_KINDS:
             self._print(format_line(summary, record.get("t_ns", 0), record.get("seq", 0) + 1))
 
     def _print(self, line: str) -> None:

@@ -19,7 +19,6 @@ The rules (docs/trace-format.md):
 from __future__ import annotations
 
 import base64
-import binascii
 import math
 from typing import Any
 
@@ -151,7 +150,3 @@ def _hashable(key: Any) -> Any:
         return tuple(_hashable(item) for item in key)
     return key
 
-
-def is_encoding_error(exc: BaseException) -> bool:
-    """Whether `exc` comes from a malformed ``$base64`` or ``$dict`` value."""
-    return isinstance(exc, (binascii.Error, ValueError, TypeError, AttributeError))

@@ -48,10 +48,14 @@ def header_line() -> bytes:
 def dumps_record(record: dict[str, Any]) -> bytes:
     """One record as a JSON line (with its newline)."""
     try:
-        return orjson.dumps(record, option=_OPT)
+        return _orjson_dumps(record, option=_OPT)
     except (TypeError, orjson.JSONEncodeError):
-        # orjson refuses lone surrogates; the stdlib escapes them instead.
-        return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        return _stdlib_line(record)
+
+
+def _stdlib_line(record: dict[str, Any]) -> bytes:
+    # orjson refuses lone surrogates; the stdlib escapes them instead.
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 class JsonlSink:
@@ -123,7 +127,7 @@ class JsonlSink:
         try:
             line = _orjson_dumps(record, option=_OPT)
         except (TypeError, orjson.JSONEncodeError):
-            line = dumps_record(record)
+            line = _stdlib_line(record)
         self._queue.append(line)
         self._pending += len(line)
         if self._pending >= _BATCH_BYTES or record["kind"] in END_KINDS:
