@@ -6,12 +6,13 @@ from typing import Any
 
 from .codec import decode
 from .model import END_KINDS, Event, Trace
+from .summary import epoch
 
 
 class TraceAssembler:
     """Collects records of interleaved traces and builds decoded `Trace` objects.
 
-    Records must already be validated (see ``jsonl.validate_record``).
+    Records must already be validated (see ``reader.validate_record`` and ``reader.first_record_problem``).
     """
 
     def __init__(self) -> None:
@@ -26,7 +27,7 @@ class TraceAssembler:
                 id=trace_id,
                 protocol=record.get("protocol") or record["kind"].partition(".")[0],
                 scope_type=record.get("scope_type") or "http",
-                started_at=float(record.get("start") or 0.0),
+                started_at=epoch(record.get("start")),
             )
             self._open[trace_id] = trace
         event = Event(record["seq"], record["t_ns"], record["kind"], decode(record["data"]))
@@ -39,6 +40,9 @@ class TraceAssembler:
         if event.kind in END_KINDS:
             return trace
         return None
+
+    def __contains__(self, trace_id: object) -> bool:
+        return trace_id in self._open
 
     def pop(self, trace_id: str) -> Trace | None:
         """Forget a trace (once it has been handed out) and return it."""

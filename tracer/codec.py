@@ -13,6 +13,7 @@ The rules (docs/trace-format.md):
   ``"$truncated": original_length``;
 - a dict with a key that is not a str, or a str key starting with ``$``,
   becomes ``{"$dict": [[key, value], ...]}``;
+- an int beyond 64 bits (which JSON readers would round) becomes ``{"$int": "digits"}``;
 - anything else becomes ``{"$repr": repr, "$type": "module.qualname"}``.
 """
 
@@ -34,7 +35,7 @@ def encode(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         if kind is int and not _INT_MIN <= value <= _INT_MAX:
-            return encode_repr(value)
+            return _encode_big_int(value)
         return value
     if kind is dict:
         return _encode_dict(value)
@@ -78,6 +79,13 @@ def _encode_other(value: Any) -> Any:
     if len(_repr_types) < 1000:
         _repr_types.add(type(value))
     return encode_repr(value)
+
+
+def _encode_big_int(value: int) -> Any:
+    try:
+        return {"$int": str(value)}
+    except ValueError:  # beyond Python's int-to-str digit limit
+        return encode_repr(value)
 
 
 def _encode_dict(value: dict[Any, Any]) -> dict[str, Any]:
@@ -130,6 +138,8 @@ def decode(value: Any) -> Any:
                 return _maybe_truncated(raw, value)
             if "$base64" in value:
                 return _maybe_truncated(base64.b64decode(value["$base64"], validate=True), value)
+            if "$int" in value and len(value) == 1:
+                return int(value["$int"])
             if "$repr" in value:
                 return ReprValue(str(value["$repr"]), str(value.get("$type", "")))
             if "$dict" in value:

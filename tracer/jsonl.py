@@ -1,9 +1,10 @@
-"""Trace files: JSON Lines, one header line then one event per line.
+"""Writing trace files: JSON Lines, one header line then one event per line.
 
 `JsonlSink` encodes each event as it happens and writes whole lines when a
 trace ends or 16 KiB are pending; a background thread writes whatever is
 left every `flush_interval` seconds, so a request still in progress can be
-followed live. `read_traces` and `iter_traces` read a file back.
+followed live. Reading is `tracer.reader`'s (re-exported here: `read_traces`,
+`iter_traces`).
 """
 
 from __future__ import annotations
@@ -15,23 +16,19 @@ import datetime
 import json
 import os
 import threading
-import warnings
 import weakref
 from collections.abc import Iterator
-from typing import IO, Any, Union
+from typing import Any
 
 import orjson
 
 from . import __about__
-from ._assemble import TraceAssembler
 from ._failsafe import FailureReporter
-from .errors import TraceFileError, TracerWarning, UnsupportedFormatError
-from .model import END_KINDS, Trace
+from .errors import TraceFileError
+from .model import END_KINDS
+from .reader import FORMAT, VERSION, check_header, iter_traces, read_traces
 
-FORMAT = "tracer"
-VERSION = 1
-
-Source = Union[str, "os.PathLike[str]", IO[bytes]]
+__all__ = ["FORMAT", "VERSION", "JsonlSink", "dumps_record", "header_line", "iter_traces", "read_traces"]
 
 _OPT = orjson.OPT_APPEND_NEWLINE
 _orjson_dumps = orjson.dumps
@@ -295,182 +292,3 @@ def _check_existing_header(path: str) -> None:
     with open(path, "rb") as handle:
         first = handle.readline()
     check_header(first, path)
-
-
-# Reading
-
-
-def check_header(line: bytes, name: str) -> dict[str, Any]:
-    """Validate a trace file's first line.
-
-    Raises:
-        TraceFileError: It is not a tracer header.
-        UnsupportedFormatError: It names another format or a newer version.
-    """
-    if not line.strip():
-        raise TraceFileError(f"{name}: empty file, not a tracer trace file")
-    try:
-        header = loads(line)
-    except (ValueError, RecursionError):
-        raise TraceFileError(f"{name}:1: not a tracer trace file (the first line is not JSON)") from None
-    if not isinstance(header, dict) or "format" not in header:
-        raise TraceFileError(f"{name}:1: not a tracer trace file (no header line)")
-    if header.get("format") != FORMAT:
-        raise UnsupportedFormatError(f"{name}:1: unknown trace format {header.get('format')!r} (expected {FORMAT!r})")
-    version = header.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise UnsupportedFormatError(f"{name}:1: trace format version {version!r} is not a number")
-    if version > VERSION:
-        raise UnsupportedFormatError(
-            f"{name}:1: trace format version {version} is newer than this tracer reads ({VERSION}); upgrade tracer"
-        )
-    return header
-
-
-def loads(line: bytes) -> Any:
-    """Parse one JSON line (orjson, falling back to the stdlib for escaped surrogates)."""
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return json.loads(line)
-
-
-def validate_record(value: Any) -> str | None:
-    """Why `value` is not a valid event record, or None if it is."""
-    if not isinstance(value, dict):
-        return "not a JSON object"
-    for key, kind in (("trace", str), ("seq", int), ("t_ns", int), ("kind", str), ("data", dict)):
-        if key not in value:
-            return f"event has no {key!r}"
-        if not isinstance(value[key], kind) or (kind is int and isinstance(value[key], bool)):
-            return f"event field {key!r} is not a {kind.__name__}"
-    return None
-
-
-def parse_record(line: bytes, name: str, line_no: int) -> dict[str, Any]:
-    """Parse and validate one event line.
-
-    Raises:
-        TraceFileError: The line is not JSON or not an event; the message names file and line.
-    """
-    try:
-        record = loads(line)
-    except (ValueError, RecursionError) as exc:
-        raise TraceFileError(f"{name}:{line_no}: not valid JSON ({_short(exc)})") from None
-    problem = validate_record(record)
-    if problem:
-        raise TraceFileError(f"{name}:{line_no}: {problem}")
-    return record
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:120]
-
-
-def iter_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_no, record)`` for each event line of a trace file.
-
-    A last line cut off mid-write is skipped with a `TracerWarning`.
-
-    Raises:
-        TraceFileError: Missing file, no header, or a malformed line (named).
-    """
-    handle, name, owned = _open_source(source)
-    try:
-        check_header(handle.readline(), name)
-        line_no = 1
-        pending: bytes | None = None
-        for line in handle:
-            line_no += 1
-            if pending is not None:
-                yield from _one(pending, name, line_no - 1)
-            pending = line
-        if pending is not None:
-            if pending.endswith(b"\n"):
-                yield from _one(pending, name, line_no)
-            else:
-                try:
-                    record = parse_record(pending, name, line_no)
-                except TraceFileError:
-                    warnings.warn(
-                        f"{name}:{line_no}: last line is cut off (the file is still being written, "
-                        "or the writer stopped mid-line); it was skipped",
-                        TracerWarning,
-                        stacklevel=3,
-                    )
-                else:
-                    yield line_no, record
-    finally:
-        if owned:
-            handle.close()
-
-
-def _one(line: bytes, name: str, line_no: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    if line.strip():
-        yield line_no, parse_record(line, name, line_no)
-
-
-def _open_source(source: Source) -> tuple[IO[bytes], str, bool]:
-    if hasattr(source, "read"):
-        handle = source  # type: ignore[assignment]
-        return handle, str(getattr(handle, "name", "<stream>")), False  # type: ignore[return-value]
-    name = os.fspath(source)  # type: ignore[arg-type]
-    try:
-        return open(name, "rb"), name, True
-    except FileNotFoundError:
-        raise TraceFileError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise TraceFileError(f"{name}: is a directory, not a trace file") from None
-    except OSError as exc:
-        raise TraceFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
-
-
-def iter_traces(source: Source) -> Iterator[Trace]:
-    """Yield traces as the file completes them, then the incomplete ones.
-
-    Memory holds only the traces still open at a given point of the file,
-    so this streams through files of any size.
-
-    Raises:
-        TraceFileError: As `read_traces`.
-    """
-    assembler = TraceAssembler()
-    name = _source_name(source)
-    for line_no, record in iter_records(source):
-        try:
-            done = assembler.add(record)
-        except Exception as exc:  # noqa: BLE001 - malformed $-encodings
-            raise TraceFileError(f"{name}:{line_no}: cannot decode event data ({type(exc).__name__}: {exc})") from None
-        if done is not None:
-            yield assembler.pop(done.id) or done
-    yield from assembler.traces()
-
-
-def read_traces(source: Source) -> list[Trace]:
-    """Read every trace of a trace file, in order of first appearance.
-
-    Args:
-        source: A path, or an open binary file.
-
-    Returns:
-        The traces, complete or still in progress, with decoded event data.
-
-    Raises:
-        TraceFileError: Missing file, not a trace file, or a malformed line (the
-            message names file and line). A cut last line only warns.
-        UnsupportedFormatError: Another format or a newer version.
-    """
-    assembler = TraceAssembler()
-    name = _source_name(source)
-    for line_no, record in iter_records(source):
-        try:
-            assembler.add(record)
-        except Exception as exc:  # noqa: BLE001 - malformed $-encodings
-            raise TraceFileError(f"{name}:{line_no}: cannot decode event data ({type(exc).__name__}: {exc})") from None
-    return assembler.traces()
-
-
-def _source_name(source: Source) -> str:
-    if hasattr(source, "read"):
-        return str(getattr(source, "name", "<stream>"))
-    return os.fspath(source)  # type: ignore[arg-type]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:
+    from .summary import TraceSummary
 
 EventKind = Literal[
     "wsgi.environ",
@@ -94,6 +97,23 @@ class Trace:
     started_at: float
     events: list[Event] = field(default_factory=list)
 
+    _summary: Any = field(default=None, init=False, repr=False, compare=False)
+    _summary_events: int = field(default=-1, init=False, repr=False, compare=False)
+
+    @property
+    def summary(self) -> TraceSummary:
+        """What the trace means (method, path, status, timings, sizes...), folded from its events.
+
+        The same fold the trace index runs over a file's lines; recomputed only
+        when events were added since the last call.
+        """
+        if self._summary is None or self._summary_events != len(self.events):
+            from .summary import summarize
+
+            self._summary = summarize(self)
+            self._summary_events = len(self.events)
+        return self._summary
+
     @property
     def complete(self) -> bool:
         """Whether the last event is ``wsgi.end`` / ``asgi.end``."""
@@ -101,13 +121,13 @@ class Trace:
 
     @property
     def error(self) -> bool:
-        """Whether the app raised (a ``wsgi.error`` or ``asgi.error`` event)."""
-        return any(event.kind in ERROR_KINDS for event in self.events)
+        """Whether the app raised (see `TraceSummary.error`)."""
+        return self.summary.error
 
     @property
     def duration_ns(self) -> int:
         """Time from the first to the last recorded event."""
-        return self.events[-1].t_ns if self.events else 0
+        return self.summary.duration_ns
 
     @property
     def request_info(self) -> dict[str, Any]:
@@ -124,51 +144,27 @@ class Trace:
 
     @property
     def method(self) -> str | None:
-        """The request method, or None (lifespan)."""
-        info = self.request_info
-        if self.protocol == "wsgi":
-            return info.get("REQUEST_METHOD")
-        if self.scope_type == "websocket":
-            return "WS"
-        return info.get("method")
+        """The request method, ``"WS"`` for a websocket, None for lifespan."""
+        return self.summary.method
 
     @property
     def path(self) -> str | None:
-        """The request path (without query string), or None (lifespan)."""
-        info = self.request_info
-        if self.protocol == "wsgi":
-            return (info.get("SCRIPT_NAME") or "") + (info.get("PATH_INFO") or "") or "/"
-        return info.get("path")
+        """The request path without query string (SCRIPT_NAME + PATH_INFO; root_path + path), or None (lifespan)."""
+        return self.summary.path
+
+    @property
+    def query(self) -> str:
+        """The query string, ``""`` when there is none."""
+        return self.summary.query
 
     @property
     def status(self) -> int | None:
-        """The response status code, or None if the response never started."""
-        status: int | None = None
-        for event in self.events:
-            if event.kind == "wsgi.start_response":
-                status = _status_code(event.data.get("status"))
-            elif event.kind == "wsgi.end" and isinstance(event.data.get("status"), str):
-                # The status the server accepted: a late exc_info call does not change it.
-                status = _status_code(event.data["status"])
-            elif event.kind == "asgi.send":
-                message = event.data.get("message")
-                if not isinstance(message, dict):
-                    continue
-                kind = message.get("type")
-                if kind == "http.response.start":
-                    value = message.get("status")
-                    status = value if isinstance(value, int) else None
-                elif kind == "websocket.accept" and status is None:
-                    status = 101
-                elif kind == "websocket.http.response.start":
-                    value = message.get("status")
-                    status = value if isinstance(value, int) else None
-                elif kind == "websocket.close" and status is None:
-                    status = 403
-        return status
+        """The response status code (101/403 for websockets), or None if the response never started."""
+        return self.summary.status
+
+    @property
+    def close_code(self) -> int | None:
+        """A websocket's close code, or None."""
+        return self.summary.close_code
 
 
-def _status_code(status: Any) -> int | None:
-    if isinstance(status, str) and len(status) >= 3 and status[:3].isdigit():
-        return int(status[:3])
-    return None

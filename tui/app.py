@@ -27,7 +27,8 @@ from tracer.model import Trace
 
 from .commands import screen_commands
 from .filters import Deep
-from .index import ScanResult, TraceIndex, TraceSummary
+from tracer.index import ScanResult, TraceIndex
+from tracer.summary import TraceSummary
 from .messages import ScanFailed, TraceSelected, TracesScanned
 from .screens.help import HelpScreen
 from .screens.replay import ReplayScreen

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from tracer.model import Trace
 
 if TYPE_CHECKING:
-    from .index import TraceSummary
+    from tracer.summary import TraceSummary
 
 Loader = Callable[[], "Deep"]
 

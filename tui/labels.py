@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracer.model import Event, ReprValue, TruncatedBytes
+from tracer.summary import body_size, first_event_summary
 
 from .format import line, size
 
@@ -75,9 +76,7 @@ def _raised_in_next(data: Any) -> bool:
 
 def _wsgi(kind: str, data: dict[str, Any]) -> Arrow:
     if kind == "wsgi.environ":
-        environ = data.get("environ") or {}
-        where = f"{environ.get('REQUEST_METHOD', '?')} {environ.get('PATH_INFO') or '/'}"
-        return Arrow("server", "app", f"app(environ, start_response)  {where}")
+        return Arrow("server", "app", f"app(environ, start_response)  {first_event_summary(kind, data).title}")
     if kind == "wsgi.input":
         method = data.get("method") or "read"
         arg = "" if data.get("size") is None else str(data.get("size"))
@@ -111,9 +110,9 @@ def _asgi(kind: str, data: dict[str, Any]) -> Arrow:
         scope = data.get("scope") or {}
         scope_type = scope.get("type", "?")
         if scope_type == "http":
-            where = f"http {scope.get('method', '?')} {scope.get('path', '')}"
+            where = f"http {first_event_summary(kind, data).title}"
         elif scope_type == "websocket":
-            where = f"websocket {scope.get('path', '')}"
+            where = f"websocket {first_event_summary(kind, data).url}"
         else:
             where = str(scope_type)
         return Arrow("server", "app", f"app(scope, receive, send)  {where}")
@@ -158,21 +157,6 @@ def _message_label(message: dict[str, Any]) -> str:
     if kind.startswith("lifespan.") and message.get("message"):
         return f"{kind} {_clip(str(message.get('message')), 30)!r}"
     return kind
-
-
-def body_size(value: Any) -> int:
-    """Size in bytes of a body value (its original size when cut)."""
-    if isinstance(value, TruncatedBytes):
-        return value.original_length
-    if isinstance(value, (bytes, bytearray)):
-        return len(value)
-    if isinstance(value, str):
-        return len(value.encode("utf-8", "surrogatepass"))
-    if isinstance(value, list):
-        return sum(body_size(item) for item in value)
-    if isinstance(value, ReprValue) or value is None:
-        return 0
-    return 0
 
 
 def _cut(value: Any) -> str:

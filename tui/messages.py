@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
-from .index import Problem, TraceSummary
+from tracer.index import Problem
+from tracer.summary import TraceSummary
 
 
 @dataclass

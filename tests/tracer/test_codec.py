@@ -76,8 +76,14 @@ def test_other_objects_keep_repr_and_type() -> None:
     value = roundtrip({"obj": Thing(), "huge": 2**70, "nan": math.nan})
     assert isinstance(value, dict)
     assert value["obj"] == ReprValue("<Thing 42>", f"{__name__}.test_other_objects_keep_repr_and_type.<locals>.Thing")
-    assert value["huge"].type == "builtins.int"
     assert value["nan"].repr == "nan"
+
+
+@pytest.mark.parametrize("number", [2**64, 2**70, -(2**63) - 1, -(10**40), 2**64 - 1, -(2**63)])
+def test_ints_beyond_64_bits_read_back_as_ints(number: int) -> None:
+    value = roundtrip({"n": number, "nested": [number]})
+    assert value == {"n": number, "nested": [number]}
+    assert type(value["n"]) is int
 
 
 def test_a_broken_repr_does_not_raise() -> None:

@@ -62,7 +62,7 @@ def test_one_bar_per_trace_and_one_instant_per_event(tmp_path: Path) -> None:
     events = _export(traces)["traceEvents"]
     bars = [e for e in events if e["ph"] == "X"]
     assert [b["args"]["trace"] for b in bars] == [t.id for t in traces]
-    assert [b["name"] for b in bars][:2] == ["GET /hello 200", "POST /echo 201"]
+    assert [b["name"] for b in bars][:2] == ["GET /hello?a=1&b=&a=2 200", "POST /echo 201"]
     assert bars[-1]["name"] == "lifespan"
     assert len([e for e in events if e["ph"] == "i"]) == sum(len(t.events) for t in traces)
     for bar, trace in zip(bars, traces, strict=True):

@@ -229,7 +229,7 @@ async def test_access_log_reads_asgi_status_and_websocket_close() -> None:
     await ws.wait(1)
     lines = stream.getvalue().splitlines()
     assert lines[0].split()[:3] == ["PUT", "/pot", "418"]
-    assert lines[1].split()[:3] == ["WS", "/ws", "4001"]
+    assert lines[1].split()[:3] == ["WS", "/ws", "101"] and lines[1].endswith("  closed 4001")
 
 
 async def _log_lines(app, *scopes_and_inputs) -> list[str]:

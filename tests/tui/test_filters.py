@@ -6,7 +6,7 @@ import pytest
 
 from tests.tui.conftest import fixed_checker, fixture
 from tui.filters import Deep, FilterError, parse
-from tui.index import TraceIndex
+from tracer.index import TraceIndex
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import IO, Any
 from ..checks import Finding, check_trace
 from ..checks.rules import RULES
 from ..errors import UsageError
-from ..jsonl import iter_traces
+from ..index import read_index
 from ..model import Trace
 from .view import check_trace_file
 
@@ -53,6 +53,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=[],
         help="leave out a rule entirely, also from the exit status (repeat for more; see docs/checks.md)",
     )
+    parser.add_argument(
+        "--skip-bad-lines",
+        action="store_true",
+        help="warn about unreadable lines and check the rest, instead of stopping at the first (exit 2)",
+    )
     return parser
 
 
@@ -71,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     # halfway through never leaves half a JSON document on stdout.
     collected: list[dict[str, Any]] = []
     colour = _wants_colour(out)
-    for trace in iter_traces(args.file):
+    index = read_index(args.file, skip_bad_lines=args.skip_bad_lines)
+    for summary in index.in_start_order():
+        trace = index.read_trace(summary, strict=not args.skip_bad_lines)
         requests += 1
         findings = [f for f in _check(trace) if f.rule not in ignored]
         counts.update(finding.severity for finding in findings)
@@ -108,14 +115,12 @@ def _as_dict(finding: Finding) -> dict[str, Any]:
 
 
 def describe(trace: Trace) -> str:
-    """A one-line title for a trace: method, path, status, protocol and id."""
-    if trace.scope_type == "lifespan":
-        title = "LIFESPAN"
-    else:
-        title = f"{safely(lambda: trace.method) or '?'} {safely(lambda: trace.path) or '?'}"
-    status = safely(lambda: trace.status)
-    suffix = f" -> {status}" if status is not None else ""
-    return f"{title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
+    """A one-line title for a trace: method, path with query, status (and close code), protocol and id."""
+    summary = trace.summary
+    suffix = f" -> {summary.status}" if summary.status is not None else ""
+    if summary.close_code is not None:
+        suffix += f" (closed {summary.close_code})"
+    return f"{summary.title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
 
 
 def safely(get: Any) -> Any:

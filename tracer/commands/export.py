@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from ..errors import UsageError
-from ..jsonl import iter_traces
+from ..index import read_index
 from .view import check_trace_file
 
 FORMATS = ("har", "chrome")
@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, stream: Any) -> int:
-    traces = iter_traces(args.file)
+    index = read_index(args.file)
+    traces = (index.read_trace(summary, strict=True) for summary in index.in_start_order())
     if args.format == "har":
         from ..exporters.har import write_har
 

@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from ..errors import TraceFileError, TracerError
-from ..jsonl import check_header
+from ..reader import check_header, open_problem
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,15 +40,11 @@ def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
     Raises:
         TraceFileError: Missing, a directory, unreadable, or a bad header.
     """
-    if not os.path.exists(path):
-        raise TraceFileError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise TraceFileError(f"{path}: is a directory, not a trace file")
     try:
         with open(path, "rb") as handle:
             first = handle.readline()
     except OSError as exc:
-        raise TraceFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise TraceFileError(open_problem(path, exc)) from None
     if not first and allow_empty:
         return
     check_header(first, path)

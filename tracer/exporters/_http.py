@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from http import HTTPStatus
 from urllib.parse import quote
 
 from ..model import Event, Trace, TruncatedBytes
+from ..summary import TraceSummary, header_pairs, text
 
 
 @dataclass(slots=True)
@@ -36,20 +38,6 @@ class Exchange:
     first_chunk_ns: int | None = None
     last_chunk_ns: int | None = None
     error: str | None = None
-
-
-def text(value: Any) -> str:
-    """A header name or value as text (bytes as latin-1)."""
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return value if isinstance(value, str) else str(value)
-
-
-def header_pairs(headers: Any) -> list[tuple[str, str]]:
-    """Recorded headers as (name, value) text pairs, skipping malformed items."""
-    if not isinstance(headers, list):
-        return []
-    return [(text(item[0]), text(item[1])) for item in headers if isinstance(item, list) and len(item) == 2]
 
 
 def _add(buffer: bytearray, data: Any) -> tuple[int, bool]:
@@ -83,6 +71,7 @@ def _wsgi(trace: Trace) -> Exchange | None:
     environ = trace.request_info
     if not isinstance(environ, dict) or not environ:
         return None
+    summary = trace.summary
     scheme = environ.get("wsgi.url_scheme") or "http"
     host = environ.get("HTTP_HOST")
     if not host:
@@ -90,22 +79,9 @@ def _wsgi(trace: Trace) -> Exchange | None:
         port = str(environ.get("SERVER_PORT") or "")
         if port and port != ("443" if scheme == "https" else "80"):
             host += ":" + port
-    path = f"{environ.get('SCRIPT_NAME') or ''}{environ.get('PATH_INFO') or ''}" or "/"
-    query = str(environ.get("QUERY_STRING") or "")
-    url = f"{scheme}://{host}{_quote_path(path)}" + (f"?{query}" if query else "")
-    headers = []
-    for key, value in environ.items():
-        if isinstance(key, str) and key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").title(), text(value)))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").title(), text(value)))
-    ex = Exchange(
-        method=str(environ.get("REQUEST_METHOD") or "GET"),
-        url=url,
-        http_version=str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1"),
-        request_headers=headers,
-        query_string=query,
-    )
+    query = summary.query
+    url = f"{scheme}://{host}{_quote_path(summary.path or '/')}" + (f"?{query}" if query else "")
+    ex = _exchange(summary, url, str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1"))
     for event in trace.events:
         kind, data = event.kind, event.data
         if kind == "wsgi.input":
@@ -113,22 +89,29 @@ def _wsgi(trace: Trace) -> Exchange | None:
             ex.request_body_size += length
             ex.request_truncated |= cut
             ex.last_request_read_ns = event.t_ns
-        elif kind == "wsgi.start_response":
-            status = data.get("status")
-            if isinstance(status, str):
-                code, _, reason = status.partition(" ")
-                ex.status = int(code) if code.isdigit() else 0
-                ex.status_text = reason
-            ex.response_headers = header_pairs(data.get("headers"))
-            ex.response_start_ns = event.t_ns
         elif kind in ("wsgi.body", "wsgi.write"):
             _chunk(ex, event, data.get("data"))
-        elif kind == "wsgi.error":
-            ex.error = f"{data.get('type')}: {data.get('message')}"
         elif kind == "wsgi.end" and "file_wrapper" in data:
             ex.response_body_known = False
             ex.response_body_size = 0
     return ex
+
+
+def _exchange(summary: TraceSummary, url: str, http_version: str) -> Exchange:
+    """The parts of an exchange the trace's summary decides: request line, status, headers, error."""
+    status = summary.status or 0
+    return Exchange(
+        method="GET" if summary.scope_type == "websocket" else (summary.method or "GET"),
+        url=url,
+        http_version=http_version,
+        request_headers=list(summary.request_headers),
+        query_string=summary.query,
+        status=status,
+        status_text=summary.reason if summary.reason is not None else _reason(status),
+        response_headers=list(summary.response_headers),
+        response_start_ns=summary.response_start_ns,
+        error=f"{summary.error_type}: {summary.error_message or ''}" if summary.error_type else None,
+    )
 
 
 def _chunk(ex: Exchange, event: Event, data: Any) -> None:
@@ -146,32 +129,19 @@ def _asgi(trace: Trace) -> Exchange | None:
     scope = trace.request_info
     if not isinstance(scope, dict) or not scope:
         return None
+    summary = trace.summary
     websocket = trace.scope_type == "websocket"
     scheme = scope.get("scheme") or ("ws" if websocket else "http")
-    headers = header_pairs(scope.get("headers"))
-    host = next((value for name, value in headers if name.lower() == "host"), None)
+    host = next((value for name, value in summary.request_headers if name.lower() == "host"), None)
     if not host:
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if isinstance(server, list) and len(server) == 2 else "localhost"
     raw_path = scope.get("raw_path")
-    path = (
-        raw_path.decode("latin-1")
-        if isinstance(raw_path, bytes)
-        else _quote_path(f"{scope.get('root_path') or ''}{scope.get('path') or '/'}")
-    )
-    query = text(scope.get("query_string") or b"")
-    http_version = str(scope.get("http_version") or "1.1")
-    ex = Exchange(
-        method="GET" if websocket else str(scope.get("method") or "GET"),
-        url=f"{scheme}://{host}{path}" + (f"?{query}" if query else ""),
-        http_version=f"HTTP/{http_version}",
-        request_headers=headers,
-        query_string=query,
-    )
+    path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else _quote_path(summary.path or "/")
+    query = summary.query
+    ex = _exchange(summary, f"{scheme}://{host}{path}" + (f"?{query}" if query else ""),
+                   f"HTTP/{scope.get('http_version') or '1.1'}")
     for event in trace.events:
-        if event.kind == "asgi.error":
-            ex.error = f"{event.data.get('type')}: {event.data.get('message')}"
-            continue
         message = event.data.get("message")
         if not isinstance(message, dict):
             continue
@@ -181,29 +151,14 @@ def _asgi(trace: Trace) -> Exchange | None:
             ex.request_body_size += length
             ex.request_truncated |= cut
             ex.last_request_read_ns = event.t_ns
-        elif kind in ("http.response.start", "websocket.http.response.start"):
-            status = message.get("status")
-            ex.status = status if isinstance(status, int) else 0
-            ex.status_text = _reason(ex.status)
-            ex.response_headers = header_pairs(message.get("headers"))
-            ex.response_start_ns = event.t_ns
         elif kind in ("http.response.body", "websocket.http.response.body"):
             _chunk(ex, event, message.get("body"))
         elif kind in ("http.response.pathsend", "http.response.zerocopysend"):
             ex.response_body_known = False
-        elif kind == "websocket.accept" and ex.response_start_ns is None:
-            ex.status, ex.status_text = 101, "Switching Protocols"
-            ex.response_headers = header_pairs(message.get("headers"))
-            ex.response_start_ns = event.t_ns
-        elif kind == "websocket.close" and ex.response_start_ns is None:
-            ex.status, ex.status_text = 403, "Forbidden"
-            ex.response_start_ns = event.t_ns
     return ex
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -107,15 +107,18 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
             by_seq.setdefault(finding.seq, []).append(
                 {"rule": finding.rule, "severity": finding.severity, "message": finding.message}
             )
+    meaning = trace.summary
     args: dict[str, Any] = {
         "trace": trace.id,
         "protocol": trace.protocol,
         "scope_type": trace.scope_type,
-        "method": _plain(safely(lambda: trace.method)),
-        "path": _plain(safely(lambda: trace.path)),
-        "status": _plain(safely(lambda: trace.status)),
-        "complete": trace.complete,
-        "error": trace.error,
+        "method": meaning.method,
+        "path": meaning.path,
+        "query": meaning.query,
+        "status": meaning.status,
+        "close_code": meaning.close_code,
+        "complete": meaning.complete,
+        "error": meaning.error,
         "findings": sum(len(items) for items in by_seq.values()),
     }
     events: list[dict[str, Any]] = [
@@ -124,7 +127,7 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
             "cat": f"{trace.protocol}.{trace.scope_type}",
             "ph": "X",
             "ts": start_us,
-            "dur": trace.duration_ns / 1000,
+            "dur": meaning.duration_ns / 1000,
             "pid": _PID,
             "tid": tid,
             "args": args,
@@ -150,12 +153,11 @@ def trace_events(trace: Trace, tid: int, *, findings: bool = True) -> list[dict[
 
 
 def title(trace: Trace) -> str:
-    """The label of a trace's bar: ``GET /path 200``."""
-    if trace.scope_type == "lifespan":
+    """The label of a trace's bar: ``GET /path?query 200`` (``lifespan`` for a lifespan trace)."""
+    meaning = trace.summary
+    if meaning.scope_type == "lifespan":
         return "lifespan"
-    status = safely(lambda: trace.status)
-    method, path = safely(lambda: trace.method), safely(lambda: trace.path)
-    return f"{_plain(method) or '?'} {_plain(path) or '?'}" + (f" {_plain(status)}" if status is not None else "")
+    return meaning.title + (f" {meaning.status}" if meaning.status is not None else "")
 
 
 def safely(get: Any) -> Any:

@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..index import Problem
+from tracer.index import Problem
 
 
 class ProblemsScreen(ModalScreen[None]):

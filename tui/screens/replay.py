@@ -15,7 +15,7 @@ from tracer.model import END_KINDS, Trace
 
 from .. import format as fmt
 from ..exchange import Exchange
-from ..index import TraceSummary
+from tracer.summary import TraceSummary
 from ..messages import StepSelected
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.step_detail import StepDetail
@@ -178,8 +178,8 @@ class ReplayScreen(Screen[None]):
     def _update_title(self) -> None:
         s = self.summary
         trace = self.trace
-        what = "lifespan" if s.scope_type == "lifespan" else f"{s.method or '?'} {s.url}"
-        status = s.status  # The index's summary: robust to odd data, unlike Trace.status.
+        what = "lifespan" if s.scope_type == "lifespan" else s.title
+        status = s.status
         state = "" if trace.complete else "  [$text-warning]in progress[/]"
         errors = "  [$text-error]app raised[/]" if trace.error else ""
         count = len(self.findings)
@@ -188,6 +188,8 @@ class ReplayScreen(Screen[None]):
         color = "$text-error" if "error" in severities else "$text-warning" if "warning" in severities else "$text-muted"
         marks = f"  [{color}]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
         answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
+        if s.close_code is not None:
+            answer += f", closed {s.close_code}"
         self.query_one("#replay-title", Static).update(
             f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
             f"  ·  {fmt.duration(trace.duration_ns)}  ·  {len(trace.events)} events  ·  trace {fmt.markup(fmt.line(s.id))}"

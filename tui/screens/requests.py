@@ -15,7 +15,7 @@ from textual.worker import get_current_worker
 
 from .. import format as fmt
 from ..filters import Deep, Filter, FilterError, parse
-from ..index import TraceSummary
+from tracer.summary import TraceSummary
 from ..messages import ColumnClicked, FilterMatched, RowsChecked, TracesScanned
 from ..widgets.request_table import RequestTable
 

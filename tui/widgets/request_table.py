@@ -16,7 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from .. import format as fmt
-from ..index import TraceSummary
+from tracer.summary import TraceSummary
 from ..messages import ColumnClicked, TraceSelected
 
 MARKS = {"error": "✖", "warning": "⚠"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from tests.tui.conftest import fixture
 from tracer import read_traces
 from tracer.errors import TraceFileError, UnsupportedFormatError
-from tui import index as index_module
-from tui.index import TraceIndex
+from tracer import index as index_module
+from tracer.index import TraceIndex
 
 HEADER = b'{"format":"tracer","version":1,"created":"2023-11-14T22:13:20+00:00"}\n'
 
@@ -135,10 +136,48 @@ def test_a_method_or_path_that_is_not_text_is_left_out(tmp_path) -> None:  # typ
     path.write_bytes(
         HEADER
         + b'{"trace":"w","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":{"REQUEST_METHOD":5,'
-        b'"PATH_INFO":["x"],"QUERY_STRING":7}},"protocol":1,"scope_type":[]}\n'
+        b'"PATH_INFO":["x"],"QUERY_STRING":7}},"protocol":"wsgi","scope_type":"http"}\n'
         b'{"trace":"a","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":5,"path":6}},'
         b'"protocol":"asgi","scope_type":"http"}\n'
     )
     wsgi, asgi = scan(str(path)).summaries
     assert (wsgi.method, wsgi.path, wsgi.query, wsgi.protocol, wsgi.scope_type) == (None, "/", "", "wsgi", "http")
     assert (asgi.method, asgi.path) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ('"protocol":1,"scope_type":"http"', "protocol 1 is not one the trace format defines"),
+        ('"protocol":"wsgi","scope_type":[]', "scope_type [] is not one the trace format defines"),
+        ('"protocol":"grpc"', "protocol 'grpc' is not one the trace format defines"),
+    ],
+)
+def test_a_first_event_with_an_undefined_protocol_is_a_problem_naming_the_line(tmp_path, fields, reason) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(
+        HEADER
+        + b'{"trace":"w","seq":0,"t_ns":0,"kind":"wsgi.environ","data":{"environ":{}},' + fields.encode() + b"}\n"
+    )
+    index = scan(str(path))
+    assert index.summaries == []
+    (problem,) = index.problems
+    assert problem.message.startswith(f"{path}:2: {reason}")
+    with pytest.raises(TraceFileError, match=f"odd.jsonl:2: {re.escape(reason)}"):
+        read_traces(path)
+
+
+def test_start_order_differs_from_file_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "order.jsonl"
+    lines = [HEADER]
+    for trace_id, start in (("late", 20.0), ("early", 10.0), ("middle", 15.0), ("tie", 15.0)):
+        lines.append(
+            f'{{"trace":"{trace_id}","seq":0,"t_ns":0,"kind":"asgi.scope","data":{{"scope":{{"type":"http"}}}},'
+            f'"protocol":"asgi","scope_type":"http","start":{start}}}\n'.encode()
+        )
+    path.write_bytes(b"".join(lines))
+    index = scan(str(path))
+    assert [s.id for s in index.summaries] == ["late", "early", "middle", "tie"]
+    assert [s.id for s in index.in_start_order()] == ["early", "middle", "tie", "late"]
+    assert [t.id for t in index.traces()] == ["early", "middle", "tie", "late"]
+    assert index.load("tie").started_at == 15.0

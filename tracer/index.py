@@ -1,0 +1,383 @@
+"""An index of a trace file: line offsets and the summary of each trace.
+
+    index = TraceIndex("traces.jsonl")
+    index.scan()                      # what is new since the last scan
+    for summary in index.in_start_order():
+        trace = index.load(summary.id)
+
+Readers never hold whole traces in memory. `TraceIndex.scan` reads the
+file from where it last stopped, parses each event line once to update the
+summary of its trace, and keeps only the line's offset and length; a trace's
+events are read back by offset (`read_trace`) when it is opened. Scanning
+again later picks up lines appended since (following a live file).
+
+Like toolong, the scan runs in a thread and hands out batches as it goes;
+it reads 1 MiB blocks with `pread` rather than walking an mmap, which is as
+fast with `bytes.split` and lets it yield the GIL between blocks so the UI
+thread stays responsive.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import warnings
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .codec import decode
+from .errors import TraceFileError, TracerWarning
+from .model import Event, Trace
+from .reader import (
+    check_header,
+    cut_line_warning,
+    decode_problem,
+    first_record_problem,
+    line_problem,
+    loads,
+    open_problem,
+    validate_record,
+)
+from .summary import TraceSummary
+
+_BLOCK = 1024 * 1024
+_seek_lock = threading.Lock()
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    """`os.pread` where there is one (POSIX); seek and read under a lock elsewhere."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    with _seek_lock:  # pragma: no cover - Windows
+        os.lseek(fd, offset, os.SEEK_SET)
+        return os.read(fd, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A line that could not be read.
+
+    Attributes:
+        line: Its line number (0: the file as a whole).
+        message: ``file:line: reason; line skipped``, for a reader who sees the rest of the file.
+        fatal: Nothing more can be read.
+        reason: Why, alone (the same words `read_traces` uses in its error).
+    """
+
+    line: int
+    message: str
+    fatal: bool = False
+    reason: str = ""
+
+    def error(self, path: str) -> TraceFileError:
+        """The error a command that stops at this line raises: ``file:line: reason``."""
+        where = f"{path}:{self.line}" if self.line else path
+        return TraceFileError(f"{where}: {self.reason or self.message}")
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What one call of `TraceIndex.scan` found."""
+
+    new: int = 0
+    updated: set[int] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class TraceIndex:
+    """Offsets and summaries of every trace in one trace file.
+
+    Args:
+        path: The trace file.
+        live: The file is still being written: a line without its newline is
+            left for a later scan instead of being read as cut off.
+    """
+
+    def __init__(self, path: str, *, live: bool = False) -> None:
+        self.path = path
+        self.live = live
+        self.summaries: list[TraceSummary] = []
+        self.by_id: dict[str, TraceSummary] = {}
+        self.problems: list[Problem] = []
+        self.position = 0
+        self.size = 0
+        self.line_no = 0
+        self.header: dict[str, Any] | None = None
+        self.cut_line: int | None = None
+        self.truncated = False
+        self.yield_seconds: float | None = 0.0
+        """Pause after each block so a UI thread gets the GIL promptly (0: just yield)."""
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._sorted = True
+        self._by_start: list[TraceSummary] = []
+
+    # Scanning
+
+    def _open(self) -> int:
+        if self._fd is None:
+            try:
+                self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            except OSError as exc:
+                raise TraceFileError(open_problem(self.path, exc)) from None
+        return self._fd
+
+    def close(self) -> None:
+        """Release the file (after a scan in progress has stopped at its next block)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def scan(
+        self,
+        *,
+        on_batch: Callable[[ScanResult], None] | None = None,
+        batch_seconds: float = 0.25,
+        first_batch_seconds: float = 0.05,
+        clock: Callable[[], float] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> ScanResult:
+        """Read what the file gained since the last scan.
+
+        Args:
+            on_batch: Called with partial results while scanning a large file,
+                first after `first_batch_seconds`, then every `batch_seconds`.
+            clock: A monotonic clock (seconds); `time.monotonic` by default.
+            stop: Polled between blocks; scanning ends early when it returns True.
+
+        Returns:
+            What was found since the last batch was handed to `on_batch`.
+
+        Raises:
+            TraceFileError: The file is missing, or its header is not a tracer header.
+        """
+        now = clock or time.monotonic
+        with self._lock:
+            fd = self._open()
+            result = ScanResult()
+            size = os.fstat(fd).st_size
+            if size < self.position:
+                if not self.truncated:
+                    self.truncated = True
+                    result.problems.append(self._problem(0, "the file shrank (truncated or replaced); showing what was read before", skipped=False))
+                    self.problems.extend(result.problems)
+                return result
+            self.size = size
+            next_batch = now() + first_batch_seconds
+            while self.position < size:
+                if stop is not None and stop():
+                    break
+                block = _pread(fd, min(_BLOCK, size - self.position), self.position)
+                if not block:
+                    break
+                end = block.rfind(b"\n")
+                if end < 0:
+                    if self.position + len(block) < size:
+                        # One line longer than a block: read it whole.
+                        block = self._read_long_line(fd, size)
+                        end = block.rfind(b"\n")
+                    if end < 0:
+                        self._tail(block, result)
+                        break
+                self._lines(block[: end + 1], result)
+                if self.yield_seconds is not None:
+                    time.sleep(self.yield_seconds)
+                if on_batch is not None and now() >= next_batch:
+                    on_batch(result)
+                    result = ScanResult()
+                    next_batch = now() + batch_seconds
+            self.problems.extend(result.problems)
+            return result
+
+    def _read_long_line(self, fd: int, size: int) -> bytes:
+        parts = []
+        position = self.position
+        while position < size:
+            chunk = _pread(fd, _BLOCK, position)
+            if not chunk:
+                break
+            parts.append(chunk)
+            position += len(chunk)
+            if b"\n" in chunk:
+                break
+        return b"".join(parts)
+
+    def _tail(self, block: bytes, result: ScanResult) -> None:
+        """A last line without its newline: still being written, or cut off."""
+        if self.live or not block.strip():
+            return
+        line_no = self.line_no + 1
+        if self.header is None:
+            self._header(block, result)
+            return
+        try:
+            record = loads(block)
+        except (ValueError, RecursionError):
+            record = None
+        if record is not None and validate_record(record) is None:
+            self.line_no = line_no
+            self._record(record, self.position, len(block), line_no, result)
+        else:
+            self.cut_line = line_no
+        self.position += len(block)
+
+    def _lines(self, chunk: bytes, result: ScanResult) -> None:
+        position = self.position
+        line_no = self.line_no
+        record_fn = self._record
+        for line in chunk.split(b"\n")[:-1]:
+            line_no += 1
+            length = len(line) + 1
+            if line_no == 1 and self.header is None:
+                self.line_no = line_no
+                self._header(line, result)
+            elif line.strip():
+                record, problem = line_problem(line)
+                if record is None:
+                    result.problems.append(self._problem(line_no, problem))
+                else:
+                    record_fn(record, position, length, line_no, result)
+            position += length
+        self.position = position
+        self.line_no = line_no
+
+    def _header(self, line: bytes, result: ScanResult) -> None:
+        self.header = check_header(line, self.path)
+        self.position += len(line) + 1
+
+    def _problem(self, line_no: int, reason: str, fatal: bool = False, *, skipped: bool = True) -> Problem:
+        where = f"{self.path}:{line_no}" if line_no else self.path
+        return Problem(line_no, f"{where}: {reason}{'; line skipped' if skipped else ''}", fatal, reason)
+
+    def _record(self, record: dict[str, Any], offset: int, length: int, line_no: int, result: ScanResult) -> None:
+        trace_id = record["trace"]
+        summary = self.by_id.get(trace_id)
+        if summary is None:
+            problem = first_record_problem(record)
+            if problem is not None:
+                result.problems.append(self._problem(line_no, problem))
+                return
+            summary = TraceSummary.begin(record, keep_headers=False)
+            summary.number = len(self.summaries)
+            summary.line = line_no
+            self.by_id[trace_id] = summary
+            self.summaries.append(summary)
+            self._sorted = False
+            result.new += 1
+        else:
+            result.updated.add(summary.number)
+            summary.marks = None
+        summary.spans.append(offset)
+        summary.spans.append(length)
+        summary.add(record["kind"], record["t_ns"], record["data"])
+
+    # Reading events back
+
+    def in_start_order(self) -> list[TraceSummary]:
+        """The summaries sorted by start time (file order among equal starts).
+
+        Several processes, or concurrent requests, write traces in the order
+        they complete; this is the order they began in.
+        """
+        if not self._sorted or len(self._by_start) != len(self.summaries):
+            self._by_start = sorted(self.summaries, key=_start_key)
+            self._sorted = True
+        return self._by_start
+
+    def load(self, trace_id: str) -> Trace:
+        """Read and decode the trace `trace_id` from the file.
+
+        Raises:
+            KeyError: No trace of that id has been scanned.
+        """
+        return self.read_trace(self.by_id[trace_id])
+
+    def traces(self) -> Iterator[Trace]:
+        """Every scanned trace, decoded one at a time, in start order."""
+        for summary in self.in_start_order():
+            yield self.read_trace(summary)
+
+    def read_lines(self, summary: TraceSummary) -> Iterator[bytes]:
+        """The raw event lines of one trace, in file order."""
+        fd = self._open()
+        spans = summary.spans
+        for i in range(0, len(spans), 2):
+            yield _pread(fd, spans[i + 1], spans[i])
+
+    def read_trace(self, summary: TraceSummary, *, strict: bool = False) -> Trace:
+        """Read and decode one trace's events from the file.
+
+        Args:
+            strict: Raise on a line whose data does not decode, instead of
+                skipping it (the UI shows what can be shown; commands stop).
+
+        Raises:
+            TraceFileError: With `strict`, the ``file:line`` that does not decode.
+        """
+        if not strict:
+            return self.decode_lines(summary, self.read_lines(summary))
+        trace = Trace(summary.id, summary.protocol, summary.scope_type, summary.start)
+        spans = summary.spans
+        for i, line in enumerate(self.read_lines(summary)):
+            try:
+                record = loads(line)
+                trace.events.append(Event(record["seq"], record["t_ns"], record["kind"], decode(record["data"])))
+            except Exception as exc:  # noqa: BLE001 - malformed $-encodings
+                raise TraceFileError(f"{self.path}:{self.line_at(spans[2 * i])}: {decode_problem(exc)}") from None
+        trace.events.sort(key=lambda event: event.seq)
+        return trace
+
+    def line_at(self, offset: int) -> int:
+        """The line number of the line starting at byte `offset` (counts newlines: for messages only)."""
+        fd = self._open()
+        count, position = 1, 0
+        while position < offset:
+            block = _pread(fd, min(_BLOCK, offset - position), position)
+            if not block:
+                break
+            count += block.count(b"\n")
+            position += len(block)
+        return count
+
+    def decode_lines(self, summary: TraceSummary, lines: Iterable[bytes]) -> Trace:
+        """Decode a trace's raw event lines (as `read_lines` gives them), skipping lines that do not decode."""
+        trace = Trace(summary.id, summary.protocol, summary.scope_type, summary.start)
+        events = trace.events
+        for line in lines:
+            try:
+                record = loads(line)
+                events.append(Event(record["seq"], record["t_ns"], record["kind"], decode(record["data"])))
+            except Exception:  # noqa: BLE001 - show what can be shown
+                continue
+        events.sort(key=lambda event: event.seq)
+        return trace
+
+
+def read_index(path: str, *, skip_bad_lines: bool = False) -> TraceIndex:
+    """Scan a whole trace file for a command that reads it once (check, export).
+
+    A last line cut off mid-write warns, as `read_traces` does; any other
+    unreadable line stops with its ``file:line: reason``, unless
+    `skip_bad_lines`, when it warns and the rest is read.
+
+    Raises:
+        TraceFileError: Missing file, bad header, or (without `skip_bad_lines`) a bad line.
+    """
+    index = TraceIndex(path)
+    index.yield_seconds = None
+    index.scan()
+    for problem in index.problems:
+        if not skip_bad_lines:
+            raise problem.error(path)
+        warnings.warn(problem.message, TracerWarning, stacklevel=2)
+    if index.cut_line is not None:
+        warnings.warn(cut_line_warning(path, index.cut_line), TracerWarning, stacklevel=2)
+    return index
+
+
+def _start_key(summary: TraceSummary) -> tuple[float, int]:
+    return (summary.start, summary.number)
