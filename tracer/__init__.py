@@ -10,10 +10,13 @@ from .__about__ import __version__
 from .asgi import ASGITracer
 from .detect import trace_app
 from .errors import TracerError, TracerWarning
-from .jsonl import JsonlSink, iter_traces, read_traces
+from .index import TraceIndex
+from .jsonl import JsonlSink
 from .model import Event, Trace
+from .reader import iter_traces, read_traces
 from .recorder import Recorder
 from .redact import DEFAULT_REDACT_HEADERS
+from .summary import TraceSummary
 from .wsgi import WSGITracer
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "JsonlSink",
     "Recorder",
     "Trace",
+    "TraceIndex",
+    "TraceSummary",
     "TracerError",
     "TracerWarning",
     "WSGITracer",
