@@ -178,9 +178,9 @@ class TraceSummary:
     def add(self, kind: Any, t_ns: Any, data: Any) -> None:
         """Fold one event (its data encoded as in a trace file, or decoded)."""
         self.events += 1
-        if isinstance(t_ns, int) and not isinstance(t_ns, bool) and t_ns > self.duration_ns:
-            self.duration_ns = t_ns
-        when = self.duration_ns if not isinstance(t_ns, int) else t_ns
+        when = t_ns if _is_int(t_ns) else self.duration_ns
+        if when > self.duration_ns:
+            self.duration_ns = when
         if not isinstance(data, dict):
             return
         try:
