@@ -19,6 +19,7 @@ never raises::
 
 from __future__ import annotations
 
+import sys
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,8 @@ class TraceSummary:
         request_length: The request's declared Content-Length, or None.
         request_headers: ``(name, value)`` text pairs; empty when not kept (see `begin`).
         response_headers: ``(name, value)`` text pairs; empty when not kept.
+            (Method, content types and reason phrases are interned: an index of
+            a large file holds one copy of each.)
         response_start_ns: When the app gave the status (start_response,
             ``http.response.start``, a websocket's accept or denial).
         first_byte_ns: When the first non-empty body chunk left the app.
@@ -108,8 +111,8 @@ class TraceSummary:
     content_type: str | None = None
     request_content_type: str | None = None
     request_length: int | None = None
-    request_headers: list[tuple[str, str]] = field(default_factory=list)
-    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
     response_start_ns: int | None = None
     first_byte_ns: int | None = None
     response_end_ns: int | None = None
@@ -235,7 +238,7 @@ def _fold(s: TraceSummary, kind: str, t_ns: int, data: dict[str, Any]) -> None:
         if not s._status_final:
             _wsgi_status(s, data.get("status"))
             headers = data.get("headers")
-            s.content_type = header_value(headers, "content-type")
+            s.content_type = _interned(header_value(headers, "content-type"))
             if s.keep_headers:
                 s.response_headers = header_pairs(headers)
         if s.response_start_ns is None:
@@ -279,10 +282,10 @@ def _end(s: TraceSummary, kind: str, t_ns: int, data: dict[str, Any]) -> None:
 def _environ(s: TraceSummary, environ: Any) -> None:
     if not isinstance(environ, dict):
         return
-    s.method = _str(environ.get("REQUEST_METHOD"))
+    s.method = _interned(environ.get("REQUEST_METHOD"))
     s.path = ((_str(environ.get("SCRIPT_NAME")) or "") + (_str(environ.get("PATH_INFO")) or "")) or "/"
     s.query = _str(environ.get("QUERY_STRING")) or ""
-    s.request_content_type = _str(environ.get("CONTENT_TYPE")) or None
+    s.request_content_type = _interned(environ.get("CONTENT_TYPE")) or None
     s.request_length = _length(environ.get("CONTENT_LENGTH"))
     if s.keep_headers:
         s.request_headers = environ_headers(environ)
@@ -294,7 +297,7 @@ def _scope(s: TraceSummary, scope: Any) -> None:
     if s.scope_type == "websocket":
         s.method = "WS"
     elif s.scope_type == "http":
-        s.method = _str(scope.get("method"))
+        s.method = _interned(scope.get("method"))
     if s.scope_type == "lifespan":
         return
     path = _str(scope.get("path"))
@@ -303,7 +306,7 @@ def _scope(s: TraceSummary, scope: Any) -> None:
     s.path = path if path is None or not root or path.startswith(root) else root + path
     s.query = text(scope.get("query_string"))
     headers = scope.get("headers")
-    s.request_content_type = header_value(headers, "content-type")
+    s.request_content_type = _interned(header_value(headers, "content-type"))
     s.request_length = _length(header_value(headers, "content-length"))
     if s.keep_headers:
         s.request_headers = header_pairs(headers)
@@ -326,7 +329,7 @@ def _message(s: TraceSummary, sent: bool, t_ns: int, message: dict[str, Any]) ->
         status = message.get("status")
         s.status = status if _is_int(status) else None
         headers = message.get("headers")
-        s.content_type = header_value(headers, "content-type")
+        s.content_type = _interned(header_value(headers, "content-type"))
         if s.keep_headers:
             s.response_headers = header_pairs(headers)
         if s.response_start_ns is None:
@@ -380,7 +383,7 @@ def _message(s: TraceSummary, sent: bool, t_ns: int, message: dict[str, Any]) ->
 def _wsgi_status(s: TraceSummary, status: Any) -> None:
     if isinstance(status, str) and len(status) >= 3 and status[:3].isdigit():
         s.status = int(status[:3])
-        s.reason = status[4:] or None
+        s.reason = sys.intern(status[4:]) if len(status) > 4 else None
     else:
         s.status = None
         s.reason = None
@@ -402,11 +405,11 @@ def text(value: Any) -> str:
     return ""
 
 
-def header_pairs(headers: Any) -> list[tuple[str, str]]:
+def header_pairs(headers: Any) -> tuple[tuple[str, str], ...]:
     """Recorded headers as ``(name, value)`` text pairs, skipping malformed items."""
     if not isinstance(headers, list):
-        return []
-    return [(text(item[0]), text(item[1])) for item in headers if isinstance(item, (list, tuple)) and len(item) == 2]
+        return ()
+    return tuple((text(item[0]), text(item[1])) for item in headers if isinstance(item, (list, tuple)) and len(item) == 2)
 
 
 def header_value(headers: Any, name: str) -> str | None:
@@ -419,7 +422,7 @@ def header_value(headers: Any, name: str) -> str | None:
     return None
 
 
-def environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+def environ_headers(environ: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """The request headers a WSGI environ holds (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``)."""
     headers = []
     for key, value in environ.items():
@@ -429,7 +432,7 @@ def environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
             headers.append((key[5:].replace("_", "-").title(), text(value)))
         elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((key.replace("_", "-").title(), text(value)))
-    return headers
+    return tuple(headers)
 
 
 def body_size(value: Any) -> int:
@@ -481,5 +484,14 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _interned(value: Any) -> str | None:
+    """A str shared by every summary that has it (methods, content types: few values, many traces)."""
+    return sys.intern(value) if type(value) is str else None
+
+
 def _choice(value: Any, allowed: tuple[str, ...]) -> str | None:
-    return value if isinstance(value, str) and value in allowed else None
+    """The one copy of `value` among `allowed`, or None."""
+    for option in allowed:
+        if value == option:
+            return option
+    return None

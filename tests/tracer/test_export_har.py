@@ -268,6 +268,42 @@ def test_cli_no_events_and_stdout(tmp_path: Path, capfdbinary: pytest.CaptureFix
     assert entries and all("_events" not in e for e in entries)
 
 
+def test_cli_leaves_out_events_unless_asked(tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    path = record_mixed(tmp_path / "t.jsonl")
+    assert main(["export", str(path), "-f", "har"]) == 0
+    assert all("_events" not in e for e in json.loads(capfdbinary.readouterr().out)["log"]["entries"])
+    assert main(["export", str(path), "-f", "har", "--events"]) == 0
+    assert all(e["_events"] for e in json.loads(capfdbinary.readouterr().out)["log"]["entries"])
+
+
+@pytest.mark.parametrize(("name", "key"), [("out.har", "log"), ("out.JSON", "traceEvents")])
+def test_cli_infers_the_format_from_the_suffix_and_writes_owner_only(tmp_path: Path, name: str, key: str) -> None:
+    path = record_mixed(tmp_path / "t.jsonl")
+    out = tmp_path / name
+    assert main(["export", str(path), "--out", str(out)]) == 0
+    assert key in json.loads(out.read_bytes())
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "x.txt"], "--out x.txt: cannot tell the format from its suffix; add --format har or --format chrome"),
+        ([], "--format is needed when writing to standard output (har or chrome)"),
+    ],
+)
+def test_cli_without_a_format_says_what_to_add(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    path = record_mixed(tmp_path / "t.jsonl")
+    assert main(["export", str(path), *args]) == 2
+    assert capsys.readouterr().err == f"tracer: error: {message}\n"
+
+
+def test_timings_are_rounded_to_microseconds(har: dict[str, Any]) -> None:
+    for entry in har["log"]["entries"]:
+        for value in [entry["time"], *entry["timings"].values()]:
+            assert value == round(value, 3)
+
+
 @pytest.mark.parametrize("fmt", ["har", "chrome"])
 @pytest.mark.parametrize(
     ("content", "message"),

@@ -69,7 +69,7 @@ def har_entry(trace: Trace, *, raw_events: bool = True) -> dict[str, Any] | None
     timings = _timings(ex, trace)
     entry: dict[str, Any] = {
         "startedDateTime": _iso(trace.started_at),
-        "time": sum(value for value in timings.values() if value > 0),
+        "time": round(sum(value for value in timings.values() if value > 0), 3),
         "request": _request(ex),
         "response": _response(ex),
         "cache": {},
