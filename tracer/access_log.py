@@ -69,14 +69,20 @@ class AccessLogSink:
         self.inner.close()
 
 
+PATH_WIDTH = 40
+"""Characters of path and query a console line shows; longer ones are cut with an ellipsis."""
+
+
 def format_line(summary: TraceSummary) -> str:
     """One access-log line: method, path with query, status, duration and event count (and what went wrong)."""
     status = "-" if summary.status is None else str(summary.status)
     if summary.error and summary.status is None and summary.scope_type == "http":
         status = "500"  # what the server answers when the app raised before starting a response
     method = "LIFESPAN" if summary.scope_type == "lifespan" else (summary.method or "-")
-    path = "" if summary.scope_type == "lifespan" else (summary.url or "-")
-    line = f"{method:<7} {path:<26} {status:>4} {summary.duration_ns / 1e6:9.1f} ms {summary.events:4d} events"
+    path = "" if summary.scope_type == "lifespan" else (summary.display_url or "-")
+    if len(path) > PATH_WIDTH:
+        path = path[: PATH_WIDTH - 1] + "…"  # the columns after it stay where they are
+    line = f"{method:<7} {path:<{PATH_WIDTH}} {status:>4} {summary.duration_ns / 1e6:9.1f} ms {summary.events:4d} events"
     notes = []
     if summary.close_code is not None:
         notes.append(f"closed {summary.close_code}")

@@ -162,6 +162,19 @@ class TraceSummary:
         return f"{path}?{self.query}" if self.query else path
 
     @property
+    def display_url(self) -> str:
+        """`url` for a person: WSGI's latin-1 "bytes as str" read as UTF-8 where it is, control characters escaped."""
+        url = self.url
+        if self.protocol == "wsgi" and not url.isascii():
+            try:
+                url = url.encode("latin-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        if url.isprintable():
+            return url
+        return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in url)
+
+    @property
     def title(self) -> str:
         """``METHOD /path?query`` (``LIFESPAN`` for a lifespan trace): how every heading names a request."""
         if self.scope_type == "lifespan":

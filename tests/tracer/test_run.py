@@ -345,3 +345,20 @@ def test_wsgi_and_asgi_flags_exclude_each_other(capsys: pytest.CaptureFixture[st
         main(["run", "sample_apps.hello_wsgi:app", "--wsgi", "--asgi"])
     assert caught.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_access_log_keeps_its_columns_for_long_and_non_utf8_paths() -> None:
+    from tracer.access_log import PATH_WIDTH
+
+    inner, stream = Recorder(), io.StringIO()
+    client = Client(trace_app(wsgi_app, AccessLogSink(inner, stream)))
+    client.get("/" + "a" * 100)
+    client.get("/caf%C3%A9")  # UTF-8 é, which WSGI hands over as latin-1 "bytes as str"
+    client.get("/bad%FF%01")  # not UTF-8, and a control character
+    long, cafe, bad = stream.getvalue().splitlines()
+    status_column = 8 + PATH_WIDTH + 1
+    for line in (long, cafe, bad):
+        assert line[status_column : status_column + 4] == " 201"
+    assert long[8:].startswith("/" + "a" * (PATH_WIDTH - 2) + "…")
+    assert cafe.split()[1] == "/café"
+    assert bad.split()[1].startswith("/bad") and bad.split()[1].endswith("\\x01")
