@@ -25,13 +25,15 @@ class TracerOptions:
 
     def __init__(
         self,
-        sink: Sink | None,
+        sink: Sink | str | os.PathLike[str] | None,
         max_body_bytes: int | None,
         redact_headers: Iterable[str] | None,
         exclude_paths: Iterable[str],
     ) -> None:
         if sink is None:
             sink = JsonlSink(os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE)
+        elif isinstance(sink, (str, os.PathLike)):
+            sink = JsonlSink(sink)  # a path means a trace file
         if not (callable(getattr(sink, "write", None)) and callable(getattr(sink, "close", None))):
             raise UsageError(f"sink {sink!r} has no write() and close() methods")
         if max_body_bytes is not None and (not isinstance(max_body_bytes, int) or max_body_bytes < 0):

@@ -50,3 +50,39 @@ def test_view_rejects_bad_files_in_one_line(tmp_path: Path, content: bytes | Non
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_view_without_a_file_opens_tracer_file_or_traces_jsonl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracer.commands import view
+
+    opened: list[str] = []
+    monkeypatch.setattr(view, "open_viewer", lambda path, follow=False: opened.append(path) or 0)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACER_FILE", raising=False)
+    assert main(["view"]) == 2
+    assert capsys.readouterr().err == "tracer: error: traces.jsonl: no such file\n"
+    (tmp_path / "traces.jsonl").write_bytes(b'{"format":"tracer","version":1}\n')
+    assert main(["view"]) == 0
+    monkeypatch.setenv("TRACER_FILE", str(tmp_path / "mine.jsonl"))
+    (tmp_path / "mine.jsonl").write_bytes(b'{"format":"tracer","version":1}\n')
+    assert main(["view"]) == 0
+    assert opened == ["traces.jsonl", str(tmp_path / "mine.jsonl")]
+
+
+def test_a_path_as_sink_means_a_trace_file(tmp_path: Path) -> None:
+    from werkzeug.test import Client
+
+    from tracer import WSGITracer, read_traces
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    traced = WSGITracer(app, sink=str(tmp_path / "t.jsonl"))
+    assert Client(traced).get("/p").data == b"ok"
+    traced_again = WSGITracer(app, sink=tmp_path / "u.jsonl")
+    Client(traced_again).get("/q")
+    assert [t.path for t in read_traces(tmp_path / "t.jsonl")] == ["/p"]
+    assert [t.path for t in read_traces(tmp_path / "u.jsonl")] == ["/q"]

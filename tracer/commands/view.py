@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from ..errors import TraceFileError, TracerError
+from .._options import DEFAULT_TRACE_FILE
 from ..reader import check_header, open_problem
 
 
@@ -21,7 +22,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="browse a trace file and replay requests step by step",
         description="Open a trace file in the terminal UI: the request list, filters, and a step-by-step replay.",
     )
-    parser.add_argument("file", metavar="FILE", help="trace file (JSON Lines) written by tracer")
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        help="trace file (JSON Lines) written by tracer (default: $TRACER_FILE, else ./traces.jsonl, as tracer run writes)",
+    )
     parser.add_argument(
         "-f", "--follow", action="store_true", help="keep reading as the file grows (a live trace)"
     )
@@ -30,8 +36,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Check the file, then hand it to the UI."""
+    if args.file is None:
+        args.file = default_trace_file()
     check_trace_file(args.file, allow_empty=args.follow)
     return open_viewer(args.file, follow=args.follow)
+
+
+def default_trace_file() -> str:
+    """The file `tracer run` and the middleware write when none is named: ``$TRACER_FILE`` or ``traces.jsonl``."""
+    return os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
 
 
 def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
