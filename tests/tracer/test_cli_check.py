@@ -203,3 +203,39 @@ def test_output_to_a_pipe_or_file_has_no_colour(tmp_path: Path, capsys: pytest.C
     path = record(tmp_path / "t.jsonl", bad)
     assert main(["check", str(path)]) == 1
     assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_repeated_findings_are_folded_and_all_prints_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", bad, relative_redirect, bad, bad, bad)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("GET /bad -> 200  [") == 1
+    assert "… and 3 more traces like GET /bad -> 200 (the same findings; --all prints them)" in out
+    assert out.endswith("5 traces checked, 5 with findings: 4 errors, 0 warnings, 1 info\n")
+    assert main(["check", "--all", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("GET /bad -> 200  [") == 4 and "more traces like" not in out
+
+
+def test_the_summary_says_how_many_findings_min_severity_hid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", bad, relative_redirect)
+    assert main(["check", "--min-severity", "warning", str(path)]) == 1
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == "2 traces checked, 1 with findings: 1 error, 0 warnings, 1 info; 1 below --min-severity warning not shown"
+
+
+def test_traces_are_checked_in_start_order_and_bad_lines_can_be_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = record(tmp_path / "t.jsonl", bad, relative_redirect)
+    lines = path.read_bytes().splitlines(keepends=True)
+    # The second trace's lines first, as a second process writing the file would leave them.
+    first = [line for line in lines[1:] if json.loads(line)["trace"] == json.loads(lines[1])["trace"]]
+    rest = [line for line in lines[1:] if line not in first]
+    path.write_bytes(lines[0] + b"".join(rest) + b"this is not json\n" + b"".join(first))
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"tracer: error: {path}:{len(rest) + 2}: not valid JSON")
+    assert main(["check", "--skip-bad-lines", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{path}:{len(rest) + 2}: not valid JSON" in err and err.rstrip().endswith("line skipped")
+    assert out.index("GET /bad") < out.index("GET /relative_redirect")

@@ -54,6 +54,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="leave out a rule entirely, also from the exit status (repeat for more; see docs/checks.md)",
     )
     parser.add_argument(
+        "--all",
+        action="store_true",
+        help="print every trace with findings (by default a trace whose findings repeat an earlier one's is counted, not printed)",
+    )
+    parser.add_argument(
         "--skip-bad-lines",
         action="store_true",
         help="warn about unreadable lines and check the rest, instead of stopping at the first (exit 2)",
@@ -69,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--ignore: unknown rule {unknown[0]!r} (the rules are listed in docs/checks.md)")
     ignored = frozenset(args.ignore)
     counts: Counter[str] = Counter()
-    requests = flagged = 0
+    requests = flagged = hidden = 0
+    folded: dict[tuple[str, ...], list[Any]] = {}  # what repeats -> [first trace's title, how many more]
     shown = _ORDER[args.min_severity]
     out = sys.stdout
     # Findings for --json are kept (traces are not) and printed at the end, so bad input met
@@ -83,16 +89,30 @@ def run(args: argparse.Namespace) -> int:
         findings = [f for f in _check(trace) if f.rule not in ignored]
         counts.update(finding.severity for finding in findings)
         visible = [f for f in findings if _ORDER[f.severity] >= shown]
+        hidden += len(findings) - len(visible)
         if visible:
             flagged += 1
         if args.json:
             collected.extend(_as_dict(finding) for finding in visible)
         elif visible:
-            _print_group(trace, visible, out, colour=colour)
+            key = (trace.summary.method or "", trace.summary.path or "", *(f"{f.rule}@{f.seq}" for f in visible))
+            if args.all or key not in folded:
+                folded.setdefault(key, [describe(trace), 0])
+                _print_group(trace, visible, out, colour=colour)
+            else:
+                folded[key][1] += 1
     if args.json:
         out.write("[" + ",".join("\n  " + json.dumps(item) for item in collected) + ("\n]\n" if collected else "]\n"))
     else:
-        print(_summary(requests, flagged, counts), file=out)
+        repeats = [(title, more) for title, more in folded.values() if more]
+        for title, more in repeats:
+            print(f"… and {more} more trace{'s' if more != 1 else ''} like {title.split('  [')[0]} (the same findings; --all prints them)", file=out)
+        if repeats:
+            print(file=out)
+        line = _summary(requests, flagged, counts)
+        if hidden:
+            line += f"; {hidden} below --min-severity {args.min_severity} not shown"
+        print(line, file=out)
     return 1 if counts["error"] else 0
 
 
