@@ -31,6 +31,7 @@ import orjson
 
 from .. import __about__
 from ..codec import encode
+from ..forms import FormField, parse_form
 from ..model import Trace
 from ._http import Exchange, exchange
 
@@ -145,10 +146,23 @@ def _request(ex: Exchange) -> dict[str, Any]:
     if ex.request_body_size:
         post: dict[str, Any] = {"mimeType": _content_type(ex.request_headers) or "application/octet-stream"}
         post.update(_body_text(bytes(ex.request_body), custom_encoding=True))
+        fields = parse_form(post["mimeType"], bytes(ex.request_body))
+        if fields is not None:
+            post["params"] = [_param(field) for field in fields]
         if ex.request_truncated:
             post["_truncated"] = True
         request["postData"] = post
     return request
+
+
+def _param(field: FormField) -> dict[str, str]:
+    """A form field as HAR's ``postData.params`` holds it (a file by name and type; its bytes are in ``text``)."""
+    if not field.is_file:
+        return {"name": field.name, "value": field.value}
+    param = {"name": field.name, "fileName": field.filename or ""}
+    if field.content_type:
+        param["contentType"] = field.content_type
+    return param
 
 
 def _response(ex: Exchange) -> dict[str, Any]:
