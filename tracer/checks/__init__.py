@@ -7,61 +7,51 @@
         for finding in check_trace(trace):
             print(finding.seq, finding.severity, finding.rule, finding.message)
 
-The checks read a finished trace, so they never slow the app. Rules and
-their ids are listed in `tracer.checks.rules.RULES` and in docs/checks.md.
+The checks read a recorded trace, so they never slow the app. Rules, their
+ids and a broken example of each are in `tracer.checks.rules.RULES`, and
+listed in docs/checks.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable
 
-from ..model import Trace
-
-Severity = Literal["error", "warning", "info"]
+from ..model import END_KINDS, Trace
+from .asgi import ASGICheck
+from .findings import Collector, Finding, Severity
+from .machine import StateMachine
+from .wsgi import WSGICheck
 
 __all__ = ["Finding", "Severity", "check_trace"]
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One broken rule, at the event where it happened.
-
-    Attributes:
-        trace: The trace id.
-        seq: The `seq` of the event where the rule was broken.
-        rule: A stable rule id, e.g. ``"wsgi-body-before-start"``.
-        severity: ``"error"``, ``"warning"`` or ``"info"``.
-        message: One sentence with a hint.
-    """
-
-    trace: str
-    seq: int
-    rule: str
-    severity: Severity
-    message: str
+_CHECKERS: dict[str, Callable[[Trace, Collector], StateMachine]] = {"wsgi": WSGICheck, "asgi": ASGICheck}
 
 
-def check_trace(trace: Trace) -> list[Finding]:
+def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
     """Every finding of one trace, in event order.
 
     Checks that need the whole request (a missing ``close()``, a response
-    left unfinished) run only on complete traces, so a trace still being
-    recorded gets no findings it might yet disprove.
+    left unfinished) run only on complete traces. A trace with no end event
+    gets ``trace-incomplete`` instead, unless `live` says it may still be
+    being recorded.
 
     Args:
         trace: A trace read from a file or a `Recorder`.
+        live: The trace may still be in progress (a file being written), so a
+            missing end is not a finding.
 
     Returns:
         The findings, ordered by event ``seq`` (stable within one event).
     """
-    from ._collect import Collector
-    from .asgi import check_asgi
-    from .wsgi import check_wsgi
-
+    make = _CHECKERS.get(trace.protocol)
+    if make is None:
+        return []
     out = Collector(trace.id)
-    if trace.protocol == "wsgi":
-        check_wsgi(trace, out)
-    elif trace.protocol == "asgi":
-        check_asgi(trace, out)
+    checker = make(trace, out)
+    for event in trace.events:
+        checker.feed(event)
+    if trace.complete:
+        checker.finish(trace.events[-1])
+    elif trace.events and not live and not any(event.kind in END_KINDS for event in trace.events):
+        out.add("trace-incomplete", trace.events[-1].seq)
     return sorted(out.findings, key=lambda finding: finding.seq)

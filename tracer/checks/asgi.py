@@ -1,72 +1,59 @@
-"""Checks of ASGI traces: the general message rules, scopes, and dispatch to each protocol."""
+"""Checks of ASGI traces: the general message rules, scopes, and dispatch to each scope type's machine."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..model import Event, ReprValue, Trace
-from . import _headers
-from ._collect import Collector, kind_of
+from ._asgi_common import EXTENSION_TYPES, OBJECT_MESSAGES, RECEIVE_TYPES, SEND_TYPES
+from ._headers import pairs
+from .asgi_http import HTTPCheck
+from .findings import Collector, kind_of
+from .lifespan import LifespanCheck
+from .machine import StateMachine
+from .websocket import WebSocketCheck
 
-SEND_TYPES = {
-    "http": frozenset({"http.response.start", "http.response.body", "http.response.trailers"}),
-    "websocket": frozenset(
-        {"websocket.accept", "websocket.send", "websocket.close", "websocket.http.response.start",
-         "websocket.http.response.body"}
-    ),
-    "lifespan": frozenset(
-        {"lifespan.startup.complete", "lifespan.startup.failed", "lifespan.shutdown.complete",
-         "lifespan.shutdown.failed"}
-    ),
+MACHINES: dict[str, Callable[[dict[str, Any], Collector], StateMachine]] = {
+    "http": HTTPCheck,
+    "websocket": WebSocketCheck,
+    "lifespan": LifespanCheck,
 }
-RECEIVE_TYPES = {
-    "http": frozenset({"http.request", "http.disconnect"}),
-    "websocket": frozenset({"websocket.connect", "websocket.receive", "websocket.disconnect"}),
-    "lifespan": frozenset({"lifespan.startup", "lifespan.shutdown"}),
-}
-EXTENSION_TYPES = frozenset(
-    {"http.response.push", "http.response.zerocopysend", "http.response.pathsend", "http.response.early_hint",
-     "http.response.debug"}
-)
-# Extension messages that carry objects on purpose (an open file).
-_OBJECT_MESSAGES = frozenset({"http.response.zerocopysend"})
+"""The state machine that follows each scope type's messages."""
 
 
-def check_asgi(trace: Trace, out: Collector) -> None:
-    """Report every ASGI rule the trace breaks."""
-    from .asgi_http import HTTPCheck
-    from .lifespan import LifespanCheck
-    from .websocket import WebSocketCheck
+class ASGICheck:
+    """Checks an ASGI trace: its scope, each message on its own, and their order with the scope's machine."""
 
-    scope: dict[str, Any] = {}
-    events = trace.events
-    if events and events[0].kind == "asgi.scope":
-        raw = events[0].data.get("scope")
+    def __init__(self, trace: Trace, out: Collector) -> None:
+        self.out = out
+        self.scope_type = trace.scope_type
+        events = trace.events
+        self.scope_event = events[0] if events and events[0].kind == "asgi.scope" else None
+        raw = self.scope_event.data.get("scope") if self.scope_event is not None else None
         scope = raw if isinstance(raw, dict) else {}
-        check_scope(raw, trace.scope_type, events[0].seq, out)
-    machines: dict[str, Any] = {"http": HTTPCheck, "websocket": WebSocketCheck, "lifespan": LifespanCheck}
-    machine_class = machines.get(trace.scope_type)
-    machine: Any = machine_class(scope, out) if machine_class else None
-    if any("$error" in e.data for e in events if e.kind in ("asgi.send", "asgi.receive")):
+        make = MACHINES.get(trace.scope_type)
         # A message the tracer could not record leaves the order unknown: check messages one by one only.
-        machine = None
-    for event in events:
-        if event.kind == "asgi.error":
-            if machine:
-                machine.error = True
-            continue
-        if event.kind not in ("asgi.send", "asgi.receive") or "$error" in event.data:
-            continue
-        message = valid_message(event, trace.scope_type, out)
-        if message is None or machine is None:
-            continue
-        if event.kind == "asgi.send":
-            machine.send(message, event.seq)
-        else:
-            machine.receive(message, event.seq)
-    if machine and trace.complete:
-        machine.finish(events[-1].seq)
+        unordered = any("$error" in e.data for e in events if e.kind in ("asgi.send", "asgi.receive"))
+        self.machine: StateMachine | None = make(scope, out) if make and not unordered else None
+
+    def feed(self, event: Event) -> None:
+        """Check the scope or a message, and pass what is valid on to the scope's machine."""
+        if event is self.scope_event:
+            check_scope(event.data.get("scope"), self.scope_type, event.seq, self.out)
+        elif event.kind == "asgi.error":
+            if self.machine is not None:
+                self.machine.feed(event)
+        elif event.kind in ("asgi.send", "asgi.receive") and "$error" not in event.data:
+            message = valid_message(event, self.scope_type, self.out)
+            if message is not None and self.machine is not None:
+                self.machine.feed(event)
+
+    def finish(self, end: Event) -> None:
+        """Let the scope's machine report what the app left undone."""
+        if self.machine is not None:
+            self.machine.finish(end)
 
 
 def valid_message(event: Event, scope_type: str, out: Collector) -> dict[str, Any] | None:
@@ -89,7 +76,7 @@ def valid_message(event: Event, scope_type: str, out: Collector) -> dict[str, An
         else:
             out.add("asgi-receive-invalid", event.seq, f"the server sent {kind!r}, unknown in a {scope_type} scope")
         return None
-    if sending and kind not in _OBJECT_MESSAGES:
+    if sending and kind not in OBJECT_MESSAGES:
         bad = _forbidden_value(message, "message")
         if bad:
             out.add("asgi-message-value", event.seq, f"{kind} holds {bad}")
@@ -161,7 +148,7 @@ def _scope_problems(scope: Any, scope_type: str) -> Any:
         yield f"has scheme {scope.get('scheme')!r}"
     if scope.get("http_version", "1.1") not in ("1.0", "1.1", "2", "3"):
         yield f"has http_version {scope.get('http_version')!r}"
-    headers = _headers.pairs(scope.get("headers"))
+    headers = pairs(scope.get("headers"))
     if headers is None:
         yield "has headers that are not a list of [name, value] pairs"
     else:
@@ -183,28 +170,3 @@ def _scope_problems(scope: Any, scope_type: str) -> Any:
         if not isinstance(subprotocols, list) or not all(isinstance(s, str) for s in subprotocols):
             yield "has subprotocols that are not a list of str"
 
-
-def check_response_headers(headers: Any, seq: int, out: Collector, what: str = "") -> list[tuple[str, str]]:
-    """Check an ASGI header list the app sent; returns (lowercase name, value) text pairs."""
-    items = _headers.pairs(headers if headers is not None else [])
-    if items is None:
-        out.add("asgi-headers-format", seq, f"the {what}headers are not an iterable of [name, value] pairs")
-        return []
-    for name, value in items:
-        if not isinstance(name, bytes) or not isinstance(value, bytes):
-            bad = name if not isinstance(name, bytes) else value
-            out.add("asgi-header-type", seq, f"header {name!r} has {kind_of(bad)} where bytes belong")
-            continue
-        text_name, text_value = name.decode("latin-1"), value.decode("latin-1")
-        problem = _headers.invalid(text_name, text_value)
-        if problem:
-            out.add("asgi-header-invalid", seq, problem)
-        if name != name.lower():
-            out.add("asgi-header-case", seq, f"header name {name!r} is not lowercase")
-    return _headers.normalized(items)
-
-
-def extension_offered(scope: dict[str, Any], name: str) -> bool:
-    """Whether the server listed `name` in ``scope["extensions"]``."""
-    extensions = scope.get("extensions")
-    return isinstance(extensions, dict) and name in extensions

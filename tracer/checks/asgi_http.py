@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import TruncatedBytes
-from ._collect import Collector
-from .asgi import check_response_headers, extension_offered
+from ..model import Event, TruncatedBytes
+from ._asgi_common import EXTENSION_TYPES, MessageMachine, extension_offered
+from ._headers import check_headers, pairs
+from .findings import Collector
 from .http import ResponseView, check_response
 
 _TRAILERS = "http.response.trailers"
 
 
-class HTTPCheck:
+class HTTPCheck(MessageMachine):
     """Follows one http scope's messages and reports the rules they break."""
 
     def __init__(self, scope: dict[str, Any], out: Collector) -> None:
-        self.scope = scope
-        self.out = out
-        self.error = False
+        super().__init__(scope, out)
         self.start_seq: int | None = None
         self.status: int | None = None
         self.headers: list[tuple[str, str]] = []
@@ -29,12 +28,6 @@ class HTTPCheck:
         self.request_done = False
         self.chunks: list[tuple[int, int]] = []
         self.body_known = True
-        self.reported: set[str] = set()
-
-    def _once(self, rule: str, seq: int, detail: str | None = None) -> None:
-        if rule not in self.reported:
-            self.reported.add(rule)
-            self.out.add(rule, seq, detail)
 
     @property
     def complete(self) -> bool:
@@ -52,16 +45,16 @@ class HTTPCheck:
         if not isinstance(body, bytes) or not isinstance(more, bool):
             self.out.add("asgi-receive-invalid", seq, "http.request has a body that is not bytes or a more_body that is not a bool")
         if self.request_done:
-            self._once("asgi-receive-invalid", seq, "the server sent http.request after the request body was complete")
+            self.out.once("asgi-receive-invalid", seq, "the server sent http.request after the request body was complete")
         if not more:
             self.request_done = True
 
     def send(self, message: dict[str, Any], seq: int) -> None:
         kind = message["type"]
         if self.disconnect_seq is not None:
-            self._once("asgi-send-after-disconnect", seq, f"{kind} was sent after http.disconnect (step {self.disconnect_seq})")
+            self.out.once("asgi-send-after-disconnect", seq, f"{kind} was sent after http.disconnect (step {self.disconnect_seq})")
         elif self.complete and not (kind == _TRAILERS and not self.trailers_declared):
-            self._once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
+            self.out.once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
             return
         handler = {
             "http.response.start": self._start,
@@ -72,7 +65,7 @@ class HTTPCheck:
             "http.response.early_hint": self._early_hint,
             "http.response.debug": self._debug,
         }.get(kind)
-        if kind in _EXTENSIONS:
+        if kind in EXTENSION_TYPES:
             self._extension(kind, seq)
             problem = _extension_fields(message)
             if problem:
@@ -92,7 +85,7 @@ class HTTPCheck:
             self.status = status
             if not 100 <= status <= 599:
                 self.out.add("asgi-status-range", seq, f"the status code {status} is outside 100-599")
-        self.headers = check_response_headers(message.get("headers"), seq, self.out)
+        self.headers = check_headers(message.get("headers"), seq, self.out, "asgi")
         if any(name == "transfer-encoding" for name, _ in self.headers):
             self.out.add("asgi-transfer-encoding", seq)
         trailers = message.get("trailers", False)
@@ -100,7 +93,7 @@ class HTTPCheck:
             self.out.add("asgi-flag-type", seq, f"trailers is {trailers!r}, not a bool")
         self.trailers_declared = bool(trailers)
         if trailers and not extension_offered(self.scope, _TRAILERS):
-            self._once("asgi-trailers-unsupported", seq)
+            self.out.once("asgi-trailers-unsupported", seq)
 
     def _body(self, message: dict[str, Any], seq: int) -> None:
         self._before_start(seq)
@@ -119,12 +112,12 @@ class HTTPCheck:
 
     def _trailers(self, message: dict[str, Any], seq: int) -> None:
         if not self.trailers_declared:
-            self._once("asgi-trailers-undeclared", seq)
+            self.out.once("asgi-trailers-undeclared", seq)
         elif self.body_done_seq is None:
-            self._once("asgi-trailers-before-body-end", seq)
+            self.out.once("asgi-trailers-before-body-end", seq)
         if not extension_offered(self.scope, _TRAILERS):
-            self._once("asgi-trailers-unsupported", seq)
-        check_response_headers(message.get("headers"), seq, self.out, "trailer ")
+            self.out.once("asgi-trailers-unsupported", seq)
+        check_headers(message.get("headers"), seq, self.out, "asgi", "trailer ")
         more = message.get("more_trailers", False)
         if not isinstance(more, bool):
             self.out.add("asgi-flag-type", seq, f"more_trailers is {more!r}, not a bool")
@@ -171,12 +164,13 @@ class HTTPCheck:
 
     def _before_start(self, seq: int) -> None:
         if self.start_seq is None:
-            self._once("asgi-body-before-start", seq)
+            self.out.once("asgi-body-before-start", seq)
 
     # the end
 
-    def finish(self, end_seq: int) -> None:
+    def finish(self, end: Event) -> None:
         """Report what the app left undone when it returned."""
+        end_seq = end.seq
         gone = self.disconnect_seq is not None
         if not self.error and not gone:
             if self.start_seq is None and self.body_done_seq is None:
@@ -224,15 +218,6 @@ def _extension_fields(message: dict[str, Any]) -> str | None:
             return "needs 'links', a list of bytes"
     if kind == "http.response.debug" and not isinstance(message.get("info", {}), dict):
         return "needs 'info' to be a dict"
-    if kind == "http.response.push":
-        from . import _headers
-
-        if _headers.pairs(message.get("headers", [])) is None:
-            return "needs 'headers' as a list of [name, value] pairs"
+    if kind == "http.response.push" and pairs(message.get("headers", [])) is None:
+        return "needs 'headers' as a list of [name, value] pairs"
     return None
-
-
-_EXTENSIONS = frozenset(
-    {"http.response.push", "http.response.zerocopysend", "http.response.pathsend", "http.response.early_hint",
-     "http.response.debug"}
-)

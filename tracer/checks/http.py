@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._collect import Collector
+from .findings import Collector
 
 # RFC 9110 §15.4.5: a 304 carries only what guides cache updates. Content-Length
 # and Last-Modified are allowed there (Werkzeug's lint flags them; RFC 9110 does not).

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._collect import Collector
+from ..model import Event
+from ._asgi_common import MessageMachine
+from .findings import Collector
 
 
-class LifespanCheck:
+class LifespanCheck(MessageMachine):
     """Follows one lifespan scope's messages and reports the rules they break."""
 
     def __init__(self, scope: dict[str, Any], out: Collector) -> None:
-        self.out = out
-        self.error = False
+        super().__init__(scope, out)
         self.received: dict[str, int] = {}
         self.replies: dict[str, dict[str, int]] = {"startup": {}, "shutdown": {}}
 
@@ -40,8 +41,9 @@ class LifespanCheck:
         if outcome == "failed" and not isinstance(message.get("message", ""), str):
             self.out.add("asgi-message-invalid", seq, f"{kind} has a 'message' that is not a str")
 
-    def finish(self, end_seq: int) -> None:
+    def finish(self, end: Event) -> None:
         """Report a phase the app never answered."""
+        end_seq = end.seq
         how = "raised" if self.error else "returned"
         if "startup" in self.received and not self.replies["startup"]:
             self.out.add(

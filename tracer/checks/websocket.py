@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._collect import Collector
-from .asgi import check_response_headers, extension_offered
+from ..model import Event
+from ._asgi_common import MessageMachine, extension_offered
+from ._headers import check_headers
+from .findings import Collector
 
 # RFC 6455 §7.4 and the IANA registry: codes an endpoint may put in a close frame.
 _CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(
@@ -14,30 +16,22 @@ _CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 
 _DENIAL = "websocket.http.response"
 
 
-class WebSocketCheck:
+class WebSocketCheck(MessageMachine):
     """Follows one websocket scope's messages and reports the rules they break."""
 
     def __init__(self, scope: dict[str, Any], out: Collector) -> None:
-        self.scope = scope
-        self.out = out
-        self.error = False
+        super().__init__(scope, out)
         self.connect_seq: int | None = None
         self.accept_seq: int | None = None
         self.close_seq: int | None = None
         self.disconnect_seq: int | None = None
         self.denial_seq: int | None = None
         self.denial_done = False
-        self.reported: set[str] = set()
-
-    def _once(self, rule: str, seq: int, detail: str | None = None) -> None:
-        if rule not in self.reported:
-            self.reported.add(rule)
-            self.out.add(rule, seq, detail)
 
     def receive(self, message: dict[str, Any], seq: int) -> None:
         kind = message["type"]
         if self.disconnect_seq is not None:
-            self._once(
+            self.out.once(
                 "ws-receive-after-disconnect",
                 seq,
                 f"receive() was called again after websocket.disconnect (step {self.disconnect_seq})",
@@ -59,16 +53,16 @@ class WebSocketCheck:
     def send(self, message: dict[str, Any], seq: int) -> None:
         kind = message["type"]
         if self.disconnect_seq is not None:
-            self._once("ws-send-after-disconnect", seq, f"{kind} was sent after websocket.disconnect (step {self.disconnect_seq})")
+            self.out.once("ws-send-after-disconnect", seq, f"{kind} was sent after websocket.disconnect (step {self.disconnect_seq})")
         elif self.close_seq is not None or self.denial_done:
-            self._once("ws-send-after-close", seq, f"{kind} was sent after the connection was closed")
+            self.out.once("ws-send-after-close", seq, f"{kind} was sent after the connection was closed")
         if kind == "websocket.accept":
             self._accept(message, seq)
         elif kind == "websocket.send":
             if self.denial_seq is not None:
                 self.out.add("ws-denial-invalid", seq, "websocket.send was sent during the HTTP denial response")
             elif self.accept_seq is None:
-                self._once("ws-send-before-accept", seq)
+                self.out.once("ws-send-before-accept", seq)
             if not _one_payload(message):
                 self.out.add("ws-payload", seq)
         elif kind == "websocket.close":
@@ -87,7 +81,7 @@ class WebSocketCheck:
         if self.connect_seq is None:
             self.out.add("ws-accept-before-connect", seq)
         self.accept_seq = seq
-        headers = check_response_headers(message.get("headers"), seq, self.out)
+        headers = check_headers(message.get("headers"), seq, self.out, "asgi")
         if any(name == "sec-websocket-protocol" for name, _ in headers):
             self.out.add("ws-accept-headers", seq)
         subprotocol = message.get("subprotocol")
@@ -121,7 +115,7 @@ class WebSocketCheck:
         status = message.get("status")
         if not isinstance(status, int) or isinstance(status, bool):
             self.out.add("asgi-status-type", seq, f"the status is {status!r}, not an int")
-        check_response_headers(message.get("headers"), seq, self.out)
+        check_headers(message.get("headers"), seq, self.out, "asgi")
 
     def _denial_body(self, message: dict[str, Any], seq: int) -> None:
         if self.denial_seq is None:
@@ -134,8 +128,9 @@ class WebSocketCheck:
         if not message.get("more_body", False):
             self.denial_done = True
 
-    def finish(self, end_seq: int) -> None:
+    def finish(self, end: Event) -> None:
         """Report what the app left undone when it returned."""
+        end_seq = end.seq
         if self.error or self.disconnect_seq is not None:
             return
         if self.denial_seq is not None and not self.denial_done:

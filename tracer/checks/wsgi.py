@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from ..model import Event, Trace, TruncatedBytes
-from . import _headers
-from ._collect import Collector, kind_of
+from ._headers import check_headers
+from .findings import Collector, kind_of
 from .http import ResponseView, check_response
 
 _STATUS = re.compile(r"(\d{3}) [^\x00-\x1f\x7f]*")
@@ -21,19 +21,14 @@ _REQUIRED = (
 )
 
 
-def check_wsgi(trace: Trace, out: Collector) -> None:
-    """Report every WSGI rule the trace breaks."""
-    _WSGICheck(trace, out).run()
-
-
 def _length(data: Any) -> int:
     if isinstance(data, TruncatedBytes):
         return data.original_length
     return len(data) if isinstance(data, bytes) else 0
 
 
-class _WSGICheck:
-    """One pass over a WSGI trace's events, keeping the state the rules need."""
+class WSGICheck:
+    """Checks a WSGI trace: one pass over its events, keeping the state the rules need."""
 
     def __init__(self, trace: Trace, out: Collector) -> None:
         self.trace = trace
@@ -54,9 +49,7 @@ class _WSGICheck:
         self.last_read_seq = 0
         self.unknown_body = False
         self.unknown_start = False
-
-    def run(self) -> None:
-        handlers = {
+        self.handlers = {
             "wsgi.environ": self._environ,
             "wsgi.input": self._input,
             "wsgi.start_response": self._start_response,
@@ -66,15 +59,15 @@ class _WSGICheck:
             "wsgi.close": self._close,
             "wsgi.error": self._error,
         }
-        for event in self.trace.events:
-            if "$error" in event.data:
-                self._unrecorded(event)
-                continue
-            handler = handlers.get(event.kind)
-            if handler is not None:
-                handler(event)
-        if self.trace.complete:
-            self._finish(self.trace.events[-1])
+
+    def feed(self, event: Event) -> None:
+        """Judge one event."""
+        if "$error" in event.data:
+            self._unrecorded(event)
+            return
+        handler = self.handlers.get(event.kind)
+        if handler is not None:
+            handler(event)
 
     # events
 
@@ -143,7 +136,7 @@ class _WSGICheck:
         self.start_seq = seq
         self.unknown_start = False
         self.status = _check_status(data.get("status"), seq, self.out)
-        self.headers = _check_headers(data.get("headers"), seq, self.out)
+        self.headers = check_headers(data.get("headers"), seq, self.out, "wsgi")
 
     def _write(self, event: Event) -> None:
         data = event.data.get("data")
@@ -204,7 +197,8 @@ class _WSGICheck:
 
     # the end
 
-    def _finish(self, end: Event) -> None:
+    def finish(self, end: Event) -> None:
+        """Report what the app and the server left undone when the request ended."""
         out = self.out
         file_wrapper = "file_wrapper" in end.data
         if self.start_seq is None:
@@ -292,34 +286,3 @@ def _check_status(status: Any, seq: int, out: Collector) -> int | None:
         out.add("wsgi-status-format", seq, f"the status code {code} is below 100")
     return code
 
-
-def _check_headers(headers: Any, seq: int, out: Collector) -> list[tuple[str, str]]:
-    items = _headers.pairs(headers)
-    if items is None:
-        out.add("wsgi-headers-type", seq, f"the headers are {_describe_headers(headers)}")
-        return []
-    for name, value in items:
-        if not isinstance(name, str) or not isinstance(value, str):
-            bad = name if not isinstance(name, str) else value
-            out.add("wsgi-header-type", seq, f"header {name!r} has {kind_of(bad)} where a str belongs")
-            continue
-        try:
-            name.encode("latin-1")
-            value.encode("latin-1")
-        except UnicodeEncodeError:
-            out.add("wsgi-header-latin1", seq, f"header {name!r}: {value!r} is not latin-1")
-        problem = _headers.invalid(name, value)
-        if problem:
-            out.add("wsgi-header-invalid", seq, problem)
-        lower = name.lower()
-        if lower == "status":
-            out.add("wsgi-status-header", seq)
-        elif lower in _headers.HOP_BY_HOP:
-            out.add("wsgi-hop-by-hop-header", seq, f"the app set the hop-by-hop header {name!r}")
-    return _headers.normalized(items)
-
-
-def _describe_headers(headers: Any) -> str:
-    if not isinstance(headers, list):
-        return f"{kind_of(headers)}, not a list"
-    return "not all (name, value) pairs"

@@ -5,7 +5,7 @@ asgion needs Python 3.12 or newer, so it is not a test dependency:
     python3.12 -m venv /some/venv && /some/venv/bin/pip install asgion asgiref orjson werkzeug
     /some/venv/bin/python -m tests.tracer.checks.compare_asgion
 
-Prints, for every broken app of `broken_asgi` and for one extra app per
+Prints, for every ASGI broken example of the rule catalog and for one extra app per
 asgion rule the corpus does not already break, asgion's violations next to
 tracer's findings, and marks any app where asgion reports an error or
 warning and tracer reports nothing.
@@ -22,6 +22,7 @@ from tracer import ASGITracer, Recorder
 from tracer.checks import check_trace
 
 from . import broken_asgi as b
+from .catalog import cases as catalog_cases
 from .drivers import http_scope, lifespan_scope, ws_scope
 
 _CT = (b"content-type", b"a/b")
@@ -90,7 +91,7 @@ async def run(app: Any, scope: dict[str, Any], inputs: list[dict[str, Any]]) -> 
 
 
 async def main() -> None:
-    cases = [(case.rule, case.app, case.scope, case.inputs) for case in b.CASES] + EXTRA
+    cases = [(case.rule, case.app, case.scope, case.inputs) for case in catalog_cases("asgi")] + EXTRA
     missed = 0
     for label, app, scope, inputs in cases:
         violations, findings = await run(app, scope, inputs)

@@ -2,7 +2,7 @@
 
     python -m tests.tracer.checks.compare_lint
 
-Prints, for every broken app of `broken_wsgi`, the warnings of Werkzeug's
+Prints, for every WSGI broken example of the rule catalog, the warnings of Werkzeug's
 lint (wrapped around the traced app, as a server-side middleware) next to
 tracer's findings.
 """
@@ -16,13 +16,14 @@ from werkzeug.middleware.lint import LintMiddleware
 
 from tracer.checks import check_trace
 
-from . import broken_wsgi
+from .catalog import cases
 from .drivers import run_wsgi
 
 
 def main() -> None:
     only_lint = 0
-    for case in broken_wsgi.CASES:
+    wsgi_cases = cases("wsgi")
+    for case in wsgi_cases:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             trace = run_wsgi(case.app, outer=LintMiddleware, **case.options)
@@ -32,7 +33,7 @@ def main() -> None:
         flag = "   <-- lint only" if theirs and not ours else ""
         only_lint += bool(flag)
         print(f"{case.rule:34} lint={theirs}\n{'':34} tracer={ours}{flag}")
-    print(f"\n{len(broken_wsgi.CASES)} apps; {only_lint} where only the lint middleware reports something")
+    print(f"\n{len(wsgi_cases)} apps; {only_lint} where only the lint middleware reports something")
 
 
 if __name__ == "__main__":

@@ -32,13 +32,16 @@ def run_wsgi(
     environ: Callable[[dict[str, Any]], None] | None = None,
     close: bool = True,
     iterate_after_close: bool = False,
+    crash: bool = False,
     tracer_options: dict[str, Any] | None = None,
     outer: Callable[[Any], Any] | None = None,
     **request: Any,
 ) -> Trace:
     """Call `app` like a server would (start_response, iterate, close) and return its trace.
 
-    `outer` wraps the traced app (another middleware between it and the server).
+    `outer` wraps the traced app (another middleware between it and the server). With
+    `crash`, the server stops after calling the app: the trace is taken before the body
+    is iterated, so it never completes.
     """
     rec = Recorder()
     traced = WSGITracer(app, sink=rec, **(tracer_options or {}))
@@ -56,6 +59,10 @@ def run_wsgi(
         result = traced(env, start_response)
     except Exception:  # noqa: BLE001 - some corpus apps raise on purpose
         return _one(rec)
+    if crash:
+        trace = _one(rec)
+        result.close()
+        return trace
     try:
         for _ in result:
             pass

@@ -1,4 +1,4 @@
-"""Each broken app in the corpus is caught by its rule, at the event where it broke it."""
+"""Each rule's broken example in the catalog is caught by its rule, at the event where it broke it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import pytest
 from tracer.checks import check_trace
 from tracer.checks.rules import RULES
 
-from . import broken_asgi, broken_wsgi
+from .catalog import Case, cases
 from .drivers import run_asgi, run_wsgi
+
+WSGI_CASES = cases("wsgi")
+ASGI_CASES = cases("asgi")
 
 
 def _finding(trace, rule):  # type: ignore[no-untyped-def]
@@ -22,8 +25,8 @@ def _kind_at(trace, seq):  # type: ignore[no-untyped-def]
     return next(event.kind for event in trace.events if event.seq == seq)
 
 
-@pytest.mark.parametrize("case", broken_wsgi.CASES, ids=lambda case: case.rule)
-def test_broken_wsgi_app_is_caught(case: broken_wsgi.Case) -> None:
+@pytest.mark.parametrize("case", WSGI_CASES, ids=lambda case: case.rule)
+def test_broken_wsgi_app_is_caught(case: Case) -> None:
     trace = run_wsgi(case.app, **case.options)
     finding = _finding(trace, case.rule)
     assert _kind_at(trace, finding.seq) == case.kind
@@ -32,8 +35,8 @@ def test_broken_wsgi_app_is_caught(case: broken_wsgi.Case) -> None:
     assert finding.message.endswith(".") and "; " in finding.message
 
 
-@pytest.mark.parametrize("case", broken_asgi.CASES, ids=lambda case: case.rule)
-async def test_broken_asgi_app_is_caught(case: broken_asgi.Case) -> None:
+@pytest.mark.parametrize("case", ASGI_CASES, ids=lambda case: case.rule)
+async def test_broken_asgi_app_is_caught(case: Case) -> None:
     trace = await run_asgi(case.app, case.scope, case.inputs)
     finding = _finding(trace, case.rule)
     assert _kind_at(trace, finding.seq) == case.kind
@@ -42,5 +45,12 @@ async def test_broken_asgi_app_is_caught(case: broken_asgi.Case) -> None:
 
 
 def test_every_rule_has_a_broken_app() -> None:
-    covered = {case.rule for case in broken_wsgi.CASES} | {case.rule for case in broken_asgi.CASES}
+    assert [rule.id for rule in RULES.values() if not rule.examples] == []
+    covered = {case.rule for case in WSGI_CASES} | {case.rule for case in ASGI_CASES}
     assert sorted(set(RULES) - covered) == []
+
+
+def test_each_protocol_has_at_most_one_example_of_a_rule() -> None:
+    for rule in RULES.values():
+        protocols = [example.protocol for example in rule.examples]
+        assert sorted(protocols) == sorted(set(protocols)), rule.id

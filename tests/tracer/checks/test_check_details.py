@@ -10,7 +10,8 @@ from tracer.checks import Finding, check_trace
 from tracer.checks.rules import RULES
 from tracer.model import Event, Trace
 
-from . import broken_asgi
+from . import broken_asgi, rule_docs
+from .catalog import cases
 from .drivers import lifespan_scope, run_asgi, run_wsgi
 
 
@@ -20,19 +21,21 @@ async def test_one_mistake_gives_one_finding() -> None:
 
 
 async def test_trailers_sent_early_are_not_also_missing() -> None:
-    case = next(c for c in broken_asgi.CASES if c.rule == "asgi-trailers-before-body-end")
+    case = next(c for c in cases("asgi") if c.rule == "asgi-trailers-before-body-end")
     trace = await run_asgi(case.app, case.scope, case.inputs)
     assert [f.rule for f in check_trace(trace)] == ["asgi-trailers-before-body-end"]
 
 
 def test_an_incomplete_trace_gets_no_end_of_trace_findings() -> None:
+    # Only the missing end itself, and nothing at all while the trace may still be recorded.
     environ = {
         "REQUEST_METHOD": "GET", "SERVER_NAME": "x", "SERVER_PORT": "80", "QUERY_STRING": "", "PATH_INFO": "/",
         "wsgi.version": [1, 0], "wsgi.input": None, "wsgi.errors": None, "wsgi.multithread": False,
         "wsgi.multiprocess": False, "wsgi.run_once": False, "wsgi.url_scheme": "http",
     }
     trace = Trace("t", "wsgi", "http", 0.0, [Event(0, 0, "wsgi.environ", {"environ": environ})])
-    assert check_trace(trace) == []
+    assert check_trace(trace, live=True) == []
+    assert [(f.rule, f.seq, f.severity) for f in check_trace(trace)] == [("trace-incomplete", 0, "warning")]
     trace.events.append(Event(1, 5, "wsgi.end", {"status": None, "bytes_sent": 0}))
     assert [f.rule for f in check_trace(trace)] == ["wsgi-no-start-response"]
 
@@ -77,7 +80,7 @@ async def test_a_client_that_disconnects_mid_stream_is_not_the_apps_fault() -> N
 def test_rule_catalog_is_well_formed() -> None:
     for rule_id, rule in RULES.items():
         assert rule.id == rule_id and rule_id == rule_id.lower()
-        assert rule_id.split("-")[0] in {"wsgi", "asgi", "ws", "lifespan", "http"}
+        assert rule_id.split("-")[0] in {"wsgi", "asgi", "ws", "lifespan", "http", "trace"}
         assert rule.severity in ("error", "warning", "info")
         assert rule.summary and rule.hint and rule.source
         assert not rule.hint.endswith(".") and not rule.summary.endswith(".")
@@ -97,6 +100,17 @@ def test_the_rule_tables_in_the_docs_match_the_catalog() -> None:
     assert sorted(rows) == sorted(RULES)
     for rule in RULES.values():
         assert rows[rule.id] == f"| `{rule.id}` | {rule.severity} | {rule.summary} | {rule.hint} | {rule.source} |"
+
+
+def test_the_rules_part_of_the_docs_is_written_from_the_catalog() -> None:
+    assert rule_docs.current() == rule_docs.render(), (
+        "docs/checks.md and tracer/checks/rules.py disagree: run python -m tests.tracer.checks.rule_docs"
+    )
+
+
+def test_a_trace_that_ended_is_not_incomplete_for_events_after_its_end() -> None:
+    trace = Trace("t", "asgi", "http", 0.0, [Event(0, 0, "asgi.end", {}), Event(1, 5, "asgi.send", {"message": {}})])
+    assert "trace-incomplete" not in [f.rule for f in check_trace(trace)]
 
 
 def test_byte_counts_in_messages_agree_in_number() -> None:

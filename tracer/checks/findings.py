@@ -1,24 +1,44 @@
-"""Collecting findings for one trace."""
+"""Findings, and the collector every check reports them into."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from .rules import RULES, Severity
 
-if TYPE_CHECKING:
-    from . import Finding
+__all__ = ["Collector", "Finding", "Severity", "kind_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One broken rule, at the event where it happened.
+
+    Attributes:
+        trace: The trace id.
+        seq: The `seq` of the event where the rule was broken.
+        rule: A stable rule id, e.g. ``"wsgi-body-before-start"``.
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        message: One sentence with a hint.
+    """
+
+    trace: str
+    seq: int
+    rule: str
+    severity: Severity
+    message: str
 
 
 class Collector:
     """Builds the findings of one trace; a rule reported twice at one step counts once."""
 
-    __slots__ = ("_seen", "findings", "trace_id")
+    __slots__ = ("_once", "_seen", "findings", "trace_id")
 
     def __init__(self, trace_id: str) -> None:
         self.trace_id = trace_id
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, int]] = set()
+        self._once: set[str] = set()
 
     def add(self, rule_id: str, seq: int, detail: str | None = None, severity: Severity | None = None) -> None:
         """Report `rule_id` at event `seq`.
@@ -26,8 +46,6 @@ class Collector:
         `detail` replaces the rule's summary in the message; `severity` overrides
         the rule's own where one rule covers a milder case.
         """
-        from . import Finding
-
         key = (rule_id, seq)
         if key in self._seen:
             return
@@ -39,6 +57,16 @@ class Collector:
             text = text[:1].upper() + text[1:]
         message = f"{text}; {rule.hint}."
         self.findings.append(Finding(self.trace_id, seq, rule_id, severity or rule.severity, message))
+
+    def once(self, rule_id: str, seq: int, detail: str | None = None) -> None:
+        """Report `rule_id` at `seq` unless an earlier `once` call reported it.
+
+        For a state that every later message would break again (sending after a
+        disconnect, before an accept): the first message says it all.
+        """
+        if rule_id not in self._once:
+            self._once.add(rule_id)
+            self.add(rule_id, seq, detail)
 
 
 def kind_of(value: Any) -> str:
