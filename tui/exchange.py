@@ -33,9 +33,9 @@ class Exchange:
     websocket: bool = False
 
     @classmethod
-    def of(cls, trace: Trace) -> Exchange:
-        """The totals of `trace`, read off its summary."""
-        return cls.from_summary(trace.summary)
+    def of(cls, trace: Trace | TraceSummary) -> Exchange:
+        """The totals of a trace, read off its summary (a summary is taken as it is: no events are walked)."""
+        return cls.from_summary(trace.summary if isinstance(trace, Trace) else trace)
 
     @classmethod
     def from_summary(cls, summary: TraceSummary) -> Exchange:

@@ -18,6 +18,8 @@ from .format import line, size
 
 WSGI_LANES = ("server", "app", "start_response", "iterable")
 ASGI_LANES = ("server", "app")
+ITERATING_KINDS = frozenset({"wsgi.body", "wsgi.close"})
+"""Events that show the server already iterates the response."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +36,16 @@ def lanes(protocol: str) -> tuple[str, ...]:
     return WSGI_LANES if protocol == "wsgi" else ASGI_LANES
 
 
-def arrow(event: Event) -> Arrow:
-    """The arrow and label of one event."""
+def arrow(event: Event, *, iterating: bool = False) -> Arrow:
+    """The arrow and label of one event.
+
+    Args:
+        event: The event.
+        iterating: Whether the server was already iterating the response (a
+            chunk or ``close()`` came before): an exception raised then comes
+            from the iterable, not from the app call. So does one raised in a
+            ``__next__``.
+    """
     data = event.data
     kind = event.kind
     try:
@@ -47,25 +57,19 @@ def arrow(event: Event) -> Arrow:
             item = Arrow("server", "app", kind)
     except (AttributeError, TypeError, ValueError, KeyError):
         item = Arrow("server", "app", kind)  # Data not shaped as the format says: still one arrow, named by its kind.
+    if kind == "wsgi.error" and (iterating or _raised_in_next(data)):
+        return Arrow("iterable", "server", line(item.label))
     return Arrow(item.source, item.target, line(item.label))
 
 
 def arrows(events: Iterable[Event]) -> list[Arrow]:
-    """The arrows of a trace's events, in order.
-
-    One arrow depends on what came before: an exception raised once the server
-    iterates the response (after a chunk or ``close()``, or from a ``__next__``)
-    comes from the iterable, not from the app call.
-    """
+    """The arrows of a trace's events, in order."""
     result = []
     iterating = False
     for event in events:
-        item = arrow(event)
-        if event.kind in ("wsgi.body", "wsgi.close"):
+        result.append(arrow(event, iterating=iterating))
+        if event.kind in ITERATING_KINDS:
             iterating = True
-        elif event.kind == "wsgi.error" and (iterating or _raised_in_next(event.data)):
-            item = Arrow("iterable", "server", item.label)
-        result.append(item)
     return result
 
 

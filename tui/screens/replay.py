@@ -1,22 +1,35 @@
-"""`ReplayScreen`: one trace as a sequence diagram, stepped or played, with the step's payload."""
+"""`ReplayScreen`: one trace as a sequence diagram, stepped or played, with the step's payload.
+
+The screen reads only what it shows: a step's event is read from the file
+and decoded when it comes on screen (`tui.steps`), the protocol checks run
+in a worker thread and mark their findings when they arrive, and a trace
+still being written gains its new steps in place (the screen looks at the
+index's spans a few times a second).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from tracer.checks import Finding
+from tracer.checks import Finding, check_trace
 from tracer.model import END_KINDS, Trace
+from tracer.summary import TraceSummary
 
 from .. import format as fmt
 from ..exchange import Exchange
-from tracer.summary import TraceSummary
 from ..messages import StepSelected
+from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.step_detail import StepDetail
 
@@ -25,6 +38,10 @@ MIN_STEP_SECONDS = 0.3
 """At 1x each step shows for at least this long: real gaps are often microseconds."""
 MAX_GAP_SECONDS = 5.0
 """Longer pauses (an idle websocket) are shortened to this."""
+POLL_SECONDS = 0.2
+"""How often a trace still in progress is looked at for new steps."""
+RECHECK_SECONDS = 1.0
+"""While a trace grows, the protocol checks run again at most this often."""
 
 
 class ReplayScreen(Screen[None]):
@@ -51,19 +68,51 @@ class ReplayScreen(Screen[None]):
     playing: reactive[bool] = reactive(False, init=False)
     speed: reactive[float] = reactive(1.0, init=False)
 
-    def __init__(self, summary: TraceSummary, trace: Trace, findings: list[Finding]) -> None:
+    @dataclass
+    class Checked(Message):
+        """The protocol checks ran over the first `steps` steps."""
+
+        findings: list[Finding]
+        steps: int
+
+    def __init__(self, summary: TraceSummary, trace: Trace | None = None, findings: list[Finding] | None = None) -> None:
+        """Replay the trace `summary` describes.
+
+        Args:
+            summary: The trace's summary in the app's index: its spans say where
+                the events are, and it keeps growing while the trace is written.
+            trace: The decoded trace, needed only when there is no file to read
+                (without spans); otherwise the events are read as they are shown.
+            findings: The protocol findings, if already known; otherwise the
+                checks run in a worker once the screen is up.
+        """
         super().__init__()
         self.summary = summary
-        self.trace = trace
-        self.findings = findings
-        self.exchange = Exchange.of(trace)
+        self.findings: list[Finding] = list(findings or [])
+        self.checked = findings is not None
+        """Whether the findings are in (they may lag behind a growing trace)."""
+        self._given = trace
+        self._by_seq: dict[int, list[Finding]] = {}
+        self._index_findings()
         self._timer: Timer | None = None
+        self._poller: Timer | None = None
+        self._reader: LineReader | None = None
+        self._checking = False
+        self._recheck: Timer | None = None
+        self._check_trace: Trace | None = None
+        self._lines_checked = 0
 
     def compose(self) -> ComposeResult:
+        index = getattr(self.app, "index", None)
+        if self.summary.spans and index is not None:
+            self._reader = LineReader(index.path)
+        events = self._given.events if self._given is not None else None
+        self.steps = Steps(self.summary, self._reader, events)
+        self.exchange = Exchange.of(self.summary)
         yield Header()
         yield Static(id="replay-title")
         with Horizontal(id="replay-body"):
-            yield SequenceDiagram(self.trace, self.findings, id="diagram")
+            yield SequenceDiagram(self.steps, self.findings, id="diagram")
             yield StepDetail(id="detail")
         yield Static(id="replay-status")
         yield Footer()
@@ -72,6 +121,15 @@ class ReplayScreen(Screen[None]):
         self.diagram.focus()
         self._update_title()
         self._show_step(0)
+        if not self.steps.complete:
+            self._poller = self.set_interval(POLL_SECONDS, self._poll)
+        if not self.checked:
+            # After the first paint: the screen shows before the checks take the CPU.
+            self.call_after_refresh(self._check)
+
+    def on_unmount(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
     @property
     def diagram(self) -> SequenceDiagram:
@@ -83,16 +141,91 @@ class ReplayScreen(Screen[None]):
         """The step under the cursor."""
         return self.diagram.cursor
 
+    @property
+    def checker(self) -> Callable[[Trace], list[Finding]]:
+        """The protocol checks the app runs."""
+        return getattr(self.app, "checker", check_trace)
+
     def reload(self, trace: Trace, findings: list[Finding]) -> None:
-        """Show the trace again after it gained events (a live file); the cursor stays."""
-        self.trace = trace
-        self.findings = findings
-        self.exchange = Exchange.of(trace)
-        self.diagram.set_trace(trace, findings)
+        """Take the findings of the trace as it now is (and its events, when there is no file); the cursor stays."""
+        self.steps.take(trace.events)
+        self._set_findings(findings, self.steps.count)
+        self._grew()
+
+    # A trace in progress
+
+    def _poll(self) -> None:
+        if self.steps.grow():
+            self._grew()
+
+    def _grew(self) -> None:
+        """The trace gained steps: draw them, without rebuilding what is on screen."""
+        self.exchange = Exchange.of(self.summary)
+        self.diagram.grew()
         self._update_title()
-        self._show_step(self.step)
+        self._update_status()
+        if self.steps.complete and self._poller is not None:
+            self._poller.stop()
+            self._poller = None
         if self.playing and self._timer is None:
             self._schedule()
+        self._check_soon()
+
+    # Protocol checks
+
+    def _check_soon(self) -> None:
+        """Check the new steps too: now if the trace is complete, else at most every `RECHECK_SECONDS`."""
+        if self._checking or self._recheck is not None:
+            return
+        if self.steps.complete:
+            self._check()
+        else:
+            self._recheck = self.set_timer(RECHECK_SECONDS, self._check)
+
+    def _check(self) -> None:
+        self._recheck = None
+        if self._checking or (self.checked and self._lines_checked >= self.steps.count):
+            return
+        self._checking = True
+        self._run_checks(self.steps.count, self.checker)
+
+    @work(thread=True, group="replay-checks", exit_on_error=False)
+    def _run_checks(self, count: int, checker: Callable[[Trace], list[Finding]]) -> None:
+        """Decode the steps not yet decoded for checking (one run at a time) and check the whole trace."""
+        if self._check_trace is None:
+            self._check_trace = self.steps.trace()
+        trace = self._check_trace
+        trace.events.extend(self.steps.decoded(self._lines_checked, count))
+        self._lines_checked = count
+        try:
+            findings = list(checker(trace))
+        except Exception:  # noqa: BLE001 - a checker bug must not break the replay
+            findings = []
+        self.post_message(self.Checked(findings, count))
+
+    def on_replay_screen_checked(self, message: Checked) -> None:
+        self._checking = False
+        self._set_findings(message.findings, message.steps)
+        if message.steps < self.steps.count:
+            self._check_soon()
+
+    def _set_findings(self, findings: list[Finding], steps: int) -> None:
+        self.checked = True
+        self._lines_checked = max(self._lines_checked, steps)
+        before = self._by_seq
+        self.findings = list(findings)
+        self._index_findings()
+        self.diagram.set_findings(self.findings)
+        self._update_title()
+        if self.steps.count:
+            seq = self.steps.row(min(self.step, self.steps.count - 1)).seq
+            if before.get(seq) != self._by_seq.get(seq):
+                self._show_step(self.step)
+
+    def _index_findings(self) -> None:
+        self._by_seq = {}
+        for finding in self.findings:
+            self._by_seq.setdefault(finding.seq, []).append(finding)
 
     # Stepping
 
@@ -113,19 +246,18 @@ class ReplayScreen(Screen[None]):
         self._show_step(message.step)
 
     def _show_step(self, step: int) -> None:
-        events = self.trace.events
-        if not events:
+        count = self.steps.count
+        if not count:
             return
-        step = max(0, min(step, len(events) - 1))
-        event = events[step]
-        findings = [f for f in self.findings if f.seq == event.seq]
-        exchange = self.exchange  # Added up once per trace, not per step: a trace may have 100,000 events.
+        step = max(0, min(step, count - 1))
+        event = self.steps.event(step)
+        exchange = self.exchange  # Read off the summary, not added up per step: a trace may have 100,000 events.
         self.query_one(StepDetail).show(
             event,
-            findings,
+            self._by_seq.get(event.seq, []),
             request_type=exchange.request_type,
             response_type=exchange.response_type,
-            totals=exchange.rows() if event.kind in END_KINDS and self.trace.scope_type != "lifespan" else None,
+            totals=exchange.rows() if event.kind in END_KINDS and self.summary.scope_type != "lifespan" else None,
         )
         self._update_status()
 
@@ -153,15 +285,15 @@ class ReplayScreen(Screen[None]):
 
     def delay_before(self, step: int) -> float:
         """Seconds to wait before showing `step` while playing."""
-        events = self.trace.events
-        gap = (events[step].t_ns - events[step - 1].t_ns) / 1e9 if 0 < step < len(events) else 0.0
+        steps = self.steps
+        gap = (steps.row(step).t_ns - steps.row(step - 1).t_ns) / 1e9 if 0 < step < steps.count else 0.0
         return max(min(gap, MAX_GAP_SECONDS) / self.speed, MIN_STEP_SECONDS / self.speed)
 
     def _schedule(self) -> None:
         nxt = self.step + 1
         if nxt >= self.diagram.steps:
-            if not self.trace.complete and getattr(self.app, "live", False):
-                return  # Keep playing: `reload` goes on when the next event arrives.
+            if not self.steps.complete and getattr(self.app, "live", False):
+                return  # Keep playing: `_grew` goes on when the next event arrives.
             self.playing = False
             return
         self._timer = self.set_timer(self.delay_before(nxt), self._advance)
@@ -177,34 +309,35 @@ class ReplayScreen(Screen[None]):
 
     def _update_title(self) -> None:
         s = self.summary
-        trace = self.trace
+        steps = self.steps
         what = "lifespan" if s.scope_type == "lifespan" else s.title
         status = s.status
-        state = "" if trace.complete else "  [$text-warning]in progress[/]"
-        errors = "  [$text-error]app raised[/]" if trace.error else ""
+        state = "" if steps.complete else "  [$text-warning]in progress[/]"
+        errors = "  [$text-error]app raised[/]" if s.error else ""
         count = len(self.findings)
         severities = {finding.severity for finding in self.findings}
         # Coloured by the worst: an info note is not an error.
         color = "$text-error" if "error" in severities else "$text-warning" if "warning" in severities else "$text-muted"
         marks = f"  [{color}]{count} finding{'s' if count != 1 else ''}[/]" if count else ""
+        if not self.checked:
+            marks = "  [$text-muted]checking…[/]"
         answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
         if s.close_code is not None:
             answer += f", closed {s.close_code}"
         self.query_one("#replay-title", Static).update(
             f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
-            f"  ·  {fmt.duration(trace.duration_ns)}  ·  {len(trace.events)} events  ·  trace {fmt.markup(fmt.line(s.id))}"
+            f"  ·  {fmt.duration(s.duration_ns)}  ·  {steps.count} events  ·  trace {fmt.markup(fmt.line(s.id))}"
             f"{state}{errors}{marks}"
         )
 
     def _update_status(self) -> None:
-        events = self.trace.events
-        if not events:
+        count = self.steps.count
+        if not count:
             self.query_one("#replay-status", Static).update("no events")
             return
-        step = min(self.step, len(events) - 1)
-        event = events[step]
+        step = min(self.step, count - 1)
+        row = self.steps.row(step)
         mode = "▶ playing" if self.playing else "❚❚ paused"
         self.query_one("#replay-status", Static).update(
-            f"step {step + 1}/{len(events)} · {fmt.markup(fmt.line(event.kind))} · {fmt.offset(event.t_ns)} · {mode} at {self.speed:g}×"
+            f"step {step + 1}/{count} · {fmt.markup(fmt.line(row.kind))} · {fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×"
         )
-

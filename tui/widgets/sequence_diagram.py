@@ -3,6 +3,10 @@
 Each event takes two lines: its label above, its arrow below, the time
 offset in the gutter. Steps after the cursor are dimmed, so moving the
 cursor forward shows the exchange unfolding as it happened.
+
+Only the lines on screen are drawn (Textual's Line API), and a step's arrow
+is worked out when its line is first drawn (`Steps.row`): a trace of
+100,000 events costs what a screenful of them does.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tracer.checks import Finding
-from tracer.model import Trace
 
 from .. import format as fmt
-from ..labels import Arrow, arrows, lanes
+from ..labels import Arrow, lanes
 from ..messages import StepSelected
+from ..steps import Row, Steps
 
 GUTTER = 17
 ROW_HEIGHT = 2
@@ -62,21 +66,25 @@ class SequenceDiagram(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, trace: Trace, findings: list[Finding], *, id: str | None = None) -> None:
+    def __init__(self, source: Steps, findings: list[Finding], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.trace = trace
-        self.lanes = lanes(trace.protocol)
-        self._blank: tuple[object, list[str], list[Style | None]] | None = None
-        self.set_trace(trace, findings)
-
-    def set_trace(self, trace: Trace, findings: list[Finding]) -> None:
-        """Show `trace` (again, after it gained events in a live file)."""
-        self.trace = trace
-        self.arrows: list[Arrow] = [self._fit(item) for item in arrows(trace.events)]
+        self.source = source
+        self.lanes = lanes(source.summary.protocol)
         self.findings: dict[int, list[Finding]] = {}
+        self._blank: tuple[object, list[str], list[Style | None]] | None = None
+        self.set_findings(findings)
+        self.grew()
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        """Mark the steps that `findings` are about (they arrive once the checks have run)."""
+        self.findings = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * len(self.arrows))
+        self.refresh()
+
+    def grew(self) -> None:
+        """Show the steps the trace gained (a live file); the cursor stays."""
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
         self.refresh()
 
     def _fit(self, item: Arrow) -> Arrow:
@@ -84,6 +92,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
         if item.source in self.lanes and item.target in self.lanes:
             return item
         return Arrow("server", "app", item.label)
+
+    def row(self, step: int) -> Row:
+        """The arrow and time of `step`, its ends on this diagram's lifelines."""
+        row = self.source.row(step)
+        fitted = self._fit(row.arrow)
+        return row if fitted is row.arrow else Row(row.seq, row.t_ns, row.kind, fitted)
 
     @property
     def width_inside(self) -> int:
@@ -93,15 +107,15 @@ class SequenceDiagram(ScrollView, can_focus=True):
     @property
     def steps(self) -> int:
         """Number of events."""
-        return len(self.arrows)
+        return self.source.count
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * len(self.arrows))
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
         # A smaller pane (a narrower terminal stacks the panes) must still show the cursor.
         self.call_after_refresh(self._scroll_to_cursor)
 
     def validate_cursor(self, cursor: int) -> int:
-        return max(0, min(cursor, len(self.arrows) - 1))
+        return max(0, min(cursor, self.source.count - 1))
 
     def watch_cursor(self, cursor: int) -> None:
         self._scroll_to_cursor()
@@ -120,7 +134,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             step = (event.y - 1 + round(self.scroll_y)) // ROW_HEIGHT
-            if 0 <= step < len(self.arrows):
+            if 0 <= step < self.source.count:
                 self.cursor = step
 
     # Drawing
@@ -140,8 +154,9 @@ class SequenceDiagram(ScrollView, can_focus=True):
             return self._header(width, base)
         line = y - 1 + round(self.scroll_y)
         step, part = divmod(line, ROW_HEIGHT)
-        if step >= len(self.arrows):
-            if step == len(self.arrows) and part == 0 and not self.trace.complete:
+        count = self.source.count
+        if step >= count:
+            if step == count and part == 0 and not self.source.complete:
                 return self._waiting(width, base)
             return self._lifelines_only(width, base)
         text = self._label_line(step) if part == 0 else self._arrow_line(step)
@@ -207,7 +222,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
 
     def _waiting(self, width: int, base: Style) -> Strip:
         chars, styles = self._canvas()
-        note = "⋯ in progress: no end event yet" if self.arrows else "⋯ waiting for the first event"
+        note = "⋯ in progress: no end event yet" if self.source.count else "⋯ waiting for the first event"
         self._put(chars, styles, GUTTER + 2, note, self.get_component_rich_style("sequence-diagram--warning"))
         return self._strip(self._text(chars, styles), width, base)
 
@@ -215,40 +230,41 @@ class SequenceDiagram(ScrollView, can_focus=True):
         chars, styles = self._canvas()
         return self._strip(self._text(chars, styles), width, base)
 
-    def _arrow_style(self, step: int, item: Arrow) -> Style:
-        kind = self.trace.events[step].kind
-        if kind.endswith(".error"):
+    def _arrow_style(self, row: Row) -> Style:
+        if row.kind.endswith(".error"):
             return self.get_component_rich_style("sequence-diagram--error")
+        item = row.arrow
         if item.source == "server" or (item.source == "app" and item.target != "server"):
             return self.get_component_rich_style("sequence-diagram--request")
         return self.get_component_rich_style("sequence-diagram--response")
 
     def _label_line(self, step: int) -> Text:
         chars, styles = self._canvas()
-        item = self.arrows[step]
-        event = self.trace.events[step]
+        row = self.row(step)
+        item = row.arrow
         gutter = self.get_component_rich_style("sequence-diagram--gutter")
-        findings = self.findings.get(event.seq, [])
+        findings = self.findings.get(row.seq, [])
         if findings:
             severity = min((f.severity for f in findings), key=lambda name: SEVERITY_ORDER.get(name, 3))
             mark_style = "error" if severity == "error" else "warning"
             self._put(chars, styles, 0, MARKS.get(severity, "•"), self.get_component_rich_style(f"sequence-diagram--{mark_style}"))
-        self._put(chars, styles, 1, f"{step:>3} {fmt.offset(event.t_ns):>11}", gutter)
+        self._put(chars, styles, 1, f"{step:>3} {fmt.offset(row.t_ns):>11}", gutter)
         xs = self._lane_x()
         left = min(xs[item.source], xs[item.target])
         label = item.label
         room = len(chars) - left - 2
         if cell_len(label) > room > 1:
             label = set_cell_size(label, room - 1) + "…"
-        self._put(chars, styles, left + 2, label, self._arrow_style(step, item))
+        self._put(chars, styles, left + 2, label, self._arrow_style(row))
         return self._text(chars, styles)
 
     def _arrow_line(self, step: int) -> Text:
         chars, styles = self._canvas()
-        item = self.arrows[step]
+        row = self.row(step)
+        item = row.arrow
         xs = self._lane_x()
         a, b = xs[item.source], xs[item.target]
-        style = self._arrow_style(step, item)
+        style = self._arrow_style(row)
         if a < b:
             self._put(chars, styles, a, "├" + "─" * (b - a - 2) + "▶", style)
         elif a > b:
@@ -256,4 +272,3 @@ class SequenceDiagram(ScrollView, can_focus=True):
         else:
             self._put(chars, styles, a, "↺", style)
         return self._text(chars, styles)
-
