@@ -80,7 +80,7 @@ def _wsgi(trace: Trace) -> Exchange | None:
         if port and port != ("443" if scheme == "https" else "80"):
             host += ":" + port
     query = summary.query
-    url = f"{scheme}://{host}{_quote_path(summary.path or '/')}" + (f"?{query}" if query else "")
+    url = f"{scheme}://{host}{_quote_path(summary.path or '/')}" + (f"?{_quote_query(query)}" if query else "")
     ex = _exchange(summary, url, str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1"))
     for event in trace.events:
         kind, data = event.kind, event.data
@@ -139,7 +139,7 @@ def _asgi(trace: Trace) -> Exchange | None:
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else _quote_path(summary.path or "/")
     query = summary.query
-    ex = _exchange(summary, f"{scheme}://{host}{path}" + (f"?{query}" if query else ""),
+    ex = _exchange(summary, f"{scheme}://{host}{path}" + (f"?{_quote_query(query)}" if query else ""),
                    f"HTTP/{scope.get('http_version') or '1.1'}")
     for event in trace.events:
         message = event.data.get("message")
@@ -163,6 +163,15 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+def _quote_query(query: str) -> str:
+    """A query string as a URL holds it: what is already percent-encoded stays, spaces and the like are encoded."""
+    try:
+        raw = query.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = query.encode("utf-8")
+    return quote(raw, safe="/:@!$&'()*+,;=-._~?%")
 
 
 def _quote_path(path: str) -> str:
