@@ -28,11 +28,10 @@ WSGI = {
 }
 
 ASGI_MESSAGES = {
-    "http.request": "A piece of the request body; more_body=True means more pieces follow.",
+    "http.request": "A piece of the request body.",
     "http.disconnect": "The client went away (or the response is complete): receive() has nothing more to give.",
     "http.response.start": "The status and headers. Nothing is sent until the first http.response.body.",
-    "http.response.body": "A piece of the response body, sent as soon as the app sends it; "
-                          "more_body=False (the default) ends the response.",
+    "http.response.body": "A piece of the response body, sent as soon as the app sends it.",
     "http.response.trailers": "Trailing headers, after the body.",
     "websocket.connect": "A client asks to open a websocket; the app must accept or close it.",
     "websocket.accept": "The app accepted the websocket: the handshake completes.",
@@ -49,6 +48,14 @@ ASGI_MESSAGES = {
     "lifespan.shutdown.complete": "The app has cleaned up.",
     "lifespan.shutdown.failed": "The app could not clean up.",
 }
+
+_MORE_BODY = {
+    "http.request": ("more_body is False: this is the last piece, the whole body has arrived.",
+                     "more_body is True: more pieces follow."),
+    "http.response.body": ("more_body is False: this ends the response.",
+                           "more_body is True: more pieces follow."),
+}
+"""The sentence that says what this message's own more_body means: (when False, when True)."""
 
 ASGI = {
     "asgi.scope": "The server called the app: await app(scope, receive, send). The scope describes the connection; "
@@ -69,5 +76,7 @@ def explain(event: Event) -> str:
         kind = message.get("type") if isinstance(message, dict) else None
         direction = "The app awaited receive(): " if event.kind == "asgi.receive" else "The app awaited send(): "
         text = ASGI_MESSAGES.get(kind, "") if isinstance(kind, str) else ""
+        if text and kind in _MORE_BODY:
+            text += " " + _MORE_BODY[kind][bool(message.get("more_body", False))]
         return direction + text[:1].lower() + text[1:] if text else ""
     return ""

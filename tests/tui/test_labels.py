@@ -112,3 +112,22 @@ def test_asgi_headers_read_as_text_with_their_bytes_said_once() -> None:
         console.print(part)
     text = console.export_text()
     assert "headers (1, bytes)" in text and "content-type  text/plain" in text and "b'" not in text
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ({"type": "http.request", "body": b"x", "more_body": True}, "more_body is True: more pieces follow."),
+        ({"type": "http.request", "body": b"x", "more_body": False}, "this is the last piece, the whole body has arrived"),
+        ({"type": "http.request", "body": b"x"}, "this is the last piece"),
+        ({"type": "http.response.body", "body": b"x", "more_body": True}, "more_body is True: more pieces follow."),
+        ({"type": "http.response.body", "body": b"x"}, "more_body is False: this ends the response."),
+    ],
+)
+def test_the_more_body_sentence_says_what_this_message_holds(message: dict, says: str) -> None:
+    from tui.explain import explain
+
+    kind = "asgi.receive" if message["type"] == "http.request" else "asgi.send"
+    sentence = explain(Event(1, 0, kind, {"message": message}))
+    assert says in sentence
+    assert ("True" in sentence) == bool(message.get("more_body"))
