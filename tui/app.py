@@ -9,26 +9,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from tracer.checks import Finding, check_trace
+from tracer.checks import check_trace
 from tracer.errors import TraceFileError
-from tracer.model import Trace
+from tracer.index import ScanResult, TraceIndex
 
 from .commands import screen_commands
-from .filters import Deep
-from tracer.index import ScanResult, TraceIndex
-from tracer.summary import TraceSummary
+from .listmodel import Checker, RequestList
 from .messages import ScanFailed, TraceSelected, TracesScanned
 from .screens.help import HelpScreen
 from .screens.replay import ReplayScreen
@@ -40,11 +35,12 @@ FOLLOW_INTERVAL = 0.1
 MAX_PROBLEM_TOASTS = 3
 """Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
 
-Checker = Callable[[Trace], "list[Finding]"]
-
 
 class TracerApp(App[int]):
     """Browse the requests of one trace file and replay them step by step.
+
+    The app scans the file in a worker and hands what it finds to the list
+    model (`requests`), which the request list screen draws.
 
     Args:
         path: The trace file.
@@ -63,19 +59,14 @@ class TracerApp(App[int]):
         super().__init__()
         self.path = path
         self.live = live
-        self.checker = checker
         self.index = TraceIndex(path, live=live)
-        self.scanning = True
-        self.progress = 0.0
-        self.scan_error = ""
-        """Why the file could not be read, if it could not."""
-        self._deep: LRUCache[str, Deep] = LRUCache(256)
-        self._deep_lock = threading.Lock()
+        self.requests = RequestList(self.index, checker=checker, live=live)
+        """The request list's state: store, filter, order, marks, loaded traces."""
         self._notified = 0
         self._unnotified = 0
 
     def get_default_screen(self) -> RequestsScreen:
-        return RequestsScreen()
+        return RequestsScreen(self.requests)
 
     def on_mount(self) -> None:
         self.sub_title = self.path + ("  (following)" if self.live else "")
@@ -88,10 +79,15 @@ class TracerApp(App[int]):
         """Index the file in the background, posting what is found as it goes."""
         worker = get_current_worker()
         index = self.index
+        taken = 0
 
         def batch(result: ScanResult, done: bool = False) -> None:
+            # The scan runs in this thread: the index holds exactly what it has found so far.
+            nonlocal taken
+            found = index.summaries[taken:]
+            taken += len(found)
             progress = index.position / index.size if index.size else 1.0
-            self.post_message(TracesScanned(result.new, result.updated, result.problems, progress, done))
+            self.post_message(TracesScanned(found, result.updated, result.problems, progress, done, index.cut_line))
 
         try:
             batch(index.scan(on_batch=batch, stop=lambda: worker.is_cancelled), done=True)
@@ -107,17 +103,15 @@ class TracerApp(App[int]):
                 self.post_message(ScanFailed(f"{self.path}: cannot read: {exc.strerror or exc}"))
 
     def on_traces_scanned(self, message: TracesScanned) -> None:
-        self.progress = message.progress
-        if message.done:
-            self.scanning = False
         self._report(message)
-        self.requests_screen.traces_scanned(message)
+        self.requests.take_scan(
+            message.summaries, message.updated, problems=message.problems, progress=message.progress,
+            done=message.done, cut_line=message.cut_line,
+        )
         # The replay may be under help or the command palette: it still grows.
         for screen in self.screen_stack:
             if isinstance(screen, ReplayScreen) and screen.summary.number in message.updated:
-                with self._deep_lock:
-                    self._deep.discard(screen.summary.id)
-                screen.reload(*self.load(screen.summary))
+                screen.reload(*self.requests.trace(screen.summary))
 
     def _report(self, message: TracesScanned) -> None:
         """Toast the first few unreadable lines; after that only a count, once per scan."""
@@ -132,53 +126,17 @@ class TracerApp(App[int]):
             self._unnotified = 0
 
     def on_scan_failed(self, message: ScanFailed) -> None:
-        self.scanning = False
-        self.scan_error = message.message
         self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
-        self.requests_screen.update_status()
-
-    @property
-    def requests_screen(self) -> RequestsScreen:
-        """The request list (the bottom screen)."""
-        screen = self.screen_stack[0]
-        assert isinstance(screen, RequestsScreen)
-        return screen
+        self.requests.scan_failed(message.message)
 
     # Traces
-
-    def load(self, summary: TraceSummary) -> tuple[Trace, list[Finding]]:
-        """Read a trace's events from the file and run the protocol checks on it.
-
-        This reads on the UI thread, unlike toolong's reader thread: a trace is a
-        few preads (0.03 ms measured), less than a placeholder would be on screen.
-        """
-        deep = self.load_deep(summary)
-        return deep.trace, deep.findings
-
-    def load_deep(self, summary: TraceSummary) -> Deep:
-        """A trace's events (and findings, on demand), cached; safe to call from a worker thread."""
-        # The cache is shared by the UI thread and the filter and marking workers.
-        with self._deep_lock:
-            deep = self._deep.get(summary.id)
-        if deep is None or deep.lines is None or len(deep.lines) != summary.events:
-            lines = list(self.index.read_lines(summary))
-            deep = Deep(partial(self.index.decode_lines, summary, lines), self.checker, lines)
-            with self._deep_lock:
-                self._deep.set(summary.id, deep)
-        return deep
-
-    def mark(self, summary: TraceSummary) -> None:
-        """Run the protocol checks on a complete trace and note its worst finding on the summary."""
-        findings = self.load_deep(summary).findings
-        severities = {finding.severity for finding in findings}
-        summary.marks = "error" if "error" in severities else "warning" if "warning" in severities else ""
 
     def on_trace_selected(self, message: TraceSelected) -> None:
         # Keys typed ahead of the UI (Enter, Esc, Enter) can select twice before the
         # first replay is on screen: only the list opens a replay.
-        if self.screen is not self.requests_screen:
+        if self.screen is not self.screen_stack[0]:
             return
-        trace, findings = self.load(message.summary)
+        trace, findings = self.requests.trace(message.summary)
         self.push_screen(ReplayScreen(message.summary, trace, findings))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -1,4 +1,9 @@
-"""Messages the UI's workers and widgets post (past tense: what happened)."""
+"""Messages the UI's workers and widgets post (past tense: what happened).
+
+Messages from worker threads carry their results as data; the handler on the
+UI thread hands them to the list model, so that thread alone changes what
+the screens draw.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +20,20 @@ class TracesScanned(Message):
     """The background scan indexed more of the file.
 
     Attributes:
-        new: How many traces were added to the index.
+        summaries: The traces found since the last message, in order of first appearance.
         updated: Numbers of traces that gained events (live files).
         problems: Lines that could not be read.
         progress: Fraction of the file scanned so far, 0 to 1.
         done: The first full pass over the file has finished.
+        cut_line: The last line, if it was cut off mid-write.
     """
 
-    new: int
+    summaries: list[TraceSummary] = field(default_factory=list)
     updated: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     progress: float = 1.0
     done: bool = False
+    cut_line: int | None = None
 
 
 @dataclass
@@ -58,7 +65,7 @@ class FilterMatched(Message):
     """A filter that reads events checked more traces.
 
     Attributes:
-        generation: Which filter, as counted by the request list (a newer one makes these stale).
+        generation: Which filter, as counted by the list model (a newer one makes these stale).
         results: Trace number -> (events it had when checked, whether it matches).
         progress: Fraction of the traces to check that are checked, 0 to 1.
     """
@@ -77,7 +84,12 @@ class ColumnClicked(Message):
 
 @dataclass
 class RowsChecked(Message):
-    """The protocol checks ran on some rows of the list (their `marks` are set)."""
+    """The protocol checks ran on some rows of the list.
 
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, RowsChecked)
+    Attributes:
+        marks: Trace number -> (events it had when checked, worst finding: "error", "warning" or "").
+        done: The last of the rows the worker was given.
+    """
+
+    marks: dict[int, tuple[int, str]]
+    done: bool = True

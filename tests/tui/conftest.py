@@ -41,7 +41,7 @@ async def wait_for(pilot: Pilot, condition, timeout: float = 5.0) -> None:  # ty
 
 async def scanned(pilot: Pilot) -> None:
     """Wait until the first full scan of the file is done."""
-    await wait_for(pilot, lambda: not pilot.app.scanning)  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: not pilot.app.requests.scanning)  # type: ignore[attr-defined]
     await pilot.pause()
 
 
@@ -51,7 +51,8 @@ async def marked(pilot: Pilot) -> None:
 
     await scanned(pilot)
     table = pilot.app.screen.query_one(RequestTable)
-    await wait_for(pilot, lambda: all(s.marks is not None for s in table.visible_rows() if s.complete))
+    mark_of = pilot.app.requests.mark_of  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: all(mark_of(s) is not None for s in table.visible_rows() if s.complete))
     await pilot.pause()
 
 

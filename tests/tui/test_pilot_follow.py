@@ -67,9 +67,16 @@ async def test_follow_picks_up_appended_lines_and_completes_traces_in_place(tmp_
         # With the cursor on the last row, it follows new rows (like tail -f).
         await pilot.press("end")
         with open(path, "ab") as out:
-            out.write(events[0].replace(b'"asgi-lifespan"', b'"again"'))
+            out.write(events[0].replace(b'"asgi-lifespan"', b'"again"').replace(b"1699999999.99", b"1700000001.0"))
         await wait_for(pilot, lambda: table.row_count == 12)
         assert table.current is not None and table.current.id == "again"  # moved in the same handler
+
+        # The list is in start order: a trace written late but started early goes to its place.
+        with open(path, "ab") as out:
+            out.write(events[0].replace(b'"asgi-lifespan"', b'"early"').replace(b"1699999999.99", b"1699999999.0"))
+        await wait_for(pilot, lambda: table.row_count == 13)
+        assert table.rows[0].id == "early"
+        assert table.current is not None and table.current.id == "again"  # still on the last row
 
 
 async def test_follow_an_empty_file_until_the_writer_starts(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -108,11 +115,11 @@ async def test_many_bad_lines_give_a_few_messages_and_a_count(tmp_path) -> None:
     app = TracerApp(str(path))
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(RequestTable)
-        await wait_for(pilot, lambda: not app.scanning)
+        await wait_for(pilot, lambda: not app.requests.scanning)
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert len(messages) == 4 and messages[-1].startswith("47 more unreadable lines")
-        assert table.row_count == 11 and len(app.index.problems) == 50
+        assert table.row_count == 11 and len(app.index.problems) == 50 == len(app.requests.problems)
 
 
 async def test_playing_a_live_trace_waits_for_its_next_event(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -148,8 +155,8 @@ async def test_a_body_filter_keeps_its_matches_while_the_file_grows(tmp_path) ->
         await wait_for(pilot, lambda: [s.id for s in table.rows] == ["wsgi-post-json"])
         await marked(pilot)  # the protocol checks read events too
         checked: list[str] = []
-        real = app.load_deep
-        app.load_deep = lambda summary: (checked.append(summary.id), real(summary))[1]  # type: ignore[method-assign]
+        real = app.requests.load
+        app.requests.load = lambda summary: (checked.append(summary.id), real(summary))[1]  # type: ignore[method-assign]
         seen: list[list[str]] = []
         with open(path, "ab") as out:
             for n in range(5):  # new traces arrive, one scan after another

@@ -182,7 +182,7 @@ async def test_clicking_headings_sorts_and_double_click_opens(mixed: str) -> Non
         names = [name for name, _, _ in columns]
         x = sum(w + 1 for _, w, _ in columns[: names.index("duration")]) + 2
         await pilot.click(RequestTable, offset=(x, 0))
-        assert app.screen.sort_key == "duration"  # type: ignore[attr-defined]
+        assert app.requests.sort_key == "duration"
         await pilot.click(RequestTable, offset=(x, 0))
         assert ids(app)[0] == "asgi-ws"  # clicked again: reversed
         await pilot.click(RequestTable, offset=(5, 3), times=2)  # third row
@@ -212,7 +212,7 @@ async def test_rows_on_screen_get_marked_with_their_worst_finding(mixed: str) ->
     app = TracerApp(mixed, checker=fixed_checker)
     async with app.run_test(size=SIZE) as pilot:
         await marked(pilot)
-        marks = {s.id: s.marks for s in table(app).rows}
+        marks = {s.id: app.requests.mark_of(s) for s in table(app).rows}
         assert marks["wsgi-stream"] == "warning"
         assert marks["wsgi-hello"] == ""
         row = ids(app).index("wsgi-stream")
@@ -234,7 +234,7 @@ async def test_keys_typed_in_one_burst_after_slash_land_in_the_filter(mixed: str
             event.set_sender(app)
             app._driver.send_message(event)  # type: ignore[union-attr]
         await wait_for(pilot, lambda: app.screen.query_one("#filter", Input).value == "~u /f ~m POST")
-        assert app.screen.sort_key == "time"  # type: ignore[attr-defined]  # the S did not sort the list
+        assert app.requests.sort_key == "time"  # the S did not sort the list
 
 
 async def test_rows_are_drawn_beside_the_scrollbar_not_under_it(mixed: str) -> None:
@@ -288,7 +288,7 @@ async def test_an_empty_list_says_why(mixed: str, tmp_path) -> None:  # type: ig
         assert "no such file" in table(app).render_line(1).text
 
 
-async def test_a_filtered_list_takes_each_new_trace_once_when_the_scan_runs_ahead(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_a_filtered_list_takes_each_new_trace_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.tui.test_pilot_follow import fixture_lines
     from tui.messages import TracesScanned
 
@@ -303,8 +303,11 @@ async def test_a_filtered_list_takes_each_new_trace_once_when_the_scan_runs_ahea
         with open(path, "ab") as out:
             for name in ("one", "two"):
                 out.write(lines[1].replace(b'"asgi-lifespan"', f'"{name}"'.encode()))
-        # The scan found both before the list handled its first batch (of one trace).
+        # The scan found both; the message that carries them arrives, then (say, resent) again.
         assert app.index.scan().new == 2
-        app.screen.traces_scanned(TracesScanned(1))  # type: ignore[attr-defined]
-        app.screen.traces_scanned(TracesScanned(1))  # type: ignore[attr-defined]
-        assert ids(app) == ["asgi-lifespan", "one", "two"]
+        found = app.index.summaries[11:]
+        app.post_message(TracesScanned(found))
+        app.post_message(TracesScanned(found))
+        await pilot.pause()
+        assert sorted(ids(app)) == ["asgi-lifespan", "one", "two"]
+        assert len(app.requests.store) == 13

@@ -1,54 +1,63 @@
-"""`HelpScreen`: every key of every screen, and the filter language."""
+"""`HelpScreen`: every key of every screen, and the filter language.
+
+Both tables are made from what they describe: the keys from the screens'
+and widgets' bindings (as posting's ``help_screen.py`` reads
+``_bindings``), the filter language from the table of operators.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.dom import DOMNode
+from textual.keys import format_key
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("Everywhere", (
-        ("? F1", "this help"),
-        ("ctrl+p", "command palette"),
-        ("q", "quit (in a replay: back to the list)"),
-        ("tab", "next pane"),
-    )),
-    ("Request list", (
-        ("↑ ↓ j k", "move"),
-        ("PgUp PgDn Home End", "page, first, last"),
-        ("Enter, double click", "replay the request"),
-        ("/ f", "filter (Enter applies, Esc leaves)"),
-        ("c", "clear the filter"),
-        ("s", "sort by time, duration, status"),
-        ("r", "reverse the sort"),
-        ("p", "lines of the file that could not be read"),
-    )),
-    ("Replay", (
-        ("→ ← j k l h", "next, previous step"),
-        ("Home End g G", "first, last step"),
-        ("space", "play / pause at recorded speed"),
-        ("+ -  ] [", "faster, slower"),
-        ("Esc Backspace q", "back to the list"),
-    )),
-)
+from ..filters import help_rows
+from ..widgets.request_table import RequestTable
+from .replay import ReplayScreen
+from .requests import RequestsScreen
 
-FILTERS: tuple[tuple[str, str], ...] = (
-    ("~m POST", "method"),
-    ("~u /api", "text in path or query"),
-    ("~c 404  ~c 5xx  ~c none", "status, class, or no response"),
-    ("~wsgi  ~asgi", "protocol"),
-    ("~http  ~ws  ~lifespan", "scope type"),
-    ("~err", "the app raised, or 5xx"),
-    ("~live", "not complete (in progress, or cut off)"),
-    ("~b TEXT", "text in a request or response body"),
-    ("~violation  ~v", "protocol checks found a problem"),
-    ("TEXT", "free text: path, method, status, trace id"),
-    ("!  &  |  ( )", "not, and, or, grouping; a space means and"),
+SECTIONS: tuple[tuple[str, tuple[type[DOMNode], ...], str], ...] = (
+    ("Request list", (RequestsScreen, RequestTable), "Double click a row to replay it; click a heading to sort by it."),
+    ("Replay", (ReplayScreen,), ""),
 )
+"""Screens and widgets whose own bindings make a table of keys, with a note on what the mouse does."""
+
+KEY_NAMES = {
+    "enter": "Enter", "escape": "Esc", "backspace": "Backspace", "home": "Home", "end": "End",
+    "pageup": "PgUp", "pagedown": "PgDn", "space": "space", "tab": "Tab", "shift+tab": "shift+Tab", "f1": "F1",
+}
+
+
+def key_label(key: str) -> str:
+    """How help writes a bound key: ``/``, ``→``, ``Esc``, ``ctrl+p``."""
+    return KEY_NAMES.get(key) or format_key(key)
+
+
+def key_rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
+    """(keys, what they do), one row per action, keys in the order bound."""
+    rows: dict[tuple[str, str, str], list[str]] = {}
+    for binding in bindings:
+        if binding.system or not (binding.description or binding.tooltip):
+            continue
+        group = (binding.action, binding.id or "", binding.tooltip or binding.description)
+        keys = rows.setdefault(group, [])
+        if binding.key not in keys:
+            keys.append(binding.key)
+    return [(" ".join(key_label(key) for key in keys), what) for (_, _, what), keys in rows.items()]
+
+
+def own_bindings(node_type: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself (not those it inherits), one per key."""
+    declared: list[BindingType] = node_type.__dict__.get("BINDINGS", [])
+    return list(Binding.make_bindings(declared))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,24 +68,31 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 80; max-width: 95%; height: auto; max-height: 90%;
+        width: 90; max-width: 95%; height: auto; max-height: 90%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
+    HelpScreen .help-table { margin-top: 1; }
+    HelpScreen .help-note { color: $text-muted; }
     """
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "tracer: keys"
             scroll.border_subtitle = "Esc to close"
-            for title, keys in KEYS:
-                yield Static(_table(title, keys))
-            yield Static(_table("Filter language", FILTERS))
+            everywhere = [*self.app._bindings.key_to_bindings.values(), own_bindings(Screen)]
+            yield Static(_table("Everywhere", key_rows(b for group in everywhere for b in group)))
+            for title, node_types, note in SECTIONS:
+                rows = key_rows(b for node_type in node_types for b in own_bindings(node_type))
+                yield Static(_table(title, rows), classes="help-table")
+                if note:
+                    yield Static(note, classes="help-note")
+            yield Static(_table("Filter language (/)", help_rows()), classes="help-table")
 
 
-def _table(title: str, rows: tuple[tuple[str, str], ...]) -> Table:
+def _table(title: str, rows: list[tuple[str, str]]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", show_header=False, box=None, expand=True)
-    table.add_column("key", style="bold cyan", width=26, no_wrap=True)
+    table.add_column("key", style="bold cyan", width=24, no_wrap=True)
     table.add_column("action", ratio=1)
     for key, action in rows:
-        table.add_row(key, Text(action))
+        table.add_row(Text(key), Text(action))
     return table

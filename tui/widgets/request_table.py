@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
@@ -121,9 +121,11 @@ class RequestTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.rows: Sequence[TraceSummary] = []
         self.shown = 0
-        """Rows at the last redraw (the index's list can grow between redraws)."""
+        """Rows at the last `set_rows`."""
         self.empty_text = ""
         """What the list says while it has no rows (set by the screen: still reading, or filtered out)."""
+        self.mark_of: Callable[[TraceSummary], str | None] = lambda summary: None
+        """A row's protocol mark: "error", "warning", "" for none, None until checked (set by the screen)."""
 
     @property
     def width_inside(self) -> int:
@@ -132,7 +134,7 @@ class RequestTable(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
-        """Number of rows shown (as of the last redraw: the index's list may already be longer)."""
+        """Number of rows shown."""
         return self.shown
 
     @property
@@ -147,19 +149,11 @@ class RequestTable(ScrollView, can_focus=True):
         self.rows = rows
         self.shown = len(rows)
         self.virtual_size = Size(self.width_inside, len(rows) + 1)
-        if keep is not None:
-            try:
-                self.cursor = rows.index(keep)  # type: ignore[union-attr]
-            except ValueError:
-                self.cursor = min(self.cursor, max(len(rows) - 1, 0))
-        else:
-            self.cursor = min(self.cursor, max(len(rows) - 1, 0))
-        self.refresh()
-
-    def rows_changed(self) -> None:
-        """Redraw after rows were appended or updated in place."""
-        self.shown = len(self.rows)
-        self.virtual_size = Size(self.width_inside, len(self.rows) + 1)
+        cursor = min(self.cursor, max(len(rows) - 1, 0))
+        if keep is not None and not (cursor < len(rows) and rows[cursor] is keep):
+            # By identity: summaries compare by value, field by field.
+            cursor = next((i for i, row in enumerate(rows) if row is keep), cursor)
+        self.cursor = cursor
         self.refresh()
 
     def on_resize(self) -> None:
@@ -276,8 +270,9 @@ class RequestTable(ScrollView, can_focus=True):
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
         if s.error:
             status = "err" if s.status is None else f"!{status}"
+        mark = self.mark_of(s)
         cells = {
-            "!": MARKS.get(s.marks or "", " "),
+            "!": MARKS.get(mark or "", " "),
             "time": fmt.clock(s.start),
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
@@ -297,8 +292,8 @@ class RequestTable(ScrollView, can_focus=True):
             cell = _fit(cells[name], width, right)
             if name == "status" and status_style:
                 text.append(cell, style(status_style))
-            elif name == "!" and s.marks:
-                text.append(cell, style(f"request-table--{s.marks}"))
+            elif name == "!" and mark:
+                text.append(cell, style(f"request-table--{mark}"))
             elif name == "time":
                 text.append(cell, style("request-table--dim"))
             else:
