@@ -1,0 +1,76 @@
+"""``FILE#TRACE_ID`` on the command line: one trace of a trace file, named by its id or a unique prefix of it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..errors import UsageError
+from ..index import TraceIndex, read_index
+from ..model import Trace
+from ..summary import TraceSummary
+from .view import check_trace_file
+
+
+@dataclass(frozen=True, slots=True)
+class TraceRef:
+    """What a command-line argument names: a whole file (`trace_id` None) or one trace of it."""
+
+    path: str
+    trace_id: str | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.trace_id is None else f"{self.path}#{self.trace_id}"
+
+
+def parse_ref(argument: str) -> TraceRef:
+    """Split ``FILE#TRACE_ID`` (or a bare ``FILE``); a file whose own name holds ``#`` is taken whole when it exists."""
+    path, hash_sign, trace_id = argument.rpartition("#")
+    if not hash_sign or os.path.exists(argument):
+        return TraceRef(argument)
+    if not path:
+        raise UsageError(f"{argument!r}: name the trace file before '#' (FILE#TRACE_ID)")
+    if not trace_id:
+        raise UsageError(f"{argument!r}: name a trace after '#' (FILE#TRACE_ID; a unique prefix of the id will do)")
+    return TraceRef(path, trace_id)
+
+
+def open_index(path: str) -> TraceIndex:
+    """The scanned index of a trace file.
+
+    Raises:
+        TraceFileError: Missing, not a trace file, or with a bad line.
+    """
+    check_trace_file(path)
+    return read_index(path)
+
+
+def find_summary(index: TraceIndex, trace_id: str) -> TraceSummary:
+    """The summary of trace `trace_id` in `index`, or of the one trace whose id starts with it.
+
+    Raises:
+        UsageError: No trace, or several, match.
+    """
+    found = index.by_id.get(trace_id)
+    if found is not None:
+        return found
+    matches = [summary for summary in index.summaries if summary.id.startswith(trace_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UsageError(f"{index.path}: no trace {trace_id!r} (tracer view {index.path} lists them)")
+    shown = ", ".join(summary.id for summary in matches[:3]) + (", …" if len(matches) > 3 else "")
+    raise UsageError(f"{index.path}: {trace_id!r} starts {len(matches)} trace ids ({shown}); give more of it")
+
+
+def load_trace(ref: TraceRef, index: TraceIndex | None = None) -> Trace:
+    """The trace `ref` names (it must name one).
+
+    Raises:
+        UsageError: `ref` names a whole file, or no single trace.
+        TraceFileError: The file cannot be read.
+    """
+    if ref.trace_id is None:
+        raise UsageError(f"{ref.path}: name one trace as {ref.path}#TRACE_ID")
+    index = index or open_index(ref.path)
+    return index.read_trace(find_summary(index, ref.trace_id), strict=True)

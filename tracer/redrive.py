@@ -1,0 +1,400 @@
+"""Recorded requests played again into an app, in this process, with no network.
+
+    from tracer.redrive import Redriver
+
+    with Redriver(app) as redriver:             # a WSGI or an ASGI app
+        replay = redriver.replay(recorded)      # a Trace read from a trace file
+        print(replay.compare().same)            # the new exchange against the recorded one
+
+A WSGI app is called as a server calls it, with the recorded environ and a
+``wsgi.input`` that returns the recorded bytes; a read never runs past the end
+of a piece the recorded app got in one read, so the same reads get the same
+pieces. An ASGI app runs on an event loop of its own, with a ``receive()``
+that hands over the recorded messages in order (``more_body`` split and
+client disconnects included), each once the app has sent as many messages
+as it had by then in the recording, or once as much time has passed. A
+recording made in one protocol plays into an app of the other
+(`tracer.client_side`). An ASGI app's lifespan startup runs once before the
+first request and its shutdown on `close()`, as a server's would; lifespan
+traces are not replayed. Each new exchange is recorded through
+`WSGITracer` / `ASGITracer`, redacting what the recording redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from asgiref.compatibility import guarantee_single_callable
+
+from ._assemble import TraceAssembler
+from .asgi import ASGITracer
+from .client_side import Arrival, ReplayError, asgi_request, client_side, wsgi_request
+from .compare import Comparison, compare
+from .detect import app_protocol
+from .model import Trace
+from .redact import DEFAULT_REDACT_HEADERS, REDACTED
+from .sink import Sink
+from .wsgi import WSGITracer
+
+__all__ = ["Redriver", "Replay", "ReplayError", "ReplayInput"]
+
+
+@dataclass(slots=True)
+class Replay:
+    """One recorded exchange played again.
+
+    Attributes:
+        recorded: The trace played.
+        trace: The new trace the app made.
+        missing_headers: Headers the recording redacted that were not sent.
+        notes: What the replay could not do as recorded.
+    """
+
+    recorded: Trace
+    trace: Trace
+    missing_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def compare(self, ignore_headers: Iterable[str] | None = None) -> Comparison:
+        """The new exchange against the recorded one (see `tracer.compare.compare`)."""
+        result = compare(self.recorded, self.trace, ignore_headers=ignore_headers, labels=("recorded", "replayed"))
+        result.notes[:0] = self.notes
+        return result
+
+
+class Redriver:
+    """Plays recorded requests into one app, recording each new exchange.
+
+    Args:
+        app: The WSGI or ASGI app.
+        protocol: ``"wsgi"`` or ``"asgi"``; detected from `app` when None.
+        headers: ``(name, value)`` request headers sent instead of the recorded ones of
+            that name: the values a recording redacted (Authorization, Cookie...).
+        timeout: Seconds an ASGI app may wait for a message the recording does not have
+            before it gets a disconnect, and may run beyond the recorded duration.
+        sink: Also send every new event here (a `JsonlSink`, to keep the new traces).
+
+    Raises:
+        UsageError: `app` is neither WSGI nor ASGI.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        protocol: Literal["wsgi", "asgi"] | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        timeout: float = 10.0,
+        sink: Sink | None = None,
+    ) -> None:
+        self.protocol = protocol or app_protocol(app)
+        self.app = app
+        self.headers = list(headers)
+        self.timeout = timeout
+        self._capture = _Capture(sink)
+        self._tracers: dict[frozenset[str], Any] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lifespan: _Lifespan | None = None
+
+    def __enter__(self) -> Redriver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def replay(self, recorded: Trace) -> Replay:
+        """Play one recorded http or websocket exchange into the app.
+
+        Raises:
+            ReplayError: The trace cannot be played (lifespan, a body cut at
+                ``max_body_bytes``, a websocket for a WSGI app).
+        """
+        side = client_side(recorded, self.headers)
+        result = Replay(recorded, recorded, list(side.missing_headers))
+        tracer = self._tracer(recorded)
+        if self.protocol == "wsgi":
+            environ = wsgi_request(side)
+            methods = side.read_methods or {"readinto", "read1"}
+            environ["wsgi.input"] = ReplayInput.offering(methods)(side.pieces)
+            environ["wsgi.errors"] = io.StringIO()
+            _serve_wsgi(tracer, environ, side.client_left_after)
+        else:
+            scope, arrivals = asgi_request(side)
+            loop = self._event_loop()
+            if self._lifespan is None:
+                self._lifespan = _Lifespan(guarantee_single_callable(self.app), self.timeout)
+                loop.run_until_complete(self._lifespan.startup())
+            if self._lifespan.state is not None:
+                scope["state"] = dict(self._lifespan.state)
+            limit = self.timeout + recorded.summary.duration_ns / 1e9
+            loop.run_until_complete(_serve_asgi(tracer, scope, arrivals, self.timeout, limit, result.notes))
+        result.trace = self._capture.take()
+        return result
+
+    def close(self) -> None:
+        """Run an ASGI app's lifespan shutdown and close the event loop."""
+        loop, self._loop = self._loop, None
+        if loop is None:
+            return
+        try:
+            if self._lifespan is not None:
+                loop.run_until_complete(self._lifespan.shutdown())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop
+
+    def _tracer(self, recorded: Trace) -> Any:
+        # Redact what the recording redacted, so that a supplied secret compares equal to its "[redacted]".
+        summary = recorded.summary
+        hidden = {name.lower() for name, value in (*summary.request_headers, *summary.response_headers) if value == REDACTED}
+        redact = DEFAULT_REDACT_HEADERS | hidden
+        tracer = self._tracers.get(redact)
+        if tracer is None:
+            kind = WSGITracer if self.protocol == "wsgi" else ASGITracer
+            tracer = self._tracers[redact] = kind(self.app, self._capture, redact_headers=redact)
+        return tracer
+
+
+class _Capture:
+    """The sink of the replay's tracers: keeps the records of the exchange in progress."""
+
+    def __init__(self, also: Sink | None) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.also = also
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        if self.also is not None:
+            self.also.write(record)
+
+    def close(self) -> None:
+        pass
+
+    def take(self) -> Trace:
+        assembler = TraceAssembler()
+        for record in self.records:
+            assembler.add(record)
+        self.records = []
+        traces = assembler.traces()
+        if not traces:
+            raise ReplayError("the app was called but nothing was recorded")
+        return traces[0]
+
+
+class ReplayInput:
+    """``wsgi.input`` holding a recorded request body; a sized read stops at the end of a recorded piece.
+
+    Use `offering` for a class that also has ``readinto`` / ``read1``: Werkzeug
+    reads with ``readinto`` only where the stream has it, so a replay offers
+    what the recorded stream offered.
+    """
+
+    __slots__ = ("_data", "_position", "_ends")
+    _classes: dict[frozenset[str], type[ReplayInput]] = {}
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        pieces = list(pieces)
+        self._data = b"".join(pieces)
+        self._position = 0
+        self._ends: list[int] = []
+        total = 0
+        for piece in pieces:
+            total += len(piece)
+            self._ends.append(total)
+
+    @classmethod
+    def offering(cls, methods: Iterable[str]) -> type[ReplayInput]:
+        """The class whose streams also have the optional methods among `methods` (``readinto``, ``read1``)."""
+        chosen = frozenset(methods) & {"readinto", "read1"}
+        found = cls._classes.get(chosen)
+        if found is None:
+            extra = {name: getattr(_Optional, name) for name in chosen}
+            found = cls._classes[chosen] = type("ReplayInput", (cls,), {"__slots__": (), **extra})
+        return found
+
+    def _take(self, size: int | None) -> bytes:
+        start, data = self._position, self._data
+        stop = len(data)
+        if size is not None and size >= 0:
+            stop = min(stop, start + size)
+            index = bisect_right(self._ends, start)
+            if index < len(self._ends):
+                stop = min(stop, self._ends[index])
+        self._position = stop
+        return data[start:stop]
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._take(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start, data = self._position, self._data
+        newline = data.find(b"\n", start)
+        stop = len(data) if newline < 0 else newline + 1
+        if size is not None and size >= 0:
+            stop = min(stop, start + size)
+        self._position = stop
+        return data[start:stop]
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        lines, total = [], 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if hint is not None and 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> ReplayInput:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+class _Optional:
+    def readinto(self: Any, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._take(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def read1(self: Any, size: int | None = -1) -> bytes:
+        return self._take(size)
+
+
+def _serve_wsgi(app: Any, environ: dict[str, Any], client_left_after: int | None) -> None:
+    """Call a WSGI app as a server does; stop taking the body where the recorded client went away."""
+    headers_sent = False
+
+    def write(data: bytes) -> None:
+        nonlocal headers_sent
+        headers_sent = headers_sent or bool(data)
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info is not None and headers_sent:
+            raise exc_info[1].with_traceback(exc_info[2])
+        return write
+
+    try:
+        result = app(environ, start_response)
+    except Exception:  # noqa: BLE001 - the trace holds it; a server would answer 500
+        return
+    try:
+        if client_left_after != 0:
+            for count, chunk in enumerate(result, 1):
+                headers_sent = headers_sent or bool(chunk)
+                if client_left_after is not None and count >= client_left_after:
+                    break
+    except Exception:  # noqa: BLE001 - raised mid-body: the trace holds it; a server drops the connection
+        pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+async def _serve_asgi(app: Any, scope: dict[str, Any], arrivals: list[Arrival], wait: float, limit: float,
+                      notes: list[str]) -> None:
+    """Run one ASGI connection, handing over the recorded messages as the recording did."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    progress = asyncio.Event()
+    sent = 0
+    pending = list(reversed(arrivals))
+    gone = {"type": "websocket.disconnect", "code": 1006} if scope.get("type") == "websocket" else {"type": "http.disconnect"}
+    waited = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal waited
+        if pending:
+            arrival = pending.pop()
+            deadline = start + arrival.at_ns / 1e9
+            while sent < arrival.after_sends and loop.time() < deadline:
+                progress.clear()
+                try:
+                    await asyncio.wait_for(progress.wait(), deadline - loop.time())
+                except asyncio.TimeoutError:
+                    break
+            return dict(arrival.message)
+        if not waited:
+            # The recording has nothing more: the client says nothing until it gives up.
+            await asyncio.sleep(wait)
+            waited = True
+            notes.append(f"the app waited for a message the recording does not have; it got {gone['type']} after {wait:g} s")
+        return dict(gone)
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal sent
+        sent += 1
+        progress.set()
+
+    try:
+        await asyncio.wait_for(app(scope, receive, send), limit)
+    except asyncio.TimeoutError:
+        notes.append(f"the app had not finished after {limit:.1f} s and was cancelled")
+    except Exception:  # noqa: BLE001 - the trace holds it; a server would log it and drop the connection
+        pass
+
+
+class _Lifespan:
+    """An ASGI app's lifespan, as a server runs it around the requests (not recorded)."""
+
+    def __init__(self, app: Any, timeout: float) -> None:
+        self.app = app
+        self.timeout = timeout
+        self.state: dict[str, Any] | None = None
+        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._outbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._task: asyncio.Task[Any] | None = None
+
+    async def startup(self) -> None:
+        """Start the lifespan; an app that does not take it is served without it, as uvicorn does."""
+        self._inbox, self._outbox = asyncio.Queue(), asyncio.Queue()
+        state: dict[str, Any] = {}
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
+        self._task = asyncio.ensure_future(self.app(scope, self._inbox.get, self._outbox.put))
+        reply = await self._exchange({"type": "lifespan.startup"})
+        if reply is None:
+            return
+        if reply.get("type") == "lifespan.startup.failed":
+            raise ReplayError(f"the app's lifespan startup failed: {reply.get('message') or 'no message'}")
+        self.state = state
+
+    async def shutdown(self) -> None:
+        """End the lifespan, and with it the app's task."""
+        if self._task is None:
+            return
+        if self.state is not None and not self._task.done():
+            await self._exchange({"type": "lifespan.shutdown"})
+        if not self._task.done():
+            self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _exchange(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        assert self._inbox is not None and self._outbox is not None and self._task is not None
+        await self._inbox.put(message)
+        reply = asyncio.ensure_future(self._outbox.get())
+        done, _ = await asyncio.wait({reply, self._task}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
+        if reply in done:
+            return reply.result()
+        reply.cancel()
+        if self._task.done() and not self._task.cancelled():
+            self._task.exception()  # retrieved: an app without lifespan support raises here
+        return None
