@@ -295,9 +295,10 @@ class RequestList:
             done: The first full pass over the file has finished.
             cut_line: The last line, if it was cut off mid-write.
         """
-        fresh = [s for s in summaries if s.number >= len(self.store)]
+        known = len(self.store)
+        fresh = [s for s in summaries if s.number >= known]
         self.store.extend(fresh)
-        updated = set(updated)
+        updated = {number for number in updated if number < known}  # New ones are new, not grown.
         self._scan.problems.extend(problems)
         self._scan.progress = progress
         self._scan.cut_line = cut_line

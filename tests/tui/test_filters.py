@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.conftest import fixed_checker, fixture
-from tui.filters import Deep, FilterError, parse
 from tracer.index import TraceIndex
+from tui.filters import CODES, HINT, OPERATORS, PRESETS, Deep, FilterError, help_rows, parse, unknown_message
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,44 @@ def matching(index: TraceIndex, expression: str) -> list[str]:
         ("hello", ["wsgi-hello", "asgi-hello"]),
         ('"/logo.png"', ["wsgi-binary"]),
         ("~live", []),
+        # Headers, read from the loaded trace: "name: value" lines, any case.
+        ("~h x-unknown", []),
+        ("~h user-agent", ["asgi-hello", "asgi-stream", "asgi-ws"]),
+        ('~h "content-type: application/json"', ["wsgi-post-json", "asgi-hello"]),
+        ('~hq "content-type: application/json"', ["wsgi-post-json"]),
+        ("~hs content-length", ["wsgi-post-json"]),
+        ("~hq 'content-length: 18'", ["wsgi-post-json"]),
+        ("~hq content-length: 18", []),  # unquoted: ~hq content-length: and the free text 18
+        ("~hs image/png", ["wsgi-binary"]),
+        ("~hq 127.0.0.1:8000 & ~m POST", ["asgi-stream"]),
+        # Content types: the response's, the request's.
+        ("~t json", ["wsgi-post-json", "asgi-hello"]),
+        ("~t IMAGE/", ["wsgi-binary"]),
+        ("~tq json", ["wsgi-post-json"]),
+        ("!~t text & ~http", ["wsgi-post-json", "wsgi-error", "wsgi-binary", "asgi-hello"]),
+        # One side of the exchange's bodies.
+        ("~bq widget", ["wsgi-post-json"]),
+        ("~bs widget", ["wsgi-post-json"]),
+        ("~bq part", ["asgi-stream"]),
+        ("~bs part", []),
+        ("~bs echo", ["asgi-ws"]),
+        ("~bq echo", []),
+        ("~bs line", ["wsgi-stream"]),
+        # Duration (480µs, 1.25ms, 450µs, 5.4ms, 600µs, 600µs, 1ms, 440µs, 9.6ms, 16ms and 2ms for lifespan).
+        ("~d >5ms", ["wsgi-stream", "asgi-stream", "asgi-ws"]),
+        ("~d >=9.6ms", ["asgi-stream", "asgi-ws"]),
+        ("~d <450us", ["asgi-hello"]),
+        ("~d <=450µs", ["wsgi-not-found", "asgi-hello"]),
+        ("~d <=450000ns", ["wsgi-not-found", "asgi-hello"]),
+        ("~d > 0.01s", ["asgi-ws"]),
+        ("~d >1s", []),
+        # Size: request plus response body bytes (k = 1024).
+        ("~size >70", ["wsgi-post-json", "wsgi-cut"]),
+        ("~size >=73", ["wsgi-post-json", "wsgi-cut"]),
+        ("~size <=9 & ~http", ["wsgi-not-found", "wsgi-error"]),
+        ("~size <1k & ~size >1b & ~ws", ["asgi-ws"]),
+        ("~size >0.07K", ["wsgi-post-json", "wsgi-cut"]),
+        ("~size >1m", []),
     ],
 )
 def test_each_operator_selects_the_right_traces(index: TraceIndex, expression: str, expected: list[str]) -> None:
@@ -68,6 +106,14 @@ def test_each_operator_selects_the_right_traces(index: TraceIndex, expression: s
         ("~m GET |", "expression ends too early"),
         ('"open', "unclosed quote"),
         (")", "unexpected ')'"),
+        ("~d 100ms", "~d wants a comparison and a time"),
+        ("~d >100", "~d wants a comparison and a time"),
+        ("~d >100 parsecs", "~d wants a comparison and a time"),
+        ("~d >", "~d wants a comparison and a time"),
+        ("~size big", "~size wants a comparison and a size"),
+        ("~size >10q", "~size wants a comparison and a size"),
+        ("~h", "~h needs a value"),
+        ("~size", "~size needs a value, e.g. ~size >10k"),
     ],
 )
 def test_bad_expression_says_why_in_one_line(expression: str, message: str) -> None:
@@ -84,6 +130,63 @@ def test_only_event_filters_need_events() -> None:
     assert not parse("~m GET ~err !~ws").needs_events  # type: ignore[union-attr]
     assert parse("~m GET & ~b x").needs_events  # type: ignore[union-attr]
     assert parse("!~violation").needs_events  # type: ignore[union-attr]
+    assert not parse("~t json ~tq form ~d >1ms ~size >1k").needs_events  # type: ignore[union-attr]
+    for code in ("~h", "~hq", "~hs", "~bq", "~bs"):
+        assert parse(f"{code} x").needs_events, code  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("operator", OPERATORS, ids=lambda op: op.code)
+def test_each_operator_says_truly_whether_it_reads_events(operator) -> None:  # type: ignore[no-untyped-def]
+    compiled = parse(operator.syntax.split("  ")[0])
+    assert compiled is not None and compiled.needs_events == operator.needs_events
+
+    def no_events() -> Deep:
+        raise AssertionError(f"{operator.code} read events")
+
+    if not operator.needs_events:
+        index = TraceIndex(fixture("mixed.jsonl"))
+        index.scan()
+        for summary in index.summaries:
+            compiled.matches(summary, no_events)
+        index.close()
+
+
+def test_cheap_tests_run_first_so_events_are_read_only_when_needed(index: TraceIndex) -> None:
+    read: list[str] = []
+    for expression in ("~violation & ~b widget & ~h host & ~m POST", "~m POST ~h host ~b widget ~violation"):
+        compiled = parse(expression)
+        assert compiled is not None
+        read.clear()
+
+        def load(summary):  # type: ignore[no-untyped-def]
+            read.append(summary.id)
+            trace = index.read_trace(summary)
+            return Deep(trace, fixed_checker(trace))
+
+        assert [s.id for s in index.summaries if compiled.matches(s, lambda s=s: load(s))] == []
+        assert set(read) == {"wsgi-post-json", "asgi-stream"}  # only the two POSTs were read
+
+
+def test_help_hint_presets_and_unknown_filter_message_come_from_the_table() -> None:
+    rows = dict(help_rows())
+    message = unknown_message("~nope")
+    listed = message.rstrip(")").split("(one of ")[1].split()
+    assert len(set(CODES)) == len(OPERATORS) >= 21
+    for operator in OPERATORS:
+        assert any(syntax.startswith(operator.code) and text == operator.help for syntax, text in rows.items())
+        assert operator.code in listed
+        assert any(spelling in HINT.split() for spelling in (operator.code, *operator.aliases)), operator.code
+        for example in operator.examples:
+            assert parse(f"{operator.code} {example}") is not None
+    assert message == unknown_message("~nope")
+    with pytest.raises(FilterError) as info:
+        parse("~nope")
+    assert str(info.value) == message
+    for code in ("~http", "~live", "~violation", "~h", "~d", "~size"):
+        assert code in listed
+    assert ("errors and 5xx", "~err") in PRESETS
+    for _, expression in PRESETS:
+        assert parse(expression) is not None
 
 
 @pytest.mark.parametrize("needle", ["widget", "WIDGET", '"name"', "echo: bye", "PNG"])
