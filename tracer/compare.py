@@ -241,8 +241,8 @@ def compare(
     else:
         out += _body_differences(result, left, right, "response")
     if sa.protocol == sb.protocol:
-        # A phase whose body already differs needs no event count besides.
-        explained = {d.phase for d in out if d.aspect.endswith(("body", "pieces"))}
+        # A phase whose bodies or messages already differ needs no event count besides.
+        explained = {d.phase for d in out if d.aspect.endswith(("body", "pieces", "message"))}
         out += [d for d in _event_differences(left, right, labels) if d.phase not in explained]
     out += _end_differences(sa, sb, labels)
     result.phases = _phase_rows(left, right)

@@ -124,10 +124,11 @@ def _all(redriver: Redriver, ref: TraceRef, index: Any, args: argparse.Namespace
     lifespan = 0
     if not args.json:
         print(f"{'#':>4}  {'request':<{TITLE_WIDTH}} {'recorded':>8} {'replayed':>8}  result", file=out)
-    for number, summary in enumerate(index.in_start_order(), 1):
+    for summary in index.in_start_order():
         if summary.scope_type == "lifespan":
             lifespan += 1
             continue
+        number = len(rows) + 1
         recorded = index.read_trace(summary, strict=True)
         row: dict[str, Any] = {"trace": summary.id, "title": summary.title}
         try:
