@@ -1,60 +1,52 @@
-"""The ASGI HTTP state machine: start, body, trailers, extensions and disconnects."""
+"""The ASGI HTTP checks: start, body, trailers, extensions and disconnects, in the order the HTTP machine allows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model import Event, TruncatedBytes
+from ..model import TruncatedBytes
+from ..states.http import HTTPFollow
+from ..states.machine import Step
 from ._asgi_common import EXTENSION_TYPES, MessageMachine, extension_offered
 from ._headers import check_headers, pairs
-from .findings import Collector
+from .findings import Collector, Severity
 from .http import ResponseView, check_response
 
 _TRAILERS = "http.response.trailers"
 
 
 class HTTPCheck(MessageMachine):
-    """Follows one http scope's messages and reports the rules they break."""
+    """Follows one http scope's messages through the HTTP machine and reports the rules they break."""
+
+    follow_type = HTTPFollow
 
     def __init__(self, scope: dict[str, Any], out: Collector) -> None:
         super().__init__(scope, out)
+        self.follow: HTTPFollow
         self.start_seq: int | None = None
         self.status: int | None = None
         self.headers: list[tuple[str, str]] = []
-        self.trailers_declared = False
         self.body_done_seq: int | None = None
-        self.trailers_done = False
         self.disconnect_seq: int | None = None
-        self.request_done = False
         self.chunks: list[tuple[int, int]] = []
         self.body_known = True
 
-    @property
-    def complete(self) -> bool:
-        return self.body_done_seq is not None and (not self.trailers_declared or self.trailers_done)
-
     # messages
 
-    def receive(self, message: dict[str, Any], seq: int) -> None:
-        kind = message["type"]
-        if kind == "http.disconnect":
+    def receive(self, message: dict[str, Any], seq: int, step: Step) -> None:
+        if message["type"] == "http.disconnect":
             if self.disconnect_seq is None:
                 self.disconnect_seq = seq
             return
         body, more = message.get("body", b""), message.get("more_body", False)
         if not isinstance(body, bytes) or not isinstance(more, bool):
             self.out.add("asgi-receive-invalid", seq, "http.request has a body that is not bytes or a more_body that is not a bool")
-        if self.request_done:
-            self.out.once("asgi-receive-invalid", seq, "the server sent http.request after the request body was complete")
-        if not more:
-            self.request_done = True
+        self.out.report(step.made, seq, lambda rule: "the server sent http.request after the request body was complete")
 
-    def send(self, message: dict[str, Any], seq: int) -> None:
+    def send(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
-        if self.disconnect_seq is not None:
-            self.out.once("asgi-send-after-disconnect", seq, f"{kind} was sent after http.disconnect (step {self.disconnect_seq})")
-        elif self.complete and not (kind == _TRAILERS and not self.trailers_declared):
-            self.out.once("asgi-send-after-complete", seq, f"{kind} was sent after the response was complete")
+        self.out.report(step.made, seq, lambda rule: self._detail(rule, kind))
+        if step.broke("asgi-send-after-complete"):
             return
         handler = {
             "http.response.start": self._start,
@@ -62,8 +54,6 @@ class HTTPCheck(MessageMachine):
             "http.response.trailers": self._trailers,
             "http.response.pathsend": self._pathsend,
             "http.response.zerocopysend": self._zerocopysend,
-            "http.response.early_hint": self._early_hint,
-            "http.response.debug": self._debug,
         }.get(kind)
         if kind in EXTENSION_TYPES:
             self._extension(kind, seq)
@@ -73,9 +63,16 @@ class HTTPCheck(MessageMachine):
         if handler is not None:
             handler(message, seq)
 
+    def _detail(self, rule: str, kind: str) -> str | None:
+        return {
+            "asgi-send-after-disconnect": f"{kind} was sent after http.disconnect (step {self.disconnect_seq})",
+            "asgi-send-after-complete": f"{kind} was sent after the response was complete",
+            "asgi-start-twice": f"http.response.start was sent again (first at step {self.start_seq})",
+            "asgi-extension-late": f"{kind} was sent after http.response.start",
+        }.get(rule)
+
     def _start(self, message: dict[str, Any], seq: int) -> None:
         if self.start_seq is not None:
-            self.out.add("asgi-start-twice", seq, f"http.response.start was sent again (first at step {self.start_seq})")
             return
         self.start_seq = seq
         status = message.get("status")
@@ -91,12 +88,10 @@ class HTTPCheck(MessageMachine):
         trailers = message.get("trailers", False)
         if not isinstance(trailers, bool):
             self.out.add("asgi-flag-type", seq, f"trailers is {trailers!r}, not a bool")
-        self.trailers_declared = bool(trailers)
         if trailers and not extension_offered(self.scope, _TRAILERS):
             self.out.once("asgi-trailers-unsupported", seq)
 
     def _body(self, message: dict[str, Any], seq: int) -> None:
-        self._before_start(seq)
         body, more = message.get("body", b""), message.get("more_body", False)
         if not isinstance(body, bytes):
             self.out.add("asgi-body-type", seq, f"the body is {type(body).__name__}, not bytes")
@@ -106,79 +101,38 @@ class HTTPCheck(MessageMachine):
                 self.chunks.append((seq, length))
         if not isinstance(more, bool):
             self.out.add("asgi-flag-type", seq, f"more_body is {more!r}, not a bool")
-        # A body before the start is reported once; it does not end the response.
-        if not more and self.start_seq is not None:
-            self.body_done_seq = seq
+        self._ends_body(not more, seq)
 
     def _trailers(self, message: dict[str, Any], seq: int) -> None:
-        if not self.trailers_declared:
-            self.out.once("asgi-trailers-undeclared", seq)
-        elif self.body_done_seq is None:
-            self.out.once("asgi-trailers-before-body-end", seq)
         if not extension_offered(self.scope, _TRAILERS):
             self.out.once("asgi-trailers-unsupported", seq)
         check_headers(message.get("headers"), seq, self.out, "asgi", "trailer ")
         more = message.get("more_trailers", False)
         if not isinstance(more, bool):
             self.out.add("asgi-flag-type", seq, f"more_trailers is {more!r}, not a bool")
-        if not more:
-            self.trailers_done = True
 
     def _pathsend(self, message: dict[str, Any], seq: int) -> None:
-        self._before_start(seq)
         self.body_known = False
-        self.body_done_seq = seq
+        self._ends_body(True, seq)
 
     def _zerocopysend(self, message: dict[str, Any], seq: int) -> None:
-        self._before_start(seq)
         self.body_known = False
-        if not message.get("more_body", False):
+        self._ends_body(not message.get("more_body", False), seq)
+
+    def _ends_body(self, last: bool, seq: int) -> None:
+        # A body before the start is reported once; it does not end the response.
+        if last and self.start_seq is not None:
             self.body_done_seq = seq
-
-    def _early_hint(self, message: dict[str, Any], seq: int) -> None:
-        if self.start_seq is not None:
-            self.out.add("asgi-extension-late", seq, "http.response.early_hint was sent after http.response.start")
-
-    def _debug(self, message: dict[str, Any], seq: int) -> None:
-        if self.start_seq is not None:
-            self.out.add("asgi-extension-late", seq, "http.response.debug was sent after http.response.start")
 
     def _extension(self, kind: str, seq: int) -> None:
         if not extension_offered(self.scope, kind):
             self.out.add("asgi-extension-unsupported", seq, f"{kind} was sent but scope['extensions'] does not offer it")
 
-    def _incomplete(self, end_seq: int) -> None:
-        # Since ASGI 2.4 send() raises OSError once the client has gone, and an app "may catch this
-        # exception and do cleanup work before ... returning with no exception": the trace cannot
-        # tell that apart from a forgotten final message, so it is only a warning there.
-        if _spec_version(self.scope) >= (2, 4):
-            self.out.add(
-                "asgi-response-incomplete",
-                end_seq,
-                "the app returned with the response body unfinished, or after catching the OSError that send() "
-                "raises when the client has gone",
-                severity="warning",
-            )
-        else:
-            self.out.add("asgi-response-incomplete", end_seq)
-
-    def _before_start(self, seq: int) -> None:
-        if self.start_seq is None:
-            self.out.once("asgi-body-before-start", seq)
-
     # the end
 
-    def finish(self, end: Event) -> None:
-        """Report what the app left undone when it returned."""
-        end_seq = end.seq
-        gone = self.disconnect_seq is not None
-        if not self.error and not gone:
-            if self.start_seq is None and self.body_done_seq is None:
-                self.out.add("asgi-no-response", end_seq)
-            elif self.body_done_seq is None:
-                self._incomplete(end_seq)
-            elif self.trailers_declared and not self.trailers_done:
-                self.out.add("asgi-trailers-missing", end_seq)
+    def ended(self, end_seq: int, step: Step) -> None:
+        """Report what the app left undone when it returned, and the response's HTTP mistakes."""
+        self.out.report(step.made, end_seq, self._incomplete_detail, self._incomplete_severity)
         if self.start_seq is None:
             return
         method = self.scope.get("method")
@@ -194,6 +148,23 @@ class HTTPCheck(MessageMachine):
             end_seq=self.body_done_seq if self.body_done_seq is not None else end_seq,
         )
         check_response(view, self.out)
+
+    # Since ASGI 2.4 send() raises OSError once the client has gone, and an app "may catch this
+    # exception and do cleanup work before ... returning with no exception": the trace cannot
+    # tell that apart from a forgotten final message, so it is only a warning there.
+
+    def _incomplete_detail(self, rule: str) -> str | None:
+        if rule == "asgi-response-incomplete" and _spec_version(self.scope) >= (2, 4):
+            return (
+                "the app returned with the response body unfinished, or after catching the OSError that send() "
+                "raises when the client has gone"
+            )
+        return None
+
+    def _incomplete_severity(self, rule: str) -> Severity | None:
+        if rule == "asgi-response-incomplete" and _spec_version(self.scope) >= (2, 4):
+            return "warning"
+        return None
 
 
 def _spec_version(scope: dict[str, Any]) -> tuple[int, ...]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .rules import RULES, Severity
+
+if TYPE_CHECKING:
+    from ..states.machine import Mistake
 
 __all__ = ["Collector", "Finding", "Severity", "kind_of"]
 
@@ -67,6 +71,29 @@ class Collector:
         if rule_id not in self._once:
             self._once.add(rule_id)
             self.add(rule_id, seq, detail)
+
+
+    def report(
+        self,
+        made: Iterable[Mistake],
+        seq: int,
+        detail: Callable[[str], str | None] | None = None,
+        severity: Callable[[str], Severity | None] | None = None,
+    ) -> None:
+        """Report the mistakes a state machine found in the event at `seq`.
+
+        Args:
+            made: The mistakes (`tracer.states.machine.Step.made`).
+            seq: The event.
+            detail: Says more of a rule than its summary, or None.
+            severity: Overrides a rule's severity, or None.
+        """
+        for mistake in made:
+            text = detail(mistake.rule) if detail is not None else None
+            if mistake.once:
+                self.once(mistake.rule, seq, text)
+            else:
+                self.add(mistake.rule, seq, text, severity(mistake.rule) if severity is not None else None)
 
 
 def kind_of(value: Any) -> str:

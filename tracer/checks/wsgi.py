@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..model import Event, Trace, TruncatedBytes
+from ..model import END_KINDS, Event, Trace, TruncatedBytes
+from ..states.wsgi import WSGIFollow
 from ._headers import check_headers
 from .findings import Collector, kind_of
 from .http import ResponseView, check_response
@@ -28,23 +29,24 @@ def _length(data: Any) -> int:
 
 
 class WSGICheck:
-    """Checks a WSGI trace: one pass over its events, keeping the state the rules need."""
+    """Checks a WSGI trace: one pass over its events, following them through the WSGI machine.
+
+    The follower (`tracer.states.wsgi`) decides the state and which events are
+    out of order; the checker reports exactly those, besides its checks of
+    each event's own data.
+    """
 
     def __init__(self, trace: Trace, out: Collector) -> None:
         self.trace = trace
         self.out = out
+        self.follow = WSGIFollow()
         self.environ: dict[str, Any] = {}
         self.start_seq: int | None = None
         self.status: int | None = None
         self.headers: list[tuple[str, str]] = []
         self.chunks: list[tuple[int, int]] = []
         self.body_events: list[Event] = []
-        self.seen_body = False
         self.closed_seq: int | None = None
-        self.error = False
-        self.content_length: int | None = None
-        self.input_terminated = False
-        self.consumed = 0
         self.read_any = False
         self.last_read_seq = 0
         self.unknown_body = False
@@ -57,17 +59,30 @@ class WSGICheck:
             "wsgi.body": self._body,
             "wsgi.errors": self._errors,
             "wsgi.close": self._close,
-            "wsgi.error": self._error,
         }
 
+    @property
+    def error(self) -> bool:
+        """Whether the app raised."""
+        return self.follow.error
+
     def feed(self, event: Event) -> None:
-        """Judge one event."""
+        """Follow one event through the machine, then judge it (the end event waits for `finish`)."""
+        if event.kind in END_KINDS:
+            return
+        step = self.follow.step(event)
         if "$error" in event.data:
             self._unrecorded(event)
             return
+        self.out.report(step.made, event.seq, self._detail)
         handler = self.handlers.get(event.kind)
         if handler is not None:
             handler(event)
+
+    def _detail(self, rule: str) -> str | None:
+        if rule == "wsgi-start-response-twice":
+            return f"start_response() was called again without exc_info (first call at step {self.start_seq})"
+        return None
 
     # events
 
@@ -77,7 +92,6 @@ class WSGICheck:
             self.start_seq = event.seq
             self.unknown_start = True
         elif event.kind in ("wsgi.body", "wsgi.write"):
-            self.seen_body = True
             self.body_events.append(event)
             self.unknown_body = True
 
@@ -88,10 +102,6 @@ class WSGICheck:
             return
         self.environ = environ
         _check_environ(environ, event.seq, self.out)
-        length = environ.get("CONTENT_LENGTH")
-        if isinstance(length, str) and length.strip().isdigit():
-            self.content_length = int(length)
-        self.input_terminated = bool(environ.get("wsgi.input_terminated"))
 
     def _input(self, event: Event) -> None:
         method, size, data = event.data.get("method"), event.data.get("size"), event.data.get("data")
@@ -101,9 +111,10 @@ class WSGICheck:
         if method == "readline":
             self.out.add("wsgi-input-readline-size" if size is not None else "wsgi-input-readline-no-size", seq)
         got = sum(_length(d) for d in data) if isinstance(data, list) else _length(data)
-        limit = self.content_length
-        if limit is not None and not self.input_terminated:
-            remaining = limit - self.consumed
+        consumed = self.follow.read - got  # the follower has counted this read already
+        limit = self.follow.declared
+        if limit is not None and not self.follow.terminated:
+            remaining = limit - consumed
             # Iterating wsgi.input (which PEP 3333 requires servers to support) ends with one
             # empty step at CONTENT_LENGTH: that is the server's end-of-file, not a read past it.
             asked_past = (
@@ -111,25 +122,18 @@ class WSGICheck:
                 or (remaining <= 0 and method in ("readline", "readlines") and size != 0)
                 or (remaining <= 0 and method == "read" and size is None)
             )
-            if asked_past or self.consumed + got > limit:
+            if asked_past or consumed + got > limit:
                 self.out.add(
                     "wsgi-input-read-past-length",
                     seq,
                     f"{method}({'' if size is None else size}) asked for data past CONTENT_LENGTH "
                     f"({limit} bytes, {max(remaining, 0)} left)",
                 )
-        self.consumed += got
         self.read_any = True
         self.last_read_seq = seq
 
     def _start_response(self, event: Event) -> None:
         data, seq = event.data, event.seq
-        if self.start_seq is not None and not data.get("exc_info"):
-            self.out.add(
-                "wsgi-start-response-twice",
-                seq,
-                f"start_response() was called again without exc_info (first call at step {self.start_seq})",
-            )
         exc_info = data.get("exc_info")
         if exc_info and isinstance(exc_info, dict) and exc_info.get("type") == "?":
             self.out.add("wsgi-exc-info-invalid", seq, f"exc_info is {exc_info.get('message')}, not a (type, value, traceback) tuple")
@@ -143,15 +147,11 @@ class WSGICheck:
         if not isinstance(data, bytes):
             self.out.add("wsgi-write-type", event.seq, f"write() was given {kind_of(data)}, not bytes")
             return
-        if self.body_events:
-            self.out.add("wsgi-write-during-iteration", event.seq)
         self._chunk(event, data)
 
     def _body(self, event: Event) -> None:
         self.body_events.append(event)
         data = event.data.get("data")
-        if self.closed_seq is not None:
-            self.out.add("wsgi-iterate-after-close", event.seq)
         if isinstance(data, bytes):
             self._chunk(event, data)
         elif len(self.body_events) == 1:
@@ -162,9 +162,6 @@ class WSGICheck:
 
     def _odd_body(self, event: Event) -> None:
         data = event.data.get("data")
-        if self.start_seq is None and not self.seen_body:
-            self.out.add("wsgi-body-before-start", event.seq)
-            self.seen_body = True
         if isinstance(data, int) and not isinstance(data, bool):
             self.out.add("wsgi-body-bytes-returned", event.seq)
         elif isinstance(data, str) and len(data) == 1 and self._all_single_chars():
@@ -178,9 +175,6 @@ class WSGICheck:
 
     def _chunk(self, event: Event, data: bytes) -> None:
         length = _length(data)
-        if self.start_seq is None and not self.seen_body:
-            self.out.add("wsgi-body-before-start", event.seq)
-        self.seen_body = True
         if length:
             self.chunks.append((event.seq, length))
 
@@ -192,32 +186,23 @@ class WSGICheck:
     def _close(self, event: Event) -> None:
         self.closed_seq = event.seq
 
-    def _error(self, event: Event) -> None:
-        self.error = True
-
     # the end
 
     def finish(self, end: Event) -> None:
         """Report what the app and the server left undone when the request ended."""
         out = self.out
         file_wrapper = "file_wrapper" in end.data
+        # The machine knows what was left undone: no start_response, or no close() (an exception from
+        # the app call itself leaves no iterable to close).
+        self.out.report(self.follow.step(end).made, end.seq)
         if self.start_seq is None:
-            if not self.error:
-                out.add("wsgi-no-start-response", end.seq)
             return
-        # An exception with no body may have come from the app call itself: no iterable to close.
-        if self.closed_seq is None and not file_wrapper and not (self.error and not self.body_events):
-            out.add("wsgi-close-not-called", end.seq)
-        if (
-            self.read_any
-            and self.content_length is not None
-            and not self.input_terminated
-            and self.consumed < self.content_length
-        ):
+        follow = self.follow
+        if self.read_any and follow.declared is not None and not follow.terminated and follow.read < follow.declared:
             out.add(
                 "wsgi-input-unread",
                 self.last_read_seq,
-                f"the app read {self.consumed} of the {self.content_length} request body bytes",
+                f"the app read {follow.read} of the {follow.declared} request body bytes",
             )
         if self.unknown_start:
             return

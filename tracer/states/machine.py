@@ -1,0 +1,219 @@
+"""What every protocol state machine is made of: states, transitions, mistakes, and a follower.
+
+A `Machine` is data: its states in drawing order, the transitions between
+them keyed by a trigger (a message type or event kind, refined where the
+protocol needs it, e.g. ``"http.response.body (more_body=True)"``), and the
+mistakes: which triggers break which check rule in which state. A
+`Follower` walks one trace through its machine. The checks in
+`tracer.checks` report exactly the mistakes a follower finds, and
+`tracer.states.states_of` shows the same steps beside the replay.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from ..model import Event
+
+ANY_SEND = "any message the app sends"
+"""A mistake's trigger that stands for every message the app sends (ASGI)."""
+ANY_RECEIVE = "any message receive() returns"
+"""A mistake's trigger that stands for every message the server gives the app (ASGI)."""
+
+
+class State(enum.Enum):
+    """A state of one protocol's exchange; the value is its label, e.g. ``"status and headers set"``."""
+
+    @property
+    def label(self) -> str:
+        """The state's name in plain words."""
+        return str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A move the exchange makes on a trigger.
+
+    Attributes:
+        source: The states it leaves; empty for the entry (the server calling the app).
+        on: The trigger, one of the machine's `triggers`.
+        target: The state it reaches; None for a step that leaves the state as it is.
+        says: What happens, in one sentence.
+    """
+
+    source: tuple[State, ...]
+    on: str
+    target: State | None
+    says: str
+
+    def to(self, state: State) -> State:
+        """The state after this transition from `state`."""
+        return self.target if self.target is not None else state
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A trigger that breaks a check rule in some states.
+
+    Attributes:
+        states: The states in which it is a mistake.
+        on: The triggers (or `ANY_SEND`, `ANY_RECEIVE`) that make it.
+        rule: The id of the rule it breaks, in `tracer.checks.rules.RULES`.
+        says: What would be wrong, in one sentence.
+        once: Reported once per trace: every later message would break it again.
+    """
+
+    states: tuple[State, ...]
+    on: tuple[str, ...]
+    rule: str
+    says: str
+    once: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Machine:
+    """One protocol's state machine, as data.
+
+    Attributes:
+        name: ``"wsgi"``, ``"http"``, ``"websocket"`` or ``"lifespan"``.
+        title: The machine's heading, e.g. ``"ASGI HTTP"``.
+        states: Every state, in the order to draw them; the first is the initial one.
+        triggers: What each trigger is, by trigger.
+        transitions: Every transition; the first is the entry into the initial state.
+        mistakes: Every mistake the checks report from the state.
+        about: What each state means.
+        may: What the app may do next, in each state.
+        sends: The triggers that are messages the app sends (for `ANY_SEND`).
+        receives: The triggers that are messages the server gives the app (for `ANY_RECEIVE`).
+    """
+
+    name: str
+    title: str
+    states: tuple[State, ...]
+    triggers: Mapping[str, str]
+    transitions: tuple[Transition, ...]
+    mistakes: tuple[Mistake, ...]
+    about: Mapping[State, str]
+    may: Mapping[State, tuple[str, ...]]
+    sends: frozenset[str] = frozenset()
+    receives: frozenset[str] = frozenset()
+
+    @property
+    def initial(self) -> State:
+        """The state the exchange starts in."""
+        return self.states[0]
+
+    @property
+    def entry(self) -> Transition:
+        """The transition into the initial state: the server calling the app."""
+        return self.transitions[0]
+
+    def transition(self, state: State, on: str) -> Transition | None:
+        """The transition `on` makes from `state`, or None."""
+        return _transitions(self).get((state, on))
+
+    def mistakes_on(self, state: State, on: str) -> tuple[Mistake, ...]:
+        """The mistakes trigger `on` makes in `state`."""
+        wild = ANY_SEND if on in self.sends else ANY_RECEIVE if on in self.receives else None
+        found = [m for m in self.mistakes if state in m.states and (on in m.on or (wild is not None and wild in m.on))]
+        return tuple(found)
+
+    def mistakes_in(self, state: State) -> tuple[Mistake, ...]:
+        """Every mistake the app (or the server) could make in `state`."""
+        return tuple(m for m in self.mistakes if state in m.states)
+
+    def leaving(self, state: State) -> tuple[Transition, ...]:
+        """The transitions out of (or staying in) `state`."""
+        return tuple(t for t in self.transitions if state in t.source)
+
+
+_INDEX: dict[int, dict[tuple[State, str], Transition]] = {}
+
+
+def _transitions(machine: Machine) -> dict[tuple[State, str], Transition]:
+    index = _INDEX.get(id(machine))
+    if index is None:
+        index = {}
+        for transition in machine.transitions:
+            for state in transition.source:
+                index.setdefault((state, transition.on), transition)
+        _INDEX[id(machine)] = index
+    return index
+
+
+def frozen(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
+    """A read-only view of `mapping`, for a machine's tables."""
+    return MappingProxyType(mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What one event did to the exchange.
+
+    Attributes:
+        seq: The event's ``seq``.
+        before: The state before the event; None for the entry (the server calling the app).
+        state: The state after it.
+        transition: The transition it made, or None (not part of the machine, or a mistake).
+        made: The mistakes it made.
+        trigger: Its trigger, or None when the machine does not follow this event.
+    """
+
+    seq: int
+    before: State | None
+    state: State
+    transition: Transition | None
+    made: tuple[Mistake, ...]
+    trigger: str | None
+
+    def broke(self, rule: str) -> bool:
+        """Whether this event broke `rule`."""
+        return any(m.rule == rule for m in self.made)
+
+
+class Follower:
+    """Walks one trace through a machine, one event at a time.
+
+    Subclasses say which trigger an event is (`trigger`) and keep the facts
+    the triggers depend on (`note`); the table decides the rest.
+    """
+
+    machine: Machine
+    entry_kind: str = ""
+
+    def __init__(self) -> None:
+        self.state: State = self.machine.initial
+        self.previous: State | None = None
+        self.entered = False
+
+    def step(self, event: Event) -> Step:
+        """Follow `event`: its trigger, the transition it makes and the mistakes it makes."""
+        if not self.entered and event.kind == self.entry_kind:
+            self.entered = True
+            self.note(event, self.entry_kind)
+            return Step(event.seq, None, self.state, self.machine.entry, (), self.entry_kind)
+        self.entered = True
+        recorded = "$error" not in event.data
+        on = self.trigger(event) if recorded else self.unrecorded(event)
+        state = self.previous = self.state
+        transition = self.machine.transition(state, on) if on is not None else None
+        made = self.machine.mistakes_on(state, on) if on is not None and recorded else ()
+        if transition is not None:
+            self.state = transition.to(state)
+        self.note(event, on)
+        return Step(event.seq, state, self.state, transition, made, on)
+
+    def trigger(self, event: Event) -> str | None:
+        """The event's trigger, or None when the machine does not follow it."""
+        raise NotImplementedError
+
+    def unrecorded(self, event: Event) -> str | None:
+        """The trigger of an event whose data the tracer could not record (its mistakes are not judged)."""
+        return None
+
+    def note(self, event: Event, on: str | None) -> None:
+        """Keep what later triggers depend on, once the event has been followed (`previous` is the state before it)."""

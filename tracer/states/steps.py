@@ -1,0 +1,146 @@
+"""The state of the exchange after every event of a trace, and what follows from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Trace
+from ..summary import header_value, text
+from .framing import Framing, frame
+from .http import HTTPFollow
+from .lifespan import LifespanFollow
+from .machine import Follower, Machine, Mistake, State, Transition
+from .websocket import WSFollow
+from .wsgi import WSGIFollow
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    """How much of the request body the app has had.
+
+    Attributes:
+        declared: The request's Content-Length, or None (chunked, or not given).
+        read: Bytes the app has read (WSGI) or received (ASGI) so far.
+        unread: Bytes still to read by the declared length; 0 once the body's end
+            was seen; None when nothing tells.
+    """
+
+    declared: int | None
+    read: int
+    unread: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepState:
+    """Where the exchange is after one event, and what follows from it.
+
+    Attributes:
+        seq: The event's ``seq``.
+        machine: The state machine of the trace's protocol (draw its `states` and `transitions`).
+        state: The state after the event.
+        before: The state before it; None for the first event (the server calling the app).
+        transition: The transition the event made, or None.
+        made: The mistakes the event made; `tracer check` reports each of them at this step
+            (or at an earlier one, for a mistake it reports once).
+        framing: How the server will frame the response, once its status and headers are
+            set (HTTP requests only).
+        request_body: How much of the request body the app has had (HTTP requests only).
+    """
+
+    seq: int
+    machine: Machine
+    state: State
+    before: State | None
+    transition: Transition | None
+    made: tuple[Mistake, ...]
+    framing: Framing | None = None
+    request_body: RequestBody | None = None
+
+    @property
+    def about(self) -> str:
+        """What the state means."""
+        return self.machine.about[self.state]
+
+    @property
+    def may(self) -> tuple[str, ...]:
+        """What the app may do next."""
+        return self.machine.may[self.state]
+
+    @property
+    def must_not(self) -> tuple[Mistake, ...]:
+        """What would be a mistake from here, each with the rule `tracer check` would report."""
+        return self.machine.mistakes_in(self.state)
+
+
+def follower_for(trace: Trace) -> Follower | None:
+    """A follower for the trace's protocol and scope type, or None for one no machine describes."""
+    if trace.protocol == "wsgi":
+        return WSGIFollow()
+    if trace.protocol == "asgi":
+        make = {"http": HTTPFollow, "websocket": WSFollow, "lifespan": LifespanFollow}.get(trace.scope_type)
+        return make() if make is not None else None
+    return None
+
+
+def states_of(trace: Trace) -> list[StepState]:
+    """The state after every event of `trace`, in event order.
+
+    The same machines drive `tracer check`: a finding about order (a body
+    before the start, a message after the response was complete...) is
+    reported at a step whose `made` holds its rule.
+
+    Args:
+        trace: A trace read from a file or a `Recorder`.
+
+    Returns:
+        One `StepState` per event; an empty list for a protocol no machine describes.
+    """
+    follower = follower_for(trace)
+    if follower is None:
+        return []
+    out = []
+    for event in trace.events:
+        step = follower.step(event)
+        out.append(StepState(
+            step.seq, follower.machine, step.state, step.before, step.transition, step.made,
+            framing=_framing(follower), request_body=_request_body(follower),
+        ))
+    return out
+
+
+def _framing(follower: Follower) -> Framing | None:
+    if isinstance(follower, WSGIFollow):
+        if not follower.started:
+            return None
+        environ = follower.environ
+        method = environ.get("REQUEST_METHOD")
+        return frame(
+            protocol="wsgi",
+            method=method if isinstance(method, str) else None,
+            http_version=text(environ.get("SERVER_PROTOCOL")).removeprefix("HTTP/") or None,
+            request_connection=text(environ.get("HTTP_CONNECTION")) or None,
+            status=follower.status,
+            headers=follower.headers,
+        )
+    if isinstance(follower, HTTPFollow):
+        if not follower.started:
+            return None
+        scope: dict[str, Any] = follower.scope
+        method = scope.get("method")
+        version = scope.get("http_version")
+        return frame(
+            protocol="asgi",
+            method=method if isinstance(method, str) else None,
+            http_version=version if isinstance(version, str) else None,
+            request_connection=header_value(scope.get("headers"), "connection"),
+            status=follower.status,
+            headers=follower.headers,
+        )
+    return None
+
+
+def _request_body(follower: Follower) -> RequestBody | None:
+    if isinstance(follower, (WSGIFollow, HTTPFollow)):
+        return RequestBody(follower.declared, follower.read, follower.unread)
+    return None
