@@ -19,6 +19,7 @@ thread stays responsive.
 
 from __future__ import annotations
 
+import bisect
 import os
 import threading
 import time
@@ -39,6 +40,7 @@ from .reader import (
     line_problem,
     loads,
     open_problem,
+    rotated_predecessors,
     validate_record,
 )
 from .summary import TraceSummary
@@ -112,25 +114,68 @@ class TraceIndex:
         """Pause after each block so a UI thread gets the GIL promptly (0: just yield)."""
         self._lock = threading.Lock()
         self._fd: int | None = None
+        self._name = path
+        """The file being scanned: `path`, or one of its rotated predecessors."""
+        self._base = 0
+        """Where the file being scanned starts among the set's offsets."""
+        self._segments: list[_Segment] = []
+        """Each file of a rotated set read so far, oldest first (one, `path`, when it never rotated)."""
         self._sorted = True
         self._by_start: list[TraceSummary] = []
 
     # Scanning
 
-    def _open(self) -> int:
-        if self._fd is None:
-            try:
-                self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            except OSError as exc:
-                raise TraceFileError(open_problem(self.path, exc)) from None
-        return self._fd
-
     def close(self) -> None:
-        """Release the file (after a scan in progress has stopped at its next block)."""
+        """Release the files (after a scan in progress has stopped at its next block); reading reopens them."""
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            for segment in self._segments:
+                segment.close()
+            self._fd = None
+
+    def _start_segment(self, name: str) -> None:
+        """Begin scanning the next file of a rotated set (each has its own header)."""
+        if self._segments:
+            self._base += self.size
+        segment = _Segment(self._base, name)
+        self._fd = segment.open()
+        self._segments.append(segment)
+        self._name = name
+        self.position = self.size = self.line_no = 0
+        self.header = None
+
+    def _rotated_since(self) -> bool:
+        """Whether `path` is now another file than the one being read (a writer rotated it)."""
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return False
+        mine = os.fstat(self._fd) if self._fd is not None else None
+        return mine is not None and (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino)
+
+    def _rotated_after_current(self) -> list[str]:
+        """The rotated files newer than the one being read (the writer rotated more than once since the last scan)."""
+        assert self._fd is not None
+        mine = os.fstat(self._fd)
+        older = rotated_predecessors(self.path)
+        for position, name in enumerate(older):
+            try:
+                stat = os.stat(name)
+            except OSError:
+                continue
+            if (stat.st_dev, stat.st_ino) == (mine.st_dev, mine.st_ino):
+                return older[position + 1 :]
+        return []
+
+    def read_span(self, offset: int, length: int) -> bytes:
+        """The bytes of one line, by its offset and length in `TraceSummary.spans`; any thread may call it."""
+        segments = self._segments
+        if len(segments) == 1:
+            return _pread(segments[0].open(), length, offset)
+        if not segments:
+            return b""
+        index = bisect.bisect_right(segments, offset, key=_segment_base) - 1
+        segment = segments[max(index, 0)]
+        return _pread(segment.open(), length, offset - segment.base)
 
     def scan(
         self,
@@ -157,41 +202,69 @@ class TraceIndex:
         """
         now = clock or time.monotonic
         with self._lock:
-            fd = self._open()
             result = ScanResult()
-            size = os.fstat(fd).st_size
-            if size < self.position:
-                if not self.truncated:
-                    self.truncated = True
-                    result.problems.append(self._problem(0, "the file shrank (truncated or replaced); showing what was read before", skipped=False))
-                    self.problems.extend(result.problems)
-                return result
-            self.size = size
-            next_batch = now() + first_batch_seconds
-            while self.position < size:
-                if stop is not None and stop():
-                    break
-                block = _pread(fd, min(_BLOCK, size - self.position), self.position)
-                if not block:
-                    break
-                end = block.rfind(b"\n")
-                if end < 0:
-                    if self.position + len(block) < size:
-                        # One line longer than a block: read it whole.
-                        block = self._read_long_line(fd, size)
-                        end = block.rfind(b"\n")
-                    if end < 0:
-                        self._tail(block, result)
-                        break
-                self._lines(block[: end + 1], result)
-                if self.yield_seconds is not None:
-                    time.sleep(self.yield_seconds)
-                if on_batch is not None and now() >= next_batch:
-                    on_batch(result)
-                    result = ScanResult()
-                    next_batch = now() + batch_seconds
+            if not self._segments:
+                # A rotated set (path.N … path.1, path) reads as one file, oldest first.
+                for name in [*rotated_predecessors(self.path), self.path]:
+                    if name != self.path:
+                        self._start_segment(name)
+                        result = self._scan_current(result, on_batch, batch_seconds, now, stop)
+                self._start_segment(self.path)
+            elif self._fd is None:
+                self._fd = self._segments[-1].open()
+            elif self.live and self._rotated_since():
+                # Finish the file the writer rotated away, then the ones it rotated since, then the new one.
+                result = self._scan_current(result, on_batch, batch_seconds, now, stop)
+                for name in self._rotated_after_current():
+                    self._start_segment(name)
+                    result = self._scan_current(result, on_batch, batch_seconds, now, stop)
+                self._start_segment(self.path)
+            result = self._scan_current(result, on_batch, batch_seconds, now, stop, first_batch_seconds)
             self.problems.extend(result.problems)
             return result
+
+    def _scan_current(
+        self,
+        result: Any,
+        on_batch: Callable[[ScanResult], None] | None,
+        batch_seconds: float,
+        now: Callable[[], float],
+        stop: Callable[[], bool] | None,
+        first_batch_seconds: float = 0.05,
+    ) -> Any:
+        fd = self._fd
+        assert fd is not None
+        size = os.fstat(fd).st_size
+        if size < self.position:
+            if not self.truncated:
+                self.truncated = True
+                result.problems.append(self._problem(0, "the file shrank (truncated or replaced); showing what was read before", skipped=False))
+            return result
+        self.size = size
+        next_batch = now() + first_batch_seconds
+        while self.position < size:
+            if stop is not None and stop():
+                break
+            block = _pread(fd, min(_BLOCK, size - self.position), self.position)
+            if not block:
+                break
+            end = block.rfind(b"\n")
+            if end < 0:
+                if self.position + len(block) < size:
+                    # One line longer than a block: read it whole.
+                    block = self._read_long_line(fd, size)
+                    end = block.rfind(b"\n")
+                if end < 0:
+                    self._tail(block, result)
+                    break
+            self._lines(block[: end + 1], result)
+            if self.yield_seconds is not None:
+                time.sleep(self.yield_seconds)
+            if on_batch is not None and now() >= next_batch:
+                on_batch(result)
+                result = ScanResult()
+                next_batch = now() + batch_seconds
+        return result
 
     def _read_long_line(self, fd: int, size: int) -> bytes:
         parts = []
@@ -220,12 +293,13 @@ class TraceIndex:
             record = None
         if record is not None and validate_record(record) is None:
             self.line_no = line_no
-            self._record(record, self.position, len(block), line_no, result)
+            self._record(record, self._base + self.position, len(block), line_no, result)
         else:
             self.cut_line = line_no
         self.position += len(block)
 
     def _lines(self, chunk: bytes, result: ScanResult) -> None:
+        base = self._base
         position = self.position
         line_no = self.line_no
         record_fn = self._record
@@ -240,17 +314,17 @@ class TraceIndex:
                 if record is None:
                     result.problems.append(self._problem(line_no, problem))
                 else:
-                    record_fn(record, position, length, line_no, result)
+                    record_fn(record, base + position, length, line_no, result)
             position += length
         self.position = position
         self.line_no = line_no
 
     def _header(self, line: bytes, result: ScanResult) -> None:
-        self.header = check_header(line, self.path)
+        self.header = check_header(line, self._name)
         self.position += len(line) + 1
 
     def _problem(self, line_no: int, reason: str, fatal: bool = False, *, skipped: bool = True) -> Problem:
-        where = f"{self.path}:{line_no}" if line_no else self.path
+        where = f"{self._name}:{line_no}" if line_no else self._name
         return Problem(line_no, f"{where}: {reason}{'; line skipped' if skipped else ''}", fatal, reason)
 
     def _record(self, record: dict[str, Any], offset: int, length: int, line_no: int, result: ScanResult) -> None:
@@ -303,10 +377,10 @@ class TraceIndex:
 
     def read_lines(self, summary: TraceSummary) -> Iterator[bytes]:
         """The raw event lines of one trace, in file order."""
-        fd = self._open()
         spans = summary.spans
+        read = self.read_span
         for i in range(0, len(spans), 2):
-            yield _pread(fd, spans[i + 1], spans[i])
+            yield read(spans[i], spans[i + 1])
 
     def read_trace(self, summary: TraceSummary, *, strict: bool = False) -> Trace:
         """Read and decode one trace's events from the file.
@@ -327,13 +401,15 @@ class TraceIndex:
                 record = loads(line)
                 trace.events.append(Event(record["seq"], record["t_ns"], record["kind"], decode(record["data"])))
             except Exception as exc:  # noqa: BLE001 - malformed $-encodings
-                raise TraceFileError(f"{self.path}:{self.line_at(spans[2 * i])}: {decode_problem(exc)}") from None
+                raise TraceFileError(f"{self.where(spans[2 * i])}: {decode_problem(exc)}") from None
         trace.events.sort(key=lambda event: event.seq)
         return trace
 
-    def line_at(self, offset: int) -> int:
-        """The line number of the line starting at byte `offset` (counts newlines: for messages only)."""
-        fd = self._open()
+    def where(self, offset: int) -> str:
+        """``file:line`` of the line starting at `offset` (counts newlines: for messages only)."""
+        index = bisect.bisect_right(self._segments, offset, key=_segment_base) - 1
+        segment = self._segments[max(index, 0)]
+        fd, offset = segment.open(), offset - segment.base
         count, position = 1, 0
         while position < offset:
             block = _pread(fd, min(_BLOCK, offset - position), position)
@@ -341,7 +417,7 @@ class TraceIndex:
                 break
             count += block.count(b"\n")
             position += len(block)
-        return count
+        return f"{segment.name}:{count}"
 
     def decode_lines(self, summary: TraceSummary, lines: Iterable[bytes]) -> Trace:
         """Decode a trace's raw event lines (as `read_lines` gives them), skipping lines that do not decode."""
@@ -377,6 +453,38 @@ def read_index(path: str, *, skip_bad_lines: bool = False) -> TraceIndex:
     if index.cut_line is not None:
         warnings.warn(cut_line_warning(path, index.cut_line), TracerWarning, stacklevel=2)
     return index
+
+
+class _Segment:
+    """One file of a rotated set: where its lines start among the set's offsets, and its descriptor."""
+
+    __slots__ = ("base", "name", "fd", "_lock")
+
+    def __init__(self, base: int, name: str) -> None:
+        self.base = base
+        self.name = name
+        self.fd: int | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> int:
+        if self.fd is None:
+            with self._lock:
+                if self.fd is None:
+                    try:
+                        self.fd = os.open(self.name, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                    except OSError as exc:
+                        raise TraceFileError(open_problem(self.name, exc)) from None
+        return self.fd
+
+    def close(self) -> None:
+        with self._lock:
+            if self.fd is not None:
+                os.close(self.fd)
+                self.fd = None
+
+
+def _segment_base(segment: _Segment) -> int:
+    return segment.base
 
 
 def _start_key(summary: TraceSummary) -> tuple[float, int]:

@@ -16,6 +16,8 @@ import datetime
 import json
 import os
 import threading
+import time
+import warnings
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +26,7 @@ import orjson
 
 from . import __about__
 from ._failsafe import FailureReporter
-from .errors import TraceFileError
+from .errors import TraceFileError, TracerWarning, UsageError
 from .model import END_KINDS
 from .reader import FORMAT, VERSION, check_header, iter_traces, read_traces
 
@@ -33,6 +35,7 @@ __all__ = ["FORMAT", "VERSION", "JsonlSink", "dumps_record", "header_line", "ite
 _OPT = orjson.OPT_APPEND_NEWLINE
 _orjson_dumps = orjson.dumps
 _BATCH_BYTES = 16 * 1024
+_LOOK_SECONDS = 1.0
 
 
 def header_line() -> bytes:
@@ -65,17 +68,42 @@ class JsonlSink:
     file can be followed while the app runs. A failed write (a full disk) is
     reported once as a `TracerWarning` and never reaches the app.
 
+    A server left running for days: if the file is deleted or replaced
+    (logrotate, a user clearing it), the sink notices within a second, as
+    `logging.handlers.WatchedFileHandler` does, warns once and writes to a new
+    file at `path`. With `max_bytes`, it rotates the file itself: ``traces.jsonl``
+    becomes ``traces.jsonl.1`` (and ``.1`` becomes ``.2``…, keeping `backups`
+    old files), and readers open the set as one file.
+
     Args:
         path: The trace file.
         flush_interval: Longest time in seconds an event waits before it is written.
+        max_bytes: Rotate once the file reaches this size; None never rotates.
+        backups: How many rotated files to keep (the oldest is deleted).
 
     Raises:
         TraceFileError: The file cannot be opened, or is not a trace file.
+        UsageError: `max_bytes` or `backups` is not a positive number.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, flush_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        flush_interval: float = 0.05,
+        max_bytes: int | None = None,
+        backups: int = 5,
+    ) -> None:
+        if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0):
+            raise UsageError(f"max_bytes must be a positive int or None, not {max_bytes!r}")
+        if not isinstance(backups, int) or isinstance(backups, bool) or backups < 1:
+            raise UsageError(f"backups must be a positive int, not {backups!r}")
         self.path = os.fspath(path)
         self.flush_interval = flush_interval
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._identity: tuple[int, int] = (0, 0)
+        self._next_look = 0.0
         self._queue: collections.deque[bytes] = collections.deque()
         self._pending = 0
         self._write_lock = threading.Lock()
@@ -84,6 +112,7 @@ class JsonlSink:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._failures = FailureReporter(f"writing trace file {self.path!r}")
+        self._warned_moved = False
         self._needs_header = False
         self._carry = b""  # the unwritten rest of a line cut short by a failed write
         self._fd = self._open()
@@ -112,7 +141,52 @@ class JsonlSink:
             if isinstance(exc, TraceFileError):
                 raise
             raise TraceFileError(f"{self.path}: cannot read it back: {exc.strerror or exc}") from None
+        stat = os.fstat(fd)
+        self._identity = (stat.st_dev, stat.st_ino)
         return fd
+
+    def _follow_path(self) -> None:
+        """Write to the file now at `path` if ours was deleted, replaced or rotated by another process."""
+        try:
+            stat = os.stat(self.path)
+            same = (stat.st_dev, stat.st_ino) == self._identity
+        except FileNotFoundError:
+            same = False
+        if same:
+            return
+        rotated = self.max_bytes is not None and _identity(f"{self.path}.1") == self._identity
+        try:
+            fd = self._open()
+        except TraceFileError as exc:
+            self._failures.report(OSError(str(exc)))
+            return
+        os.close(self._fd)
+        self._fd = fd
+        if not rotated and not self._warned_moved:
+            # Another process's rotation is expected; a file deleted under a running server is worth one line.
+            self._warned_moved = True
+            warnings.warn(
+                f"{self.path} was deleted or replaced while tracer was writing to it; writing to a new file there",
+                TracerWarning,
+                stacklevel=2,
+            )
+
+    def _rotate(self) -> None:
+        """Rename the full file to ``.1`` (shifting older ones) and start a new one, unless another process just did."""
+        with _exclusive(self._fd):
+            try:
+                stat = os.stat(self.path)
+            except FileNotFoundError:
+                stat = None
+            if stat is not None and (stat.st_dev, stat.st_ino) == self._identity and stat.st_size >= (self.max_bytes or 0):
+                for number in range(self.backups - 1, 0, -1):
+                    older = f"{self.path}.{number}"
+                    if os.path.exists(older):
+                        os.replace(older, f"{self.path}.{number + 1}")
+                os.replace(self.path, f"{self.path}.1")
+        fd = self._open()
+        os.close(self._fd)
+        self._fd = fd
 
     def write(self, record: dict[str, Any]) -> None:
         """Accept one event record (the sink protocol); it reaches the file within `flush_interval`."""
@@ -166,6 +240,11 @@ class JsonlSink:
                     lines.append(popleft())
             except IndexError:
                 pass
+            now = time.monotonic()
+            if now >= self._next_look:
+                # At most once a second: a stat per request would cost every request a system call.
+                self._next_look = now + _LOOK_SECONDS
+                self._follow_path()
             if self._needs_header and os.fstat(self._fd).st_size == 0:
                 lines.insert(0, header_line())
             try:
@@ -177,6 +256,11 @@ class JsonlSink:
             else:
                 self._carry = b""
                 self._needs_header = False
+                if self.max_bytes is not None and os.fstat(self._fd).st_size >= self.max_bytes:
+                    try:
+                        self._rotate()
+                    except OSError as exc:
+                        self._failures.report(exc)
         finally:
             self._write_lock.release()
 
@@ -279,6 +363,14 @@ def _exclusive(fd: int) -> Iterator[None]:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -132,11 +132,20 @@ def _short(exc: Exception) -> str:
 def iter_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_no, record)`` for each event line of a trace file.
 
-    A last line cut off mid-write is skipped with a `TracerWarning`.
+    A path whose file was rotated (``path.1``, ``path.2``… beside it) is read
+    as one file, oldest part first. A last line cut off mid-write is skipped
+    with a `TracerWarning`.
 
     Raises:
         TraceFileError: Missing file, no header, or a malformed line (named).
     """
+    if not hasattr(source, "read"):
+        for older in rotated_predecessors(os.fspath(source)):  # type: ignore[arg-type]
+            yield from _records_of(older)
+    yield from _records_of(source)
+
+
+def _records_of(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
     handle, name, owned = open_source(source)
     try:
         check_header(handle.readline(), name)
@@ -189,6 +198,16 @@ def open_problem(name: str, exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return f"{name}: is a directory, not a trace file"
     return f"{name}: cannot read: {exc.strerror or exc}"
+
+
+def rotated_predecessors(path: str) -> list[str]:
+    """The files a size-rotating `JsonlSink` left beside `path` (``path.1``, ``path.2``…), oldest first."""
+    names = []
+    number = 1
+    while os.path.isfile(f"{path}.{number}"):
+        names.append(f"{path}.{number}")
+        number += 1
+    return names[::-1]
 
 
 def _assembled(source: Source) -> Iterator[tuple[TraceAssembler, Any]]:
