@@ -40,13 +40,11 @@ class Arrival:
 
     Attributes:
         message: The message, as recorded.
-        after_sends: Handed over once the app has sent this many messages, as in the recording...
-        at_ns: ...or once this long has passed since the start, whichever comes first.
+        after_sends: Handed over once the app has sent this many messages, as it had in the recording.
     """
 
     message: dict[str, Any]
     after_sends: int = 0
-    at_ns: int = 0
 
 
 @dataclass(slots=True)
@@ -84,8 +82,9 @@ def client_side(trace: Trace, headers: Iterable[tuple[str, str]] = ()) -> Client
 
     Args:
         trace: The recorded trace.
-        headers: ``(name, value)`` request headers to send instead of the recorded
-            ones of that name (or besides them): values the recording redacted.
+        headers: ``(name, value)`` request headers sent instead of the recorded ones of
+            that name (values the recording redacted); a request recorded without
+            that header is replayed without it.
 
     Raises:
         ReplayError: A lifespan trace, a trace without its first event, or a request
@@ -119,8 +118,9 @@ def _environ(recorded: dict[str, Any], supplied: list[tuple[str, str]], missing:
         environ[key] = tuple(value) if key == "wsgi.version" and isinstance(value, list) else value
     for name, value in supplied:
         key = _environ_key(name)
-        environ[key] = value
-        missing[:] = [m for m in missing if _environ_key(m) != key]
+        if key in recorded:
+            environ[key] = value
+            missing[:] = [m for m in missing if _environ_key(m) != key]
     return environ
 
 
@@ -137,17 +137,20 @@ def _scope(recorded: dict[str, Any], supplied: list[tuple[str, str]], missing: l
         if key in ("client", "server") and isinstance(value, list):
             value = tuple(value)
         scope[key] = value
-    replaced = {name.lower().encode("latin-1") for name, _ in supplied}
+    values = {name.lower().encode("latin-1"): value.encode("latin-1") for name, value in supplied}
+    used: set[bytes] = set()
     headers = []
     for item in recorded.get("headers") or ():
         name, value = _bytes(item[0]), _bytes(item[1])
-        if name.lower() in replaced:
-            continue
-        if value == REDACTED_BYTES:
+        key = name.lower()
+        if key in values:
+            if key not in used:  # one supplied value stands for every recorded one
+                used.add(key)
+                headers.append((name, values[key]))
+        elif value == REDACTED_BYTES:
             missing.append(name.decode("latin-1").title())
-            continue
-        headers.append((name, value))
-    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in supplied]
+        else:
+            headers.append((name, value))
     scope["headers"] = headers
     return scope
 
@@ -212,7 +215,7 @@ def _asgi_events(trace: Trace, side: ClientSide) -> None:
         if copy.get("type") == "http.disconnect" and side.client_left_after is None:
             if response_end is None or event.t_ns < response_end:
                 side.client_left_after = chunks
-        side.arrivals.append(Arrival(copy, sends, event.t_ns))
+        side.arrivals.append(Arrival(copy, sends))
 
 
 def wsgi_request(side: ClientSide) -> dict[str, Any]:

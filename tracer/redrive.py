@@ -12,7 +12,7 @@ of a piece the recorded app got in one read, so the same reads get the same
 pieces. An ASGI app runs on an event loop of its own, with a ``receive()``
 that hands over the recorded messages in order (``more_body`` split and
 client disconnects included), each once the app has sent as many messages
-as it had by then in the recording, or once as much time has passed. A
+as it had by then in the recording (or has finished its response). A
 recording made in one protocol plays into an app of the other
 (`tracer.client_side`). An ASGI app's lifespan startup runs once before the
 first request and its shutdown on `close()`, as a server's would; lifespan
@@ -312,11 +312,16 @@ def _serve_wsgi(app: Any, environ: dict[str, Any], client_left_after: int | None
 
 async def _serve_asgi(app: Any, scope: dict[str, Any], arrivals: list[Arrival], wait: float, limit: float,
                       notes: list[str]) -> None:
-    """Run one ASGI connection, handing over the recorded messages as the recording did."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
+    """Run one ASGI connection, handing over the recorded messages as the recording did.
+
+    A message is handed over once the app has sent as many messages as it had
+    by then in the recording, or once its response is complete (it will send
+    no more), or once it has sent nothing for `wait` seconds (a changed app
+    that sends less must not wait forever).
+    """
     progress = asyncio.Event()
     sent = 0
+    complete = False
     pending = list(reversed(arrivals))
     gone = {"type": "websocket.disconnect", "code": 1006} if scope.get("type") == "websocket" else {"type": "http.disconnect"}
     waited = False
@@ -325,12 +330,12 @@ async def _serve_asgi(app: Any, scope: dict[str, Any], arrivals: list[Arrival], 
         nonlocal waited
         if pending:
             arrival = pending.pop()
-            deadline = start + arrival.at_ns / 1e9
-            while sent < arrival.after_sends and loop.time() < deadline:
+            while sent < arrival.after_sends and not complete:
                 progress.clear()
                 try:
-                    await asyncio.wait_for(progress.wait(), deadline - loop.time())
+                    await asyncio.wait_for(progress.wait(), wait)
                 except asyncio.TimeoutError:
+                    notes.append(f"the app sent less than in the recording; {arrival.message.get('type')} went after {wait:g} s without a message from it")
                     break
             return dict(arrival.message)
         if not waited:
@@ -341,8 +346,11 @@ async def _serve_asgi(app: Any, scope: dict[str, Any], arrivals: list[Arrival], 
         return dict(gone)
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal sent
+        nonlocal sent, complete
         sent += 1
+        kind = message.get("type")
+        if kind in _LAST_SENDS or (kind in _BODY_SENDS and not message.get("more_body", False)):
+            complete = True
         progress.set()
 
     try:
@@ -351,6 +359,11 @@ async def _serve_asgi(app: Any, scope: dict[str, Any], arrivals: list[Arrival], 
         notes.append(f"the app had not finished after {limit:.1f} s and was cancelled")
     except Exception:  # noqa: BLE001 - the trace holds it; a server would log it and drop the connection
         pass
+
+
+_BODY_SENDS = frozenset({"http.response.body", "websocket.http.response.body"})
+_LAST_SENDS = frozenset({"websocket.close", "http.response.pathsend", "http.response.zerocopysend"})
+"""Messages after which an app sends nothing more on the connection."""
 
 
 class _Lifespan:

@@ -347,3 +347,57 @@ def test_the_new_traces_can_be_kept_in_a_file(recordings: dict[str, Path], tmp_p
     assert code == 1  # /private, without its redacted Authorization
     titles = [t.summary.title for t in read_traces(out_file)]
     assert titles == [t.summary.title for t in read_traces(recordings["wsgi"])]
+
+
+def test_a_starlette_session_replays_the_same_also_when_the_app_is_slower(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.frameworks.apps import starlette_app
+
+    path = tmp_path / "starlette.jsonl"
+    sink = JsonlSink(path)
+    app = ASGITracer(starlette_app.app, sink=sink)
+    monkeypatch.setattr(starlette_app, "CHUNK_DELAY", 0.05)
+
+    async def session() -> None:
+        state: dict[str, Any] = {}
+        lifespan = ApplicationCommunicator(app, {"type": "lifespan", "asgi": {"version": "3.0"}, "state": state})
+        await lifespan.send_input({"type": "lifespan.startup"})
+        assert (await lifespan.receive_output(2))["type"] == "lifespan.startup.complete"
+        request = [{"type": "http.request", "body": b""}]
+        await _run(app, {**_scope("http", "/hello"), "state": dict(state)}, request)
+        echo = {**_scope("http", "/echo", "POST", [(b"content-type", b"application/json")]), "query_string": b"q=1", "state": dict(state)}
+        await _run(app, echo, [{"type": "http.request", "body": b'{"a": [1, 2]}'}])
+        await _run(app, {**_scope("http", "/stream"), "state": dict(state)}, request)
+        # A client that goes away after the second chunk.
+        left = ApplicationCommunicator(app, {**_scope("http", "/stream"), "state": dict(state)})
+        await left.send_input(request[0])
+        for _ in range(3):
+            await left.receive_output(2)
+        await left.send_input({"type": "http.disconnect"})
+        await left.wait(2)
+        chat = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "hi"}, {"type": "websocket.disconnect", "code": 1000}]
+        await _run(app, {**_scope("websocket", "/ws"), "subprotocols": [], "state": dict(state)}, chat)
+        await lifespan.send_input({"type": "lifespan.shutdown"})
+        await lifespan.receive_output(2)
+        await lifespan.wait(2)
+
+    asyncio.run(session())
+    sink.close()
+    monkeypatch.setattr(starlette_app, "CHUNK_DELAY", 0.15)  # slower than when it was recorded
+    code, out, err = replay_cli(str(path), "--app", "tests.frameworks.apps.starlette_app:app", capsys=capsys)
+    assert (code, err) == (0, ""), out
+    assert out.splitlines()[-1].endswith("5 same, 0 different (1 lifespan trace left out)")
+    full, left_early = sorted((t for t in read_traces(path) if t.summary.title == "GET /stream"), key=lambda t: -t.summary.response_bytes)
+    assert (full.summary.response_bytes, left_early.summary.response_bytes) == (32, 16)
+    with Redriver(starlette_app.app) as redriver:
+        replayed = redriver.replay(left_early).trace
+    assert [e.data["message"].get("body") for e in replayed.events if e.data.get("message", {}).get("type") == "http.response.body"] == [b"chunk 0\n", b"chunk 1\n"]
+
+
+def test_a_supplied_header_replaces_a_recorded_one_and_adds_none(recordings: dict[str, Path]) -> None:
+    traces = {t.summary.title: t for t in read_traces(recordings["wsgi"])}
+    supplied = [("Authorization", "Bearer s3cret")]
+    private = client_side(traces["GET /private"], supplied)
+    assert private.environ is not None and private.environ["HTTP_AUTHORIZATION"] == "Bearer s3cret"
+    assert private.missing_headers == []
+    assert "HTTP_AUTHORIZATION" not in (client_side(traces["GET /"], supplied).environ or {})
+    assert client_side(traces["GET /private"]).missing_headers == ["Authorization"]

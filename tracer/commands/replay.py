@@ -51,7 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="'NAME: VALUE'",
         action="append",
         default=[],
-        help="send this request header instead of the recorded one: the values the recording redacted (repeatable)",
+        help="send this value instead of the recorded one wherever the recording has this header: the values it redacted (repeatable)",
     )
     add_compare_options(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -47,7 +47,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--to", metavar="URL", required=True, help="where the app listens, e.g. http://127.0.0.1:8000")
     parser.add_argument(
         "--header", "-H", metavar="'NAME: VALUE'", action="append", default=[],
-        help="send this header instead of the recorded one: the values the recording redacted (repeatable)",
+        help="send this header instead of the recorded one, or besides them: the values the recording redacted (repeatable)",
     )
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds to wait for the app (default: 10)")
     return parser
@@ -113,19 +113,31 @@ def _http(trace: Trace, ex: Exchange, base: str, headers: list[tuple[str, str]],
     print(f"sent      {ex.method} {url}" + (f" ({len(body)} bytes)" if body else ""), file=out)
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.request(ex.method, url, headers=headers, content=body or None)
+            with client.stream(ex.method, url, headers=headers, content=body or None) as response:
+                # The bytes as sent, as the trace recorded them (httpx would undo a gzip coding).
+                raw = b"".join(response.iter_raw())
     except httpx.HTTPError as exc:
-        raise TracerError(f"{url}: {type(exc).__name__}: {exc or 'no answer'}") from None
+        raise TracerError(f"{url}: {type(exc).__name__}: {str(exc) or 'no answer'}") from None
     print(file=out)
     print(f"{response.http_version} {response.status_code} {response.reason_phrase}", file=out)
     for name, value in response.headers.multi_items():
         print(f"{name}: {value}", file=out)
     print(file=out)
-    _body(response.content, response.headers.get("content-type"), out)
+    coding = response.headers.get("content-encoding")
+    if coding and coding != "identity":
+        print(f"({len(raw)} bytes, content-encoding {coding})", file=out)
+    else:
+        _body(raw, response.headers.get("content-type"), out)
     print(file=out)
-    recorded = f"{trace.summary.status}, {ex.response_body_size} bytes" if trace.summary.status is not None else "no response"
-    verdict = "the same status and body" if (response.status_code, response.content) == (trace.summary.status, bytes(ex.response_body)) else "differs"
-    print(f"recorded: {recorded}; now: {response.status_code}, {len(response.content)} bytes ({verdict})", file=out)
+    summary = trace.summary
+    recorded = f"{summary.status}, {ex.response_body_size} bytes" if summary.status is not None else "no response"
+    kept = bytes(ex.response_body)
+    if ex.response_truncated:  # the trace kept the first bytes only
+        same = response.status_code == summary.status and len(raw) == ex.response_body_size and raw.startswith(kept)
+    else:
+        same = (response.status_code, raw) == (summary.status, kept)
+    verdict = "the same status and body" if same else "differs"
+    print(f"recorded: {recorded}; now: {response.status_code}, {len(raw)} bytes ({verdict})", file=out)
 
 
 def _body(data: bytes, content_type: str | None, out: IO[str]) -> None:
