@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from ..model import Event
 
@@ -65,6 +65,7 @@ class Mistake:
         rule: The id of the rule it breaks, in `tracer.checks.rules.RULES`.
         says: What would be wrong, in one sentence.
         once: Reported once per trace: every later message would break it again.
+        by: Whose mistake it is: ``"app"``, or ``"server"`` for the server's side of the contract.
     """
 
     states: tuple[State, ...]
@@ -72,6 +73,7 @@ class Mistake:
     rule: str
     says: str
     once: bool = False
+    by: Literal["app", "server"] = "app"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,9 +124,9 @@ class Machine:
         found = [m for m in self.mistakes if state in m.states and (on in m.on or (wild is not None and wild in m.on))]
         return tuple(found)
 
-    def mistakes_in(self, state: State) -> tuple[Mistake, ...]:
-        """Every mistake the app (or the server) could make in `state`."""
-        return tuple(m for m in self.mistakes if state in m.states)
+    def mistakes_in(self, state: State, by: str | None = None) -> tuple[Mistake, ...]:
+        """Every mistake that could be made in `state`; only the app's or the server's with `by`."""
+        return tuple(m for m in self.mistakes if state in m.states and (by is None or m.by == by))
 
     def leaving(self, state: State) -> tuple[Transition, ...]:
         """The transitions out of (or staying in) `state`."""

@@ -69,8 +69,8 @@ class StepState:
 
     @property
     def must_not(self) -> tuple[Mistake, ...]:
-        """What would be a mistake from here, each with the rule `tracer check` would report."""
-        return self.machine.mistakes_in(self.state)
+        """What would be the app's mistake from here, each with the rule `tracer check` would report."""
+        return self.machine.mistakes_in(self.state, "app")
 
 
 def follower_for(trace: Trace) -> Follower | None:

@@ -105,7 +105,7 @@ MACHINE = Machine(
         Mistake((CLOSED,), (ANY_RECEIVE,), "ws-receive-after-disconnect",
                 "Calling receive() again after websocket.disconnect.", once=True),
         Mistake(tuple(WSState), (CONNECT_AGAIN,), "asgi-receive-invalid",
-                "The server handing over websocket.connect twice (the server's bug)."),
+                "The server handing over websocket.connect twice.", by="server"),
         Mistake((CONNECTING,), (END,), "ws-no-handshake", "Returning without accepting or closing."),
         Mistake((DENYING,), (END,), "ws-denial-invalid", "Returning with the HTTP denial response unfinished."),
     ),

@@ -97,13 +97,13 @@ MACHINE = Machine(
                 "Sending body bytes before start_response: the server has no status to send.", once=True),
         Mistake((*_ANSWERING, CLOSED), (START_AGAIN,), "wsgi-start-response-twice",
                 "Calling start_response again without exc_info."),
-        Mistake(_LIVE + (CLOSED,), (WRITE_ITERATING,), "wsgi-write-during-iteration",
+        Mistake((*_ANSWERING, CLOSED), (WRITE_ITERATING,), "wsgi-write-during-iteration",
                 "Calling write() once the server has begun iterating the body."),
         Mistake((CLOSED,), _BODIES, "wsgi-iterate-after-close", "Producing a chunk after close()."),
         Mistake((CALLED, CLOSED), (END_NO_START,), "wsgi-no-start-response",
                 "Finishing without ever calling start_response."),
         Mistake(_ANSWERING, (END, END_RAISED_ITERATING), "wsgi-close-not-called",
-                "The server finishing without calling close() on the iterable."),
+                "The server finishing without calling close() on the iterable.", by="server"),
     ),
     about=frozen({
         CALLED: "The server called app(environ, start_response). The request is in the environ; its body "
