@@ -241,8 +241,8 @@ def compare(
     else:
         out += _body_differences(result, left, right, "response")
     if sa.protocol == sb.protocol:
-        # A phase whose bodies or messages already differ needs no event count besides.
-        explained = {d.phase for d in out if d.aspect.endswith(("body", "pieces", "message"))}
+        # Event counts say what nothing else does: a phase that already differs needs none besides.
+        explained = {d.phase for d in out} | ({"end"} if _error(sa) != _error(sb) else set())
         out += [d for d in _event_differences(left, right, labels) if d.phase not in explained]
     out += _end_differences(sa, sb, labels)
     result.phases = _phase_rows(left, right)
@@ -313,7 +313,7 @@ def _body_differences(result: Comparison, left: _Side, right: _Side, which: str)
     elif outcome.message:
         result.notes.append(f"{which} body: {outcome.message}")
     same_bytes = outcome.same and body_a.data == body_b.data
-    if pieces_a and pieces_b and (len(pieces_a) != len(pieces_b) or (same_bytes and pieces_a != pieces_b)):
+    if outcome.same and pieces_a and pieces_b and (len(pieces_a) != len(pieces_b) or (same_bytes and pieces_a != pieces_b)):
         verb = "read" if which == "request" else "sent"
         message = f"{which} body {verb} in {_pieces(pieces_a)} → {_pieces(pieces_b)}"
         found.append(Difference(phase, f"{which} pieces", message, a=pieces_a, b=pieces_b))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .model import Event, Trace
+from .model import ERROR_KINDS, Event, Trace
 from .summary import body_size
 
 HTTP_PHASES = ("request", "body read", "response started", "body sent", "end")
@@ -101,6 +101,8 @@ def phase_times(groups: dict[str, list[Event]], order: Iterable[str]) -> dict[st
 def event_names(events: Iterable[Event], response_end_ns: int | None = None) -> Counter[str]:
     """How many events of each name (a message's type, ``read()`` or ``read() (empty)`` for a WSGI read, else the kind).
 
+    Exceptions (``wsgi.error``, ``asgi.error``) are left out: a comparison compares the exception itself.
+
     An ``http.disconnect`` received once the response was complete (`response_end_ns`)
     is the server saying the exchange is over, not a client going away, and is not counted.
     """
@@ -114,5 +116,6 @@ def event_names(events: Iterable[Event], response_end_ns: int | None = None) -> 
                 continue
         elif name == "wsgi.input":
             name = f"{event.data.get('method') or 'read'}()" + ("" if body_size(event.data.get("data")) else " (empty)")
-        names[name] += 1
+        if name not in ERROR_KINDS:  # the exception itself is compared, wherever it happened
+            names[name] += 1
     return names

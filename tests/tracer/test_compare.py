@@ -330,3 +330,32 @@ def test_bodies_compare_as_json_forms_text_or_bytes() -> None:
     cut = compare_bodies(Body(TruncatedBytes(b"abc", 10), 10, cut=True), Body(b"abcdefghij", 10))
     assert (cut.same, cut.message) == (True, "the same size; compared the first 3 bytes (the trace kept no more)")
     assert first_difference(b"abc", b"abcd") == 3
+
+
+def test_an_exception_is_named_once_not_as_event_counts() -> None:
+    def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise ValueError("no such item")
+
+    def working(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    def recorded_from(app: Any) -> Trace:
+        from werkzeug.test import create_environ, run_wsgi_app
+
+        rec = Recorder()
+        try:
+            app_iter, _, _ = run_wsgi_app(WSGITracer(app, sink=rec), create_environ("/item"))
+            app_iter.close()
+        except ValueError:
+            pass
+        return rec.traces()[0]
+
+    result = compare(recorded_from(failing), recorded_from(working))
+    assert [(d.phase, d.aspect) for d in result.differences] == [
+        ("response started", "status"),
+        ("response started", "response header"),
+        ("body sent", "response body"),
+        ("end", "error"),
+    ]
+    assert result.differences[-1].message == "error: ValueError: no such item → none"
