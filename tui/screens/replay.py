@@ -9,6 +9,7 @@ index's spans a few times a second).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,10 +39,18 @@ MIN_STEP_SECONDS = 0.3
 """At 1x each step shows for at least this long: real gaps are often microseconds."""
 MAX_GAP_SECONDS = 5.0
 """Longer pauses (an idle websocket) are shortened to this."""
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.1
 """How often a trace still in progress is looked at for new steps."""
-RECHECK_SECONDS = 1.0
+RECHECK_SECONDS = 2.0
 """While a trace grows, the protocol checks run again at most this often."""
+
+
+def _takes_live(checker: Callable[..., object]) -> bool:
+    """Whether `checker` takes ``live=`` (`check_trace` does: a trace still being written is not incomplete)."""
+    try:
+        return "live" in inspect.signature(checker).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class ReplayScreen(Screen[None]):
@@ -95,12 +104,16 @@ class ReplayScreen(Screen[None]):
         self._by_seq: dict[int, list[Finding]] = {}
         self._index_findings()
         self._timer: Timer | None = None
+        self._shown: int | None = None
         self._poller: Timer | None = None
         self._reader: LineReader | None = None
         self._checking = False
         self._recheck: Timer | None = None
         self._check_trace: Trace | None = None
-        self._lines_checked = 0
+        self._decoded = 0
+        """Steps decoded into `_check_trace` (by the check worker alone)."""
+        self._checked_steps = 0
+        """Steps the findings are about."""
 
     def compose(self) -> ComposeResult:
         index = getattr(self.app, "index", None)
@@ -108,6 +121,8 @@ class ReplayScreen(Screen[None]):
             self._reader = LineReader(index.path)
         events = self._given.events if self._given is not None else None
         self.steps = Steps(self.summary, self._reader, events)
+        if self.checked:
+            self._checked_steps = self.steps.count
         self.exchange = Exchange.of(self.summary)
         yield Header()
         yield Static(id="replay-title")
@@ -143,8 +158,13 @@ class ReplayScreen(Screen[None]):
 
     @property
     def checker(self) -> Callable[[Trace], list[Finding]]:
-        """The protocol checks the app runs."""
-        return getattr(self.app, "checker", check_trace)
+        """The protocol checks the app runs (its request list's), `check_trace` by default."""
+        app = self.app
+        for owner in (getattr(app, "requests", None), app):
+            checker = getattr(owner, "checker", None)
+            if callable(checker):
+                return checker
+        return check_trace
 
     def reload(self, trace: Trace, findings: list[Finding]) -> None:
         """Take the findings of the trace as it now is (and its events, when there is no file); the cursor stays."""
@@ -184,23 +204,32 @@ class ReplayScreen(Screen[None]):
 
     def _check(self) -> None:
         self._recheck = None
-        if self._checking or (self.checked and self._lines_checked >= self.steps.count):
+        if self._checking or (self.checked and self._checked_steps >= self.steps.count):
             return
         self._checking = True
         self._run_checks(self.steps.count, self.checker)
 
     @work(thread=True, group="replay-checks", exit_on_error=False)
-    def _run_checks(self, count: int, checker: Callable[[Trace], list[Finding]]) -> None:
-        """Decode the steps not yet decoded for checking (one run at a time) and check the whole trace."""
+    def _run_checks(self, count: int, checker: Callable[..., list[Finding]]) -> None:
+        """Check the trace's first `count` steps, decoding only those not decoded by the last run.
+
+        Runs are one at a time. The decoded events are kept while the trace
+        grows, so each run decodes only what is new, and let go once it is
+        complete: half a million objects held for nothing make every full
+        garbage collection (which stops the UI thread too) slower.
+        """
         if self._check_trace is None:
-            self._check_trace = self.steps.trace()
+            self._check_trace, self._decoded = self.steps.trace(), 0
         trace = self._check_trace
-        trace.events.extend(self.steps.decoded(self._lines_checked, count))
-        self._lines_checked = count
+        trace.events.extend(self.steps.decoded(self._decoded, count))
+        self._decoded = count
+        complete = trace.complete
         try:
-            findings = list(checker(trace))
+            findings = list(checker(trace, live=True) if not complete and _takes_live(checker) else checker(trace))
         except Exception:  # noqa: BLE001 - a checker bug must not break the replay
             findings = []
+        if complete:
+            self._check_trace = None
         self.post_message(self.Checked(findings, count))
 
     def on_replay_screen_checked(self, message: Checked) -> None:
@@ -211,7 +240,7 @@ class ReplayScreen(Screen[None]):
 
     def _set_findings(self, findings: list[Finding], steps: int) -> None:
         self.checked = True
-        self._lines_checked = max(self._lines_checked, steps)
+        self._checked_steps = max(self._checked_steps, steps)
         before = self._by_seq
         self.findings = list(findings)
         self._index_findings()
@@ -230,26 +259,33 @@ class ReplayScreen(Screen[None]):
     # Stepping
 
     def action_step(self, delta: int) -> None:
-        self.diagram.cursor = self.step + delta
+        self._move(self.step + delta)
 
     def action_first(self) -> None:
-        self.diagram.cursor = 0
+        self._move(0)
 
     def action_last(self) -> None:
-        self.diagram.cursor = self.diagram.steps - 1
+        self._move(self.diagram.steps - 1)
 
     def action_back(self) -> None:
         self.playing = False
         self.dismiss()
 
+    def _move(self, step: int) -> None:
+        # The detail follows at once, so the diagram and the detail are painted together.
+        self.diagram.cursor = step
+        self._show_step(self.diagram.cursor)
+
     def on_step_selected(self, message: StepSelected) -> None:
-        self._show_step(message.step)
+        if message.step != self._shown:
+            self._show_step(message.step)
 
     def _show_step(self, step: int) -> None:
         count = self.steps.count
         if not count:
             return
         step = max(0, min(step, count - 1))
+        self._shown = step
         event = self.steps.event(step)
         exchange = self.exchange  # Read off the summary, not added up per step: a trace may have 100,000 events.
         self.query_one(StepDetail).show(
@@ -302,7 +338,7 @@ class ReplayScreen(Screen[None]):
         self._timer = None
         if not self.playing:
             return
-        self.diagram.cursor = self.step + 1
+        self._move(self.step + 1)
         self._schedule()
 
     # Text
@@ -324,7 +360,7 @@ class ReplayScreen(Screen[None]):
         answer = "" if s.scope_type == "lifespan" else f" → {status if status is not None else 'no response'}"
         if s.close_code is not None:
             answer += f", closed {s.close_code}"
-        self.query_one("#replay-title", Static).update(
+        self._line("#replay-title",
             f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
             f"  ·  {fmt.duration(s.duration_ns)}  ·  {steps.count} events  ·  trace {fmt.markup(fmt.line(s.id))}"
             f"{state}{errors}{marks}"
@@ -333,11 +369,15 @@ class ReplayScreen(Screen[None]):
     def _update_status(self) -> None:
         count = self.steps.count
         if not count:
-            self.query_one("#replay-status", Static).update("no events")
+            self._line("#replay-status", "no events")
             return
         step = min(self.step, count - 1)
         row = self.steps.row(step)
         mode = "▶ playing" if self.playing else "❚❚ paused"
-        self.query_one("#replay-status", Static).update(
+        self._line("#replay-status",
             f"step {step + 1}/{count} · {fmt.markup(fmt.line(row.kind))} · {fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×"
         )
+
+    def _line(self, selector: str, text: str) -> None:
+        # The title and status are one line across the screen: a new text needs no new layout.
+        self.query_one(selector, Static).update(text, layout=False)

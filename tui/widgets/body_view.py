@@ -1,4 +1,9 @@
-"""How a body is shown: text, pretty JSON when the content type says JSON, or hex."""
+"""How a body is shown: text, pretty JSON when the content type says JSON, or hex.
+
+A binary body shows its first screen of hex at once; the rest of its rows
+(`HexRows`) are drawn only as they scroll into view, so a megabyte costs
+what a screenful does.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,24 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 from tracer.model import ReprValue, TruncatedBytes
 
 from .. import format as fmt
 
 MAX_SHOWN = 64 * 1024
+"""Text bodies are shown up to this many bytes (text is laid out whole)."""
 HEX_WIDTH = 16
+FIRST_SCREEN = 64 * HEX_WIDTH
+"""Bytes of a hex dump drawn with the step; the rows after them are drawn as they scroll into view."""
+WINDOW_ROWS = 512
+"""Hex rows the pane makes room for at a time, more as it scrolls near their end."""
 
 
 def body_view(value: Any, content_type: str, what: str = "body") -> list[RenderableType]:
@@ -54,13 +68,15 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
         heading.append("  (empty)", style="dim")
         return [heading]
     shown = raw[:MAX_SHOWN]
-    more = Text(f"… {len(raw) - MAX_SHOWN:,} more bytes not shown", style="dim") if len(raw) > MAX_SHOWN else None
     text = _text(shown, isinstance(value, str), cut=len(shown) < len(raw) or isinstance(value, TruncatedBytes))
     if text is None:
         heading.append("  binary, hex", style="dim")
-        parts = [heading, hex_dump(shown)]
-    else:
-        parts = [heading, _text_or_json(text, content_type, isinstance(value, TruncatedBytes) or more is not None)]
+        parts = [heading, hex_dump(raw[:FIRST_SCREEN])]
+        if len(raw) > FIRST_SCREEN:
+            parts.append(MoreHex(raw, FIRST_SCREEN))
+        return parts
+    more = Text(f"… {len(raw) - MAX_SHOWN:,} more bytes not shown", style="dim") if len(raw) > MAX_SHOWN else None
+    parts = [heading, _text_or_json(text, content_type, isinstance(value, TruncatedBytes) or more is not None)]
     if more is not None:
         parts.append(more)
     return parts
@@ -110,8 +126,7 @@ class HexDump:
         self.data = data
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        per_row = next((n for n in (HEX_WIDTH, 8, 4) if _row_width(n) <= options.max_width), 4)
-        yield self.text(per_row)
+        yield self.text(bytes_per_row(options.max_width))
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(_row_width(4), _row_width(HEX_WIDTH))
@@ -119,14 +134,99 @@ class HexDump:
     def text(self, per_row: int = HEX_WIDTH) -> Text:
         """The dump with `per_row` bytes on each row."""
         data = self.data
-        lines = []
-        for start in range(0, len(data), per_row):
-            row = data[start : start + per_row]
-            hexes = " ".join(f"{b:02x}" for b in row)
-            text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-            lines.append(f"{start:08x}  {hexes:<{per_row * 3 - 1}}  {text}")
+        lines = [hex_row(data, start, per_row) for start in range(0, len(data), per_row)]
         return Text("\n".join(lines), no_wrap=True, overflow="crop")
+
+
+def hex_row(data: bytes, start: int, per_row: int) -> str:
+    """One row of a hex dump: the offset, `per_row` bytes from `start` in hex, and as ASCII."""
+    row = data[start : start + per_row]
+    hexes = " ".join(f"{b:02x}" for b in row)
+    text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+    return f"{start:08x}  {hexes:<{per_row * 3 - 1}}  {text}"
+
+
+def bytes_per_row(width: int) -> int:
+    """Bytes on a hex row `width` cells wide: 16, 8 or 4, so rows never wrap."""
+    return next((n for n in (HEX_WIDTH, 8) if _row_width(n) <= width), 4)
 
 
 def _row_width(per_row: int) -> int:
     return 8 + 2 + per_row * 3 - 1 + 2 + per_row
+
+
+class MoreHex:
+    """The hex rows of `data` after byte `start`: a `HexRows` widget on screen, a one-line note elsewhere."""
+
+    def __init__(self, data: bytes, start: int) -> None:
+        self.data = data
+        self.start = start
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rest = len(self.data) - self.start
+        yield Text(f"… {rest:,} more bytes, drawn as the pane scrolls", style="dim")
+
+
+class HexRows(Widget):
+    """The rows of a hex dump from byte `start` on, each drawn only when it is in view (Line API).
+
+    The widget is as tall as the rows it has been asked to show (`extend`),
+    never more: Textual keeps a set of a widget's lines, so a megabyte's
+    65,536 rows at once would cost milliseconds on every layout.
+
+    Args:
+        data: The whole body.
+        start: The first byte to show (a multiple of 16, so rows line up with the ones above).
+    """
+
+    DEFAULT_CSS = """
+    HexRows { height: auto; width: 1fr; }
+    """
+
+    def __init__(self, data: bytes, start: int = 0, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data = data
+        self.start = start
+        self.limit = WINDOW_ROWS
+        self._per_row = HEX_WIDTH
+        self.display = len(data) > start
+
+    def show(self, data: bytes, start: int = 0) -> None:
+        """Show the rows of `data` from byte `start` (none: the widget hides)."""
+        self.data = data
+        self.start = start
+        self.limit = WINDOW_ROWS
+        self.display = len(data) > start
+        self.refresh(layout=True)
+
+    @property
+    def rows(self) -> int:
+        """Rows of the whole dump at the current width."""
+        return -(-(len(self.data) - self.start) // self._per_row)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are rows beyond those the widget is tall enough for."""
+        return self.rows > self.limit
+
+    def extend(self) -> None:
+        """Make room for the next `WINDOW_ROWS` rows (the pane scrolled near the end)."""
+        if self.more:
+            self.limit += WINDOW_ROWS
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._per_row = bytes_per_row(width)
+        return min(self.rows, self.limit)
+
+    def on_resize(self) -> None:
+        if bytes_per_row(self.size.width) != self._per_row:
+            self.refresh(layout=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        offset = self.start + y * self._per_row
+        if not 0 <= offset < len(self.data):
+            return Strip.blank(width, self.rich_style)
+        text = hex_row(self.data, offset, self._per_row)
+        return Strip([Segment(text, self.rich_style)]).adjust_cell_length(width, self.rich_style)

@@ -11,10 +11,13 @@ is worked out when its line is first drawn (`Steps.row`): a trace of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -29,6 +32,8 @@ from ..steps import Row, Steps
 
 GUTTER = 17
 ROW_HEIGHT = 2
+STRIP_CACHE = 1024
+"""Drawn lines kept, by step, part and state: moving the cursor redraws only what changed."""
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -72,6 +77,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.lanes = lanes(source.summary.protocol)
         self.findings: dict[int, list[Finding]] = {}
         self._blank: tuple[object, list[str], list[Style | None]] | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE)
         self.set_findings(findings)
         self.grew()
 
@@ -80,7 +86,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.findings = {}
         for finding in findings:
             self.findings.setdefault(finding.seq, []).append(finding)
+        self._strips.clear()
         self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
 
     def grew(self) -> None:
         """Show the steps the trace gained (a live file); the cursor stays."""
@@ -114,12 +125,27 @@ class SequenceDiagram(ScrollView, can_focus=True):
         # A smaller pane (a narrower terminal stacks the panes) must still show the cursor.
         self.call_after_refresh(self._scroll_to_cursor)
 
+    @property
+    def page_steps(self) -> int:
+        """Steps in one screenful of the diagram: how far page up and down move the cursor."""
+        return max((self.scrollable_content_region.height - 1) // ROW_HEIGHT, 1)
+
+    def action_page_down(self) -> None:
+        self.cursor = self.cursor + self.page_steps
+
+    def action_page_up(self) -> None:
+        self.cursor = self.cursor - self.page_steps
+
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, self.source.count - 1))
 
-    def watch_cursor(self, cursor: int) -> None:
+    def watch_cursor(self, old: int, cursor: int) -> None:
+        top = self.scroll_y
         self._scroll_to_cursor()
-        self.refresh()
+        if self.scroll_y == top:
+            # Only the rows from the old cursor to the new one change (scrolling redraws the rest).
+            low, high = sorted((old, cursor))
+            self.refresh_lines(1 + low * ROW_HEIGHT, (high - low + 1) * ROW_HEIGHT)
         self.post_message(StepSelected(cursor))
 
     def _scroll_to_cursor(self) -> None:
@@ -151,21 +177,34 @@ class SequenceDiagram(ScrollView, can_focus=True):
         width = self.width_inside
         base = self.rich_style
         if y == 0:
-            return self._header(width, base)
+            return self._cached(("header", width, base), lambda: self._header(width, base))
         line = y - 1 + round(self.scroll_y)
         step, part = divmod(line, ROW_HEIGHT)
         count = self.source.count
         if step >= count:
             if step == count and part == 0 and not self.source.complete:
-                return self._waiting(width, base)
-            return self._lifelines_only(width, base)
-        text = self._label_line(step) if part == 0 else self._arrow_line(step)
-        style = base
-        if step == self.cursor:
-            style = style + self.get_component_rich_style("sequence-diagram--cursor")
-        elif step > self.cursor:
-            text.stylize(self.get_component_rich_style("sequence-diagram--unreached"))
-        return self._strip(text, width, style)
+                return self._cached(("waiting", count > 0, width, base), lambda: self._waiting(width, base))
+            return self._cached(("lifelines", width, base), lambda: self._lifelines_only(width, base))
+        state = (step > self.cursor) - (step < self.cursor)
+        key = (step, part, state, width, base, state == 0 and self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = self._label_line(step) if part == 0 else self._arrow_line(step)
+            style = base
+            if state == 0:
+                style = style + self.get_component_rich_style("sequence-diagram--cursor")
+            elif state > 0:
+                text.stylize(self.get_component_rich_style("sequence-diagram--unreached"))
+            strip = self._strip(text, width, style)
+            self._strips.set(key, strip)
+        return strip
+
+    def _cached(self, key: tuple[object, ...], draw: Callable[[], Strip]) -> Strip:
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = draw()
+            self._strips.set(key, strip)
+        return strip
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))

@@ -22,7 +22,7 @@ from tracer.model import Event, ReprValue, TruncatedBytes
 from .. import format as fmt
 from ..explain import explain
 from ..labels import message_label
-from .body_view import body_view
+from .body_view import HexRows, MoreHex, body_view
 
 CGI_KEYS = (
     "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
@@ -51,9 +51,14 @@ class StepDetail(VerticalScroll, can_focus=True):
 
     content: RenderableType = ""
     """What is shown, as a Rich renderable."""
+    event: Event | None = None
+    """The event shown."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-body")
+        # A long hex dump goes on in a widget that draws only the rows in view, then what follows it.
+        yield HexRows(b"", id="step-hex")
+        yield Static(id="step-tail")
 
     def show(
         self,
@@ -65,12 +70,31 @@ class StepDetail(VerticalScroll, can_focus=True):
         totals: list[tuple[str, str]] | None = None,
     ) -> None:
         """Show `event`; the content types decide how bodies are shown; `totals` sum the trace up."""
+        self.event = event
         parts = describe(event, findings, request_type, response_type)
         if totals:
             parts += [Text(""), _table(totals, "the whole exchange")]
         self.content = Group(*parts)
-        self.query_one("#step-body", Static).update(self.content)
+        split = next((i for i, part in enumerate(parts) if isinstance(part, MoreHex)), None)
+        more = parts[split] if split is not None else None
+        head, tail = (parts, []) if split is None else (parts[:split], parts[split + 1 :])
+        self.query_one("#step-body", Static).update(Group(*head))
+        hex_rows = self.query_one("#step-hex", HexRows)
+        if isinstance(more, MoreHex):
+            hex_rows.show(more.data, more.start)
+        elif hex_rows.display:
+            hex_rows.show(b"")
+        tail_view = self.query_one("#step-tail", Static)
+        if tail or tail_view.display:
+            tail_view.update(Group(*tail))
+            tail_view.display = bool(tail)
         self.scroll_home(animate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        hex_rows = self.query_one("#step-hex", HexRows)
+        if hex_rows.display and hex_rows.more and new_value >= self.max_scroll_y - 2 * self.size.height:
+            hex_rows.extend()
 
 
 def describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
