@@ -16,7 +16,7 @@ as it had by then in the recording (or has finished its response). A
 recording made in one protocol plays into an app of the other
 (`tracer.client_side`). An ASGI app's lifespan startup runs once before the
 first request and its shutdown on `close()`, as a server's would; lifespan
-traces are not replayed. Each new exchange is recorded through
+traces are not replayed. Each new exchange is recorded into a `Recorder` through
 `WSGITracer` / `ASGITracer`, redacting what the recording redacted.
 """
 
@@ -30,12 +30,12 @@ from typing import Any, Literal
 
 from asgiref.compatibility import guarantee_single_callable
 
-from ._assemble import TraceAssembler
 from .asgi import ASGITracer
 from .client_side import Arrival, ReplayError, asgi_request, client_side, wsgi_request
 from .compare import Comparison, compare
 from .detect import app_protocol
 from .model import Trace
+from .recorder import Recorder
 from .redact import DEFAULT_REDACT_HEADERS, REDACTED
 from .replay_input import ReplayInput
 from .sink import Sink
@@ -96,7 +96,8 @@ class Redriver:
         self.app = app
         self.headers = list(headers)
         self.timeout = timeout
-        self._capture = _Capture(sink)
+        self._recorder = Recorder()
+        self._sink: Sink = self._recorder if sink is None else _Tee(self._recorder, sink)
         self._tracers: dict[frozenset[str], Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lifespan: _Lifespan | None = None
@@ -133,7 +134,11 @@ class Redriver:
                 scope["state"] = dict(self._lifespan.state)
             limit = self.timeout + recorded.summary.duration_ns / 1e9
             loop.run_until_complete(_serve_asgi(tracer, scope, arrivals, self.timeout, limit, result.notes))
-        result.trace = self._capture.take()
+        traces = self._recorder.traces()
+        self._recorder.clear()
+        if not traces:
+            raise ReplayError(f"{self.app!r} was called with trace {recorded.id}, but nothing was recorded")
+        result.trace = traces[0]
         return result
 
     def close(self) -> None:
@@ -162,34 +167,23 @@ class Redriver:
         tracer = self._tracers.get(redact)
         if tracer is None:
             kind = WSGITracer if self.protocol == "wsgi" else ASGITracer
-            tracer = self._tracers[redact] = kind(self.app, self._capture, redact_headers=redact)
+            tracer = self._tracers[redact] = kind(self.app, self._sink, redact_headers=redact)
         return tracer
 
 
-class _Capture:
-    """The sink of the replay's tracers: keeps the records of the exchange in progress."""
+class _Tee:
+    """A sink that hands each record to the replay's `Recorder` and to the user's sink."""
 
-    def __init__(self, also: Sink | None) -> None:
-        self.records: list[dict[str, Any]] = []
+    def __init__(self, recorder: Recorder, also: Sink) -> None:
+        self.recorder = recorder
         self.also = also
 
     def write(self, record: dict[str, Any]) -> None:
-        self.records.append(record)
-        if self.also is not None:
-            self.also.write(record)
+        self.recorder.write(record)
+        self.also.write(record)
 
     def close(self) -> None:
         pass
-
-    def take(self) -> Trace:
-        assembler = TraceAssembler()
-        for record in self.records:
-            assembler.add(record)
-        self.records = []
-        traces = assembler.traces()
-        if not traces:
-            raise ReplayError("the app was called but nothing was recorded")
-        return traces[0]
 
 
 def _serve_wsgi(app: Any, environ: dict[str, Any], client_left_after: int | None) -> None:
