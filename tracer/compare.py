@@ -17,10 +17,12 @@ this module adds only what a comparison needs on top: which phase each event
 belongs to, and the pieces a body came in.
 
 Timings are shown per phase but never make two exchanges differ: no two runs
-take the same time. Event counts per phase are compared when both traces
-speak the same protocol (one 4 KiB read against four 1 KiB reads is a
-difference); across protocols only the body pieces are, since the protocols
-need different events for the same exchange.
+take the same time. The pieces a body came in are compared (one 4 KiB read
+against four 1 KiB reads is a difference). Event counts per phase are
+compared when both traces speak the same protocol and nothing else in that
+phase differs (an extra empty read, a missing ``close()``); across protocols
+they are only shown, since the protocols need different events for the same
+exchange.
 """
 
 from __future__ import annotations
