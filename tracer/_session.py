@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 import traceback
+import warnings
 from typing import Any
 
 from ._failsafe import FailureReporter
 from .codec import encode_bytes
+from .errors import TracerWarning
 from .sink import Sink
+
+TRACED_KEY = "tracer.traced"
+"""The environ / scope key a tracer sets, after recording it, to the id of the trace it records.
+
+A tracer that finds it passes the request through unrecorded, so nested
+tracers (a middleware in the app, and `tracer run` around it) record one
+trace: the outer one's.
+"""
+
+STOPPED_BY_SERVER = "server shutdown"
+"""The end event's ``stopped`` value for a request the server cut short when it stopped."""
 
 _monotonic_ns = time.monotonic_ns
 _PROCESS_TAG = os.urandom(4).hex()
@@ -78,6 +92,11 @@ class TraceSession:
         self.request_body = BodyBudget(max_body_bytes)
         self.response_body = BodyBudget(max_body_bytes)
 
+    @property
+    def scope_type(self) -> str:
+        """``"http"``, ``"websocket"`` or ``"lifespan"``."""
+        return self._scope_type
+
     def emit(self, kind: str, data: dict[str, Any]) -> None:
         """Record one event whose `data` is already encoded."""
         now = _monotonic_ns()
@@ -102,6 +121,27 @@ class TraceSession:
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
+    def emit_last(self, kind: str, data: dict[str, Any]) -> None:
+        """Record the trace's last event and drop whatever the app does after it.
+
+        For a request cut short by the server stopping, whose thread may still
+        be running: its later events would read as a server that went on
+        after the end.
+        """
+        if self._seq == 0:
+            self.emit(kind, data)
+            self._write = _dropped
+            return
+        write = self._write
+        self._write = _dropped
+        seq = self._seq
+        self._seq = seq + 1
+        record = {"trace": self.trace_id, "seq": seq, "t_ns": _monotonic_ns() - self._t0, "kind": kind, "data": data}
+        try:
+            write(record)
+        except Exception as exc:  # noqa: BLE001 - recording never fails a request
+            self._failures.report(exc)
+
     def fenced(self, kind: str, build: Any, *args: Any) -> None:
         """Build an event's data with `build(*args)` and record it; a failure to build is reported."""
         try:
@@ -110,6 +150,30 @@ class TraceSession:
             self._failures.report(exc)
             data = unrecordable(exc)
         self.emit(kind, data)
+
+
+_nested_lock = threading.Lock()
+
+
+def warn_nested(tracer: Any) -> None:
+    """Warn, once per `tracer`, that it is inside another tracer of its kind and records nothing."""
+    with _nested_lock:
+        if tracer._nested_warned:
+            return
+        tracer._nested_warned = True
+    name = type(tracer).__name__
+    message = (
+        f"tracer: this {name} (sink {tracer.sink!r}) is inside another {name}; the outer one "
+        "records each request, so this one passes requests through unrecorded"
+    )
+    try:
+        warnings.warn(message, TracerWarning, stacklevel=3)
+    except Exception:  # noqa: BLE001 - warnings configured as errors must not fail a request
+        pass
+
+
+def _dropped(record: dict[str, Any]) -> None:
+    """The sink of a trace that has ended for good."""
 
 
 def unrecordable(exc: BaseException) -> dict[str, str]:

@@ -11,6 +11,11 @@ http, websocket and lifespan scopes are traced. The app receives the very
 scope and message objects the server passed and the server receives the
 very messages the app sent; what the trace keeps is a copy taken at the
 moment of each event. ASGI 2 (double-callable) apps are accepted.
+
+A connection passes through one tracer only: the outer one records it and
+sets ``scope["tracer.traced"]`` (after taking its snapshot), and an inner
+`ASGITracer` that finds that key passes the connection on unrecorded,
+warning once.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.compatibility import guarantee_single_callable
 
 from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
-from ._session import TraceSession, describe_exception, unrecordable
+from ._session import TRACED_KEY, TraceSession, describe_exception, unrecordable, warn_nested
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -53,13 +58,42 @@ class ASGITracer:
     ) -> None:
         self.app = guarantee_single_callable(app)
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
+        self._nested_warned = False
+        self._open: dict[TraceSession, str | None] | None = None
 
     @property
     def sink(self) -> Sink:
         """The sink events go to."""
         return self.options.sink
 
+    def _track_open_requests(self) -> None:
+        """Keep the connections in progress, so that `_stop_open_requests` can mark them."""
+        if self._open is None:
+            self._open = {}
+
+    def _stop_open_requests(self, reason: str) -> int:
+        """Mark each http and websocket connection in progress as stopped for `reason`.
+
+        For a server about to cancel them: their ``asgi.end`` then carries
+        ``"stopped": reason``. Needs `_track_open_requests` first; returns how
+        many it marked. Lifespan is left alone (the server shuts it down).
+        """
+        opened = self._open
+        if not opened:
+            return 0
+        marked = 0
+        for session in list(opened):
+            if session.scope_type != "lifespan" and opened.get(session, "") is None:
+                opened[session] = reason
+                marked += 1
+        return marked
+
     async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if TRACED_KEY in scope:
+            # An outer tracer records this connection.
+            if not self._nested_warned:
+                warn_nested(self)
+            return await self.app(scope, receive, send)
         options = self.options
         scope_type = scope.get("type")
         if (options._exact or options._prefixes) and options.excluded(scope.get("path")):
@@ -73,6 +107,17 @@ class ASGITracer:
         )
         redactor = options.redactor
         session.fenced("asgi.scope", _scope_data, redactor, scope)
+        try:
+            # A top-level key, as frameworks add theirs ("app", "router", "endpoint"), set after
+            # the snapshot so that no trace shows it, and removed when the app returns, so that a
+            # scope used again (a test's) is traced again. Not in scope["extensions"]: that dict
+            # is the server's account of what it supports, and a server may leave it out.
+            scope[TRACED_KEY] = session.trace_id  # type: ignore[literal-required]
+        except Exception:  # noqa: BLE001 - a read-only scope only loses the mark
+            pass
+        opened = self._open
+        if opened is not None:
+            opened[session] = None
         request_body = session.request_body.encode
         response_body = session.response_body.encode
 
@@ -98,7 +143,15 @@ class ASGITracer:
             session.fenced("asgi.error", describe_exception, exc)
             raise
         finally:
-            session.emit("asgi.end", {})
+            try:
+                scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001
+                pass
+            if opened is None:
+                session.emit("asgi.end", {})
+            else:
+                stopped = opened.pop(session, None)
+                session.emit("asgi.end", {} if stopped is None else {"stopped": stopped})
 
 
 def _scope_data(redactor: Any, scope: Any) -> dict[str, Any]:

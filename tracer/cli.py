@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .__about__ import __version__
 from .errors import TracerError, TracerWarning
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     with warnings.catch_warnings():
         warnings.simplefilter("default", TracerWarning)
-        warnings.showwarning = _show_warning
+        warnings.showwarning = _warning_printer(warnings.showwarning)
         try:
             return int(args.handler(args) or 0)
         except TracerError as exc:
@@ -57,8 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
-    print(f"tracer: warning: {message}", file=sys.stderr)
+def _warning_printer(show_other: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints tracer's own warnings as one line, the others as `show_other` does.
+
+    Warnings from the app, its framework or its server keep their category
+    and file:line, so that nobody takes them for tracer's.
+    """
+
+    def show_warning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if isinstance(category, type) and issubclass(category, TracerWarning):
+            text = str(message)
+            text = text.removeprefix("tracer: ")
+            print(f"tracer: warning: {text}", file=file or sys.stderr)
+        else:
+            show_other(message, category, filename, lineno, file, line)
+
+    return show_warning
 
 
 if __name__ == "__main__":

@@ -13,23 +13,31 @@ before the first request.
 
 Both servers let the requests in progress finish when they stop (for at most
 `GRACEFUL_SHUTDOWN_SECONDS`), so that their traces end in the trace file.
+Requests still running after that are cut short: the server calls
+``on_cut_short(count, seconds)`` first, so that their traces can say so, and
+leaves no traceback on the terminal for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import logging
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any, Literal, Protocol
 
 from .errors import TracerError, UsageError
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
 """How long requests in progress (streams, websockets) may take to finish when the server stops."""
+
+CutShort = Callable[[int, float], None]
+"""``on_cut_short(count, seconds)``: `count` requests were still running `seconds` after the server began stopping."""
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Signals that stop a server the way Ctrl+C does: `kill`, and the terminal closing."""
@@ -130,7 +138,14 @@ class Server(Protocol):
         """Stop serving and wait for the shutdown to finish. Idempotent."""
 
 
-def make_server(app: Any, protocol: Literal["wsgi", "asgi"], sock: socket.socket, *, quiet: bool = False) -> Server:
+def make_server(
+    app: Any,
+    protocol: Literal["wsgi", "asgi"],
+    sock: socket.socket,
+    *,
+    quiet: bool = False,
+    on_cut_short: CutShort | None = None,
+) -> Server:
     """A server for `app` on the already bound `sock`.
 
     Args:
@@ -138,10 +153,12 @@ def make_server(app: Any, protocol: Literal["wsgi", "asgi"], sock: socket.socket
         protocol: Which of the two it speaks.
         sock: From `bind_socket`; the server takes it over.
         quiet: No server log output at all (for when a UI owns the terminal).
+        on_cut_short: Called when the server stops with requests still running, before they are
+            abandoned (WSGI: their threads die with the process) or cancelled (ASGI).
     """
     if protocol == "wsgi":
-        return WerkzeugServer(app, sock, quiet=quiet)
-    return UvicornServer(app, sock, quiet=quiet)
+        return WerkzeugServer(app, sock, quiet=quiet, on_cut_short=on_cut_short)
+    return UvicornServer(app, sock, quiet=quiet, on_cut_short=on_cut_short)
 
 
 class WerkzeugServer:
@@ -149,7 +166,7 @@ class WerkzeugServer:
 
     description = "Werkzeug threaded server"
 
-    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False) -> None:
+    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False, on_cut_short: CutShort | None = None) -> None:
         from werkzeug.serving import make_server as werkzeug_server
 
         _quiet_logger("werkzeug", quiet)
@@ -161,6 +178,7 @@ class WerkzeugServer:
         sock.close()
         self._thread: threading.Thread | None = None
         self._stopped = False
+        self._on_cut_short = on_cut_short
 
     def serve(self) -> None:
         self._server.serve_forever(poll_interval=0.2)
@@ -179,10 +197,15 @@ class WerkzeugServer:
         self._server.server_close()
         # Werkzeug's request threads are daemons that die with the process: give
         # the requests in progress a moment to finish, as uvicorn does.
+        began = time.monotonic()
+        idle = False
         try:
-            self._in_flight.wait_until_idle(min(timeout, GRACEFUL_SHUTDOWN_SECONDS))
+            idle = self._in_flight.wait_until_idle(min(timeout, GRACEFUL_SHUTDOWN_SECONDS))
         except KeyboardInterrupt:
             pass  # A second Ctrl+C: stop waiting.
+        running = self._in_flight.count
+        if not idle and running and self._on_cut_short is not None:
+            self._on_cut_short(running, time.monotonic() - began)
 
 
 class _InFlight:
@@ -200,6 +223,11 @@ class _InFlight:
         with self._changed:
             self._count -= 1
             self._changed.notify_all()
+
+    @property
+    def count(self) -> int:
+        """How many requests are inside the app."""
+        return self._count
 
     def wait_until_idle(self, timeout: float) -> bool:
         with self._changed:
@@ -228,7 +256,7 @@ class UvicornServer:
 
     description = "uvicorn"
 
-    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False) -> None:
+    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False, on_cut_short: CutShort | None = None) -> None:
         import uvicorn
 
         for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
@@ -241,18 +269,22 @@ class UvicornServer:
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        self._server = uvicorn.Server(config)
+        self._cut_short = _CutShortFilter(on_cut_short)
+        self._server = _uvicorn_server(config, self._cut_short)
         self._sock = sock
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
     def serve(self) -> None:
+        error_log = logging.getLogger("uvicorn.error")
+        error_log.addFilter(self._cut_short)
         try:
             self._server.run(sockets=[self._sock])
         except SystemExit:
             # uvicorn exits the process when the app's lifespan startup fails; we report it instead.
             pass
         finally:
+            error_log.removeFilter(self._cut_short)
             self._sock.close()
         if not self._server.started:
             raise TracerError("the app's lifespan startup failed, so the server did not start (the trace file has its message)")
@@ -290,13 +322,69 @@ class UvicornServer:
                 self._thread.join(timeout)
 
 
+def _uvicorn_server(config: Any, cut_short: _CutShortFilter) -> Any:
+    """A ``uvicorn.Server`` that also reports the requests a second Ctrl+C abandons."""
+    import uvicorn
+
+    class Server(uvicorn.Server):  # type: ignore[misc]
+        async def shutdown(self, sockets: Any = None) -> None:
+            began = time.monotonic()
+            await super().shutdown(sockets)
+            if self.force_exit:
+                # uvicorn stopped waiting and leaves the requests to asyncio.run, which cancels them next.
+                running = [task for task in getattr(self.server_state, "tasks", ()) if not task.done()]
+                if running:
+                    cut_short.cut(len(running), time.monotonic() - began)
+
+    return Server(config)
+
+
+class _CutShortFilter(logging.Filter):
+    """Hears uvicorn cancel the requests that outlived its graceful shutdown, and keeps it quiet.
+
+    uvicorn logs "Cancel N running task(s), timeout graceful shutdown
+    exceeded" on ``uvicorn.error`` right before it cancels them; this filter
+    turns that record into one ``on_cut_short`` call (in the event loop's
+    thread, so before the cancellation reaches the app) and drops it, and
+    drops the "Exception in ASGI application" tracebacks of the
+    cancellations that follow: each is in its request's trace.
+    """
+
+    def __init__(self, on_cut_short: CutShort | None) -> None:
+        super().__init__()
+        self._on_cut_short = on_cut_short
+        self.cutting = False
+
+    def cut(self, count: int, seconds: float) -> None:
+        """`count` requests are about to be cancelled, `seconds` after the shutdown began (once)."""
+        if self.cutting:
+            return
+        self.cutting = True
+        if self._on_cut_short is not None:
+            try:
+                self._on_cut_short(count, seconds)
+            except Exception:  # noqa: BLE001 - the server's shutdown must go on
+                logging.getLogger("tracer").exception("while cutting requests short")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Cancel %s running task"):
+            args = record.args
+            count = args[0] if isinstance(args, tuple) and args and isinstance(args[0], int) else 0
+            self.cut(count, GRACEFUL_SHUTDOWN_SECONDS)
+            return False
+        if self.cutting and record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        return True
+
+
 def _quiet_logger(name: str, quiet: bool) -> None:
     """Server messages: warnings and errors on stderr, or nothing at all when `quiet`."""
     logger = logging.getLogger(name)
     if quiet:
         logger.handlers[:] = [logging.NullHandler()]
         logger.propagate = False
-        logger.setLevel(logging.CRITICAL + 1)
+        # Errors are still made into records (and dropped): `_CutShortFilter` must hear them.
+        logger.setLevel(logging.ERROR)
         return
     if name in ("uvicorn", "werkzeug") and not logger.handlers:
         handler = logging.StreamHandler()

@@ -12,16 +12,22 @@ It observes and never changes: the app gets the environ the server passed
 proxies, as Werkzeug's lint middleware does), the server gets the status,
 headers and every chunk as the app produced them, one by one, and
 exceptions propagate as the same objects.
+
+A request passes through one tracer only: the outer one records it and sets
+``environ["tracer.traced"]`` (after taking its snapshot), and an inner
+`WSGITracer` that finds that key passes the request on unrecorded, warning
+once.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
-from ._session import TraceSession, describe_exception
+from ._session import TRACED_KEY, TraceSession, describe_exception, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
 from .sink import Sink
@@ -53,20 +59,50 @@ class WSGITracer:
     ) -> None:
         self.app = app
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
+        self._nested_warned = False
+        self._open: set[_RequestState] | None = None
 
     @property
     def sink(self) -> Sink:
         """The sink events go to."""
         return self.options.sink
 
+    def _track_open_requests(self) -> None:
+        """Keep the requests in progress, so that `_stop_open_requests` can close their traces."""
+        if self._open is None:
+            self._open = set()
+
+    def _stop_open_requests(self, reason: str) -> int:
+        """End the trace of each request still in progress with ``"stopped": reason``.
+
+        For a server that stops with requests still running (their threads
+        die with the process); needs `_track_open_requests` first. Returns how
+        many traces it ended.
+        """
+        opened = self._open
+        if not opened:
+            return 0
+        return sum(state.end(reason) for state in opened.copy())
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if TRACED_KEY in environ:
+            # An outer tracer records this request.
+            if not self._nested_warned:
+                warn_nested(self)
+            return self.app(environ, start_response)
         options = self.options
         if options._exact or options._prefixes:
             if options.excluded(environ.get("PATH_INFO")):
                 return self.app(environ, start_response)
         session = TraceSession(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
-        state = _RequestState(session)
         session.fenced("wsgi.environ", _environ_data, options.redactor, environ)
+        try:
+            # After the snapshot, so that the trace shows the environ as the server passed it;
+            # removed when the trace ends, so that an environ used again (a test's) is traced again.
+            environ[TRACED_KEY] = session.trace_id
+        except Exception:  # noqa: BLE001 - an environ that is not a dict (against PEP 3333) only loses the mark
+            pass
+        state = _RequestState(session, environ, self._open)
         _wrap_streams(environ, session)
 
         def traced_start_response(*args: Any, **kwargs: Any) -> Any:
@@ -94,23 +130,48 @@ class WSGITracer:
         return TracedIterable(result, state)
 
 
+_ending = threading.Lock()
+"""Taken to end a tracked request: the server may stop it from another thread (`_stop_open_requests`)."""
+
+
 class _RequestState:
     """What one request's wrappers share: its session, status line and byte count."""
 
-    __slots__ = ("session", "status", "bytes_sent", "ended", "file_wrapper", "exhausted")
+    __slots__ = ("session", "environ", "status", "bytes_sent", "ended", "file_wrapper", "exhausted", "opened")
 
-    def __init__(self, session: TraceSession) -> None:
+    def __init__(self, session: TraceSession, environ: Any, opened: set[_RequestState] | None = None) -> None:
         self.session = session
+        self.environ = environ
         self.status: str | None = None
         self.bytes_sent = 0
         self.ended = False
         self.file_wrapper: str | None = None
         self.exhausted = False
+        self.opened = opened
+        if opened is not None:
+            opened.add(self)
 
-    def end(self) -> None:
+    def end(self, stopped: str | None = None) -> bool:
+        """Record ``wsgi.end`` unless it is recorded already; returns whether this call did.
+
+        `stopped` says why the server ended a request that had not finished;
+        nothing the app does afterwards is recorded.
+        """
         if self.ended:
-            return
-        self.ended = True
+            return False
+        opened = self.opened
+        if opened is None:
+            self.ended = True
+        else:
+            with _ending:
+                if self.ended:
+                    return False
+                self.ended = True
+            opened.discard(self)
+        try:
+            self.environ.pop(TRACED_KEY, None)
+        except Exception:  # noqa: BLE001
+            pass
         data: dict[str, Any] = {"status": self.status, "bytes_sent": self.bytes_sent}
         if self.file_wrapper is None:
             # False when the server stopped early (a client that went away mid-body).
@@ -118,7 +179,12 @@ class _RequestState:
         else:
             # The server sent the file itself (perhaps with sendfile); its bytes were not seen.
             data["file_wrapper"] = self.file_wrapper
-        self.session.emit("wsgi.end", data)
+        if stopped is None:
+            self.session.emit("wsgi.end", data)
+        else:
+            data["stopped"] = stopped
+            self.session.emit_last("wsgi.end", data)
+        return True
 
     def body(self, kind: str, data: Any) -> None:
         session = self.session
@@ -151,7 +217,6 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
 
 
 def _wrap_streams(environ: dict[str, Any], session: TraceSession) -> None:
-    # A tracer inside another wraps the outer proxies again, so both traces see every read.
     stream = environ.get("wsgi.input")
     if stream is not None:
         environ["wsgi.input"] = traced_input(stream, session)

@@ -5,8 +5,12 @@ WSGI apps get Werkzeug's threaded development server, ASGI apps get uvicorn
 log read off the traces; with ``--view`` the server runs in a background
 thread and the UI follows the trace file until the user quits, which stops
 the server. Ctrl+C, SIGTERM and SIGHUP stop it cleanly in both modes: the
-requests in progress finish, the trace file is complete, and the UI puts the
-terminal back.
+requests in progress get a few seconds to finish, those that do not are cut
+short with their traces closed (``"stopped"``) and counted in one line, and
+the UI puts the terminal back.
+
+An app that is already a `WSGITracer` or `ASGITracer` is not wrapped again:
+its app is traced once, into the trace file, with that tracer's options.
 """
 
 from __future__ import annotations
@@ -14,15 +18,19 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import warnings
 from typing import Any
 
 from .._options import DEFAULT_TRACE_FILE
+from .._session import STOPPED_BY_SERVER
 from ..access_log import AccessLogSink
-from ..detect import app_protocol, trace_app
-from ..errors import UsageError
+from ..asgi import ASGITracer
+from ..detect import NotAnApp, app_protocol, retrace, trace_app
+from ..errors import TracerWarning, UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
 from ..serve import STOP_SIGNALS, bind_socket, display_address, handling_signals, make_server, stop_signals_as_ctrl_c
+from ..wsgi import WSGITracer
 
 _ALL_INTERFACES = ("0.0.0.0", "::", "")
 
@@ -47,6 +55,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"trace file to append to (default: $TRACER_FILE, else ./{DEFAULT_TRACE_FILE})",
     )
     parser.add_argument("--view", action="store_true", help="open the UI on the live trace; quitting it stops the server")
+    parser.add_argument(
+        "--factory",
+        action="store_true",
+        help="MODULE:ATTR is an app factory: call it with no arguments to get the app (as uvicorn's --factory)",
+    )
     forced = parser.add_mutually_exclusive_group()
     forced.add_argument("--wsgi", dest="protocol", action="store_const", const="wsgi", help="treat the app as WSGI")
     forced.add_argument("--asgi", dest="protocol", action="store_const", const="asgi", help="treat the app as ASGI")
@@ -64,8 +77,13 @@ def run(args: argparse.Namespace) -> int:
         )
     out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     _check_directory_of(out)
-    app = load_app(args.app)
-    protocol = args.protocol or _protocol_of(app, args.app)
+    app = load_app(args.app, factory=args.factory)
+    reference = f"{args.app}()" if args.factory else args.app
+    already = isinstance(app, (WSGITracer, ASGITracer))
+    if already:
+        protocol = _protocol_of_tracer(app, args.protocol)
+    else:
+        protocol = args.protocol or _protocol_of(app, reference)
     sock = bind_socket(args.host, args.port)
     try:
         jsonl = JsonlSink(out)
@@ -74,8 +92,20 @@ def run(args: argparse.Namespace) -> int:
         raise
     sink: Any = jsonl if args.view else AccessLogSink(jsonl)
     address = display_address(sock)
+    cut: list[tuple[int, float]] = []
     try:
-        server = make_server(trace_app(app, sink, protocol=protocol), protocol, sock, quiet=args.view)
+        if already:
+            _warn_already_traced(app, reference, out)
+            traced = retrace(app, sink)
+        else:
+            traced = trace_app(app, sink, protocol=protocol)
+        traced._track_open_requests()
+
+        def cut_short(count: int, seconds: float) -> None:
+            marked = traced._stop_open_requests(STOPPED_BY_SERVER)
+            cut.append((count or marked, seconds))
+
+        server = make_server(traced, protocol, sock, quiet=args.view, on_cut_short=cut_short)
     except BaseException:
         sock.close()
         jsonl.close()
@@ -94,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
                 status = _serve_until_interrupted(server)
     finally:
         _stop(server, sink)
+    if cut and cut[-1][0]:
+        print(_cut_short_line(*cut[-1]), flush=True)
     if args.view:
         print(f"tracer: stopped the server on {address}; the trace is in {out}", flush=True)
     else:
@@ -122,12 +154,36 @@ def _check_directory_of(out: str) -> None:
 def _protocol_of(app: Any, reference: str) -> str:
     try:
         return app_protocol(app)
-    except UsageError as exc:
-        reason = str(exc)
-        why = f": it {reason[reason.index(' takes ') + 1:]}" if " takes " in reason else ""
-        raise UsageError(
-            f"{reference} is a {type(app).__name__}, not a WSGI or ASGI app{why} (pass --wsgi or --asgi if it is one)"
-        ) from None
+    except NotAnApp as exc:
+        what = f"{reference} is a {type(app).__name__}, not a WSGI or ASGI app"
+        why = "" if exc.reason == "is not callable" else f": it {exc.reason}"
+        if exc.factory and not reference.endswith("()"):
+            raise UsageError(f"{what}{why}; if calling it returns the app (an app factory), pass --factory") from None
+        raise UsageError(f"{what}{why} (pass --wsgi or --asgi if it is one)") from None
+
+
+def _protocol_of_tracer(tracer: Any, forced: str | None) -> str:
+    protocol = "wsgi" if isinstance(tracer, WSGITracer) else "asgi"
+    if forced is not None and forced != protocol:
+        raise UsageError(f"the app is a {type(tracer).__name__}, so it speaks {protocol.upper()}: drop --{forced}")
+    return protocol
+
+
+def _warn_already_traced(tracer: Any, reference: str, out: str) -> None:
+    warnings.warn(
+        f"{reference} is already a {type(tracer).__name__}; tracer run traces the app inside it once, "
+        f"into {out} with that tracer's options, instead of into its sink {tracer.sink!r}",
+        TracerWarning,
+        stacklevel=2,
+    )
+
+
+def _cut_short_line(count: int, seconds: float) -> str:
+    """One line for requests that outlived the graceful shutdown; their tracebacks are in the trace only."""
+    after = f"{seconds:.1f}".rstrip("0").rstrip(".")
+    if count == 1:
+        return f"tracer: 1 request was still running after {after} s and was cut short; its trace is marked stopped"
+    return f"tracer: {count} requests were still running after {after} s and were cut short; their traces are marked stopped"
 
 
 def _serve_until_interrupted(server: Any) -> int:

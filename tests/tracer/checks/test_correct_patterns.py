@@ -194,11 +194,10 @@ async def test_starlette_when_the_client_leaves_is_clean() -> None:
     app = _starlette_app(rec, outermost=True)
     upload = {"type": "http.request", "body": b"part", "more_body": True}
     # Starlette's ClientDisconnect becomes a 500 sent to the departed client, then is re-raised.
-    await run_asgi(app, http_scope("POST", "/upload"), [upload, DISCONNECT])
+    traces = [await run_asgi(app, http_scope("POST", "/upload"), [upload, DISCONNECT])]
     # Before ASGI 2.4 Starlette listens for the disconnect while streaming; the whole response can go out after it.
     old_server = http_scope("GET", "/stream", raw_path=b"/stream", asgi={"version": "3.0", "spec_version": "2.3"})
-    await run_asgi(app, old_server, [REQUEST, DISCONNECT])
-    traces = rec.traces()
+    traces.append(await run_asgi(app, old_server, [REQUEST, DISCONNECT]))
     assert_clean(traces, expect=2)
     assert all("asgi-send-after-disconnect" in _rules(trace) for trace in traces)
 
@@ -208,10 +207,11 @@ async def test_starlette_websocket_denials_and_late_close_are_clean() -> None:
     app = _starlette_app(rec, outermost=True)
     connect = {"type": "websocket.connect"}
     denial = {"websocket.http.response": {}}
-    await run_asgi(app, ws_scope(path="/deny", raw_path=b"/deny", extensions=denial), [connect])
-    await run_asgi(app, ws_scope(path="/refuse", raw_path=b"/refuse"), [connect])
-    await run_asgi(app, ws_scope(path="/chat", raw_path=b"/chat"), [connect, {"type": "websocket.disconnect", "code": 1001}])
-    traces = rec.traces()
+    traces = [
+        await run_asgi(app, ws_scope(path="/deny", raw_path=b"/deny", extensions=denial), [connect]),
+        await run_asgi(app, ws_scope(path="/refuse", raw_path=b"/refuse"), [connect]),
+        await run_asgi(app, ws_scope(path="/chat", raw_path=b"/chat"), [connect, {"type": "websocket.disconnect", "code": 1001}]),
+    ]
     assert [t.status for t in traces] == [403, 403, 101]
     assert_clean(traces, expect=3)
 
