@@ -41,11 +41,13 @@ class HTTPCheck(MessageMachine):
         body, more = message.get("body", b""), message.get("more_body", False)
         if not isinstance(body, bytes) or not isinstance(more, bool):
             self.out.add("asgi-receive-invalid", seq, "http.request has a body that is not bytes or a more_body that is not a bool")
-        self.out.report(step.made, seq, lambda rule: "the server sent http.request after the request body was complete")
+        if step.made:
+            self.out.report(step.made, seq, lambda rule: "the server sent http.request after the request body was complete")
 
     def send(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
-        self.out.report(step.made, seq, lambda rule: self._detail(rule, kind))
+        if step.made:
+            self.out.report(step.made, seq, lambda rule: self._detail(rule, kind))
         if step.broke("asgi-send-after-complete"):
             return
         handler = {

@@ -23,15 +23,17 @@ class LifespanCheck(MessageMachine):
     def receive(self, message: dict[str, Any], seq: int, step: Step) -> None:
         phase = message["type"].rpartition(".")[2]
         twice = phase in self.received
-        self.out.report(step.made, seq, lambda rule: f"the server sent lifespan.{phase} twice" if twice
-                    else "the server sent lifespan.shutdown before a successful startup")
+        if step.made:
+            self.out.report(step.made, seq, lambda rule: f"the server sent lifespan.{phase} twice" if twice
+                        else "the server sent lifespan.shutdown before a successful startup")
         self.received.setdefault(phase, seq)
 
     def send(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
         _, phase, outcome = kind.split(".")
         replies = self.replies[phase]
-        self.out.report(step.made, seq, lambda rule: self._detail(rule, kind, phase, outcome))
+        if step.made:
+            self.out.report(step.made, seq, lambda rule: self._detail(rule, kind, phase, outcome))
         replies.setdefault(outcome, seq)
         if outcome == "failed" and not isinstance(message.get("message", ""), str):
             self.out.add("asgi-message-invalid", seq, f"{kind} has a 'message' that is not a str")

@@ -30,7 +30,8 @@ class WebSocketCheck(MessageMachine):
 
     def receive(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
-        self.out.report(step.made, seq, self._receive_detail)
+        if step.made:
+            self.out.report(step.made, seq, self._receive_detail)
         if kind == "websocket.receive":
             if not _one_payload(message):
                 self.out.add("asgi-receive-invalid", seq, "websocket.receive does not hold exactly one of bytes and text")
@@ -50,7 +51,8 @@ class WebSocketCheck(MessageMachine):
 
     def send(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
-        self.out.report(step.made, seq, lambda rule: self._send_detail(rule, kind))
+        if step.made:
+            self.out.report(step.made, seq, lambda rule: self._send_detail(rule, kind))
         if kind == "websocket.accept":
             if not step.broke("ws-accept-twice"):
                 self._accept(message, seq)

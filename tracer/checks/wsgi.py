@@ -74,7 +74,8 @@ class WSGICheck:
         if "$error" in event.data:
             self._unrecorded(event)
             return
-        self.out.report(step.made, event.seq, self._detail)
+        if step.made:
+            self.out.report(step.made, event.seq, self._detail)
         handler = self.handlers.get(event.kind)
         if handler is not None:
             handler(event)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from ..summary import header_pairs
 
 Body = Literal["none", "content-length", "chunked", "close", "frames"]
 
@@ -27,6 +29,11 @@ class Framing:
     length: int | None
     keep_alive: bool
     says: tuple[str, ...]
+
+
+def lowered_headers(headers: Any) -> tuple[tuple[str, str], ...]:
+    """Recorded response headers as (lowercase name, value) text pairs, skipping malformed items."""
+    return tuple((name.lower(), value) for name, value in header_pairs(headers))
 
 
 def frame(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import TruncatedBytes
-from ..summary import header_value, text
+from ..summary import header_value
 from ._asgi import END, END_RAISED, SCOPE, MessageFollow
+from .framing import lowered_headers
 from .machine import ANY_SEND, Machine, Mistake, State, Transition, frozen
 
 
@@ -177,7 +178,8 @@ class HTTPFollow(MessageFollow):
         read: Request body bytes received so far.
         started: The app sent http.response.start.
         status: The response status, or None.
-        headers: The response headers as (lowercase name, value) text pairs.
+        raw_headers: The response headers as recorded (see `headers`).
+        response_changes: How many times the status and headers were set.
         trailers_declared: http.response.start set trailers=True.
         trailers_done: The last trailers were sent.
         chunks: Non-empty body pieces sent so far.
@@ -195,7 +197,8 @@ class HTTPFollow(MessageFollow):
         self.read = 0
         self.started = False
         self.status: int | None = None
-        self.headers: tuple[tuple[str, str], ...] = ()
+        self.raw_headers: Any = None
+        self.response_changes = 0
         self.trailers_declared = False
         self.trailers_done = False
         self.chunks = 0
@@ -208,6 +211,11 @@ class HTTPFollow(MessageFollow):
         value = header_value(self.scope.get("headers"), "content-length")
         value = value.strip() if value is not None else ""
         return int(value) if value.isdigit() and value.isascii() else None
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """The response headers as (lowercase name, value) text pairs."""
+        return lowered_headers(self.raw_headers)
 
     @property
     def unread(self) -> int | None:
@@ -253,12 +261,8 @@ class HTTPFollow(MessageFollow):
             self.started = True
             status = message.get("status")
             self.status = status if isinstance(status, int) and not isinstance(status, bool) else None
-            headers = message.get("headers")
-            if isinstance(headers, list):
-                self.headers = tuple(
-                    (text(item[0]).lower(), text(item[1]))
-                    for item in headers if isinstance(item, (list, tuple)) and len(item) == 2
-                )
+            self.raw_headers = message.get("headers")
+            self.response_changes += 1
             self.trailers_declared = bool(message.get("trailers", False))
         elif on == TRAILERS_LAST:
             self.trailers_done = True

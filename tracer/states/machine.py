@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ..model import Event
 
@@ -27,6 +27,9 @@ ANY_RECEIVE = "any message receive() returns"
 
 class State(enum.Enum):
     """A state of one protocol's exchange; the value is its label, e.g. ``"status and headers set"``."""
+
+    # Members are singletons: hashing by identity is right, and cheaper than Enum's hash of the name.
+    __hash__ = object.__hash__
 
     @property
     def label(self) -> str:
@@ -116,13 +119,11 @@ class Machine:
 
     def transition(self, state: State, on: str) -> Transition | None:
         """The transition `on` makes from `state`, or None."""
-        return _transitions(self).get((state, on))
+        return table(self).get((state, on), _NOTHING)[0]
 
     def mistakes_on(self, state: State, on: str) -> tuple[Mistake, ...]:
         """The mistakes trigger `on` makes in `state`."""
-        wild = ANY_SEND if on in self.sends else ANY_RECEIVE if on in self.receives else None
-        found = [m for m in self.mistakes if state in m.states and (on in m.on or (wild is not None and wild in m.on))]
-        return tuple(found)
+        return table(self).get((state, on), _NOTHING)[1]
 
     def mistakes_in(self, state: State, by: str | None = None) -> tuple[Mistake, ...]:
         """Every mistake that could be made in `state`; only the app's or the server's with `by`."""
@@ -133,18 +134,29 @@ class Machine:
         return tuple(t for t in self.transitions if state in t.source)
 
 
-_INDEX: dict[int, dict[tuple[State, str], Transition]] = {}
+_NOTHING: tuple[Transition | None, tuple[Mistake, ...]] = (None, ())
+_TABLES: dict[int, dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]]] = {}
 
 
-def _transitions(machine: Machine) -> dict[tuple[State, str], Transition]:
-    index = _INDEX.get(id(machine))
-    if index is None:
-        index = {}
+def table(machine: Machine) -> dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]]:
+    """The transition and the mistakes of every (state, trigger) pair that has either, built once per machine."""
+    found = _TABLES.get(id(machine))
+    if found is None:
+        found = {}
         for transition in machine.transitions:
             for state in transition.source:
-                index.setdefault((state, transition.on), transition)
-        _INDEX[id(machine)] = index
-    return index
+                found.setdefault((state, transition.on), (transition, ()))
+        for state in machine.states:
+            for on in machine.triggers:
+                wild = ANY_SEND if on in machine.sends else ANY_RECEIVE if on in machine.receives else None
+                made = tuple(
+                    m for m in machine.mistakes
+                    if state in m.states and (on in m.on or (wild is not None and wild in m.on))
+                )
+                if made:
+                    found[(state, on)] = (found.get((state, on), _NOTHING)[0], made)
+        _TABLES[id(machine)] = found
+    return found
 
 
 def frozen(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
@@ -152,8 +164,7 @@ def frozen(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
     return MappingProxyType(mapping)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """What one event did to the exchange.
 
     Attributes:
@@ -191,6 +202,7 @@ class Follower:
         self.state: State = self.machine.initial
         self.previous: State | None = None
         self.entered = False
+        self._table = table(self.machine)
 
     def step(self, event: Event) -> Step:
         """Follow `event`: its trigger, the transition it makes and the mistakes it makes."""
@@ -202,12 +214,11 @@ class Follower:
         recorded = "$error" not in event.data
         on = self.trigger(event) if recorded else self.unrecorded(event)
         state = self.previous = self.state
-        transition = self.machine.transition(state, on) if on is not None else None
-        made = self.machine.mistakes_on(state, on) if on is not None and recorded else ()
+        transition, made = self._table.get((state, on), _NOTHING) if on is not None else _NOTHING
         if transition is not None:
-            self.state = transition.to(state)
+            self.state = transition.target or state
         self.note(event, on)
-        return Step(event.seq, state, self.state, transition, made, on)
+        return Step(event.seq, state, self.state, transition, made if recorded else (), on)
 
     def trigger(self, event: Event) -> str | None:
         """The event's trigger, or None when the machine does not follow it."""

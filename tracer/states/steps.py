@@ -100,11 +100,17 @@ def states_of(trace: Trace) -> list[StepState]:
     if follower is None:
         return []
     out = []
+    framing: Framing | None = None
+    framed: tuple[Any, ...] = ()
     for event in trace.events:
         step = follower.step(event)
+        # The framing changes only with the response's status and headers.
+        facts = (getattr(follower, "response_changes", 0), getattr(follower, "started", False))
+        if facts != framed:
+            framing, framed = _framing(follower), facts
         out.append(StepState(
             step.seq, follower.machine, step.state, step.before, step.transition, step.made,
-            framing=_framing(follower), request_body=_request_body(follower),
+            framing=framing, request_body=_request_body(follower),
         ))
     return out
 

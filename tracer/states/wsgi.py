@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Event, TruncatedBytes
-from ..summary import body_size, text
+from ..summary import body_size
+from .framing import lowered_headers
 from .machine import Follower, Machine, Mistake, State, Transition, frozen
 
 
@@ -155,7 +156,8 @@ class WSGIFollow(Follower):
         read: Request body bytes the app has read.
         eof: A read returned nothing: the app reached the body's end.
         status: The response's status code, or None.
-        headers: The response headers as (lowercase name, value) text pairs.
+        raw_headers: The response headers as recorded (see `headers`).
+        response_changes: How many times the status and headers were set.
         wrote: The app used write().
         chunks: Non-empty body chunks so far.
         sent_bytes: Body bytes the app produced so far.
@@ -175,7 +177,8 @@ class WSGIFollow(Follower):
         self.read = 0
         self.eof = False
         self.status: int | None = None
-        self.headers: tuple[tuple[str, str], ...] = ()
+        self.raw_headers: Any = None
+        self.response_changes = 0
         self.wrote = False
         self.chunks = 0
         self.sent_bytes = 0
@@ -222,12 +225,8 @@ class WSGIFollow(Follower):
         elif kind == START:
             self._called = self.started = True
             self.status = _status(data.get("status"))
-            headers = data.get("headers")
-            if isinstance(headers, list):
-                self.headers = tuple(
-                    (text(item[0]).lower(), text(item[1]))
-                    for item in headers if isinstance(item, (list, tuple)) and len(item) == 2
-                )
+            self.raw_headers = data.get("headers")
+            self.response_changes += 1
         elif kind == INPUT:
             got = body_size(data.get("data"))
             self.read += got
@@ -251,6 +250,11 @@ class WSGIFollow(Follower):
         if isinstance(length, str) and length.strip().isdigit():
             self.declared = int(length)
         self.terminated = bool(environ.get("wsgi.input_terminated"))
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """The response headers as (lowercase name, value) text pairs."""
+        return lowered_headers(self.raw_headers)
 
     @property
     def unread(self) -> int | None:
