@@ -9,7 +9,10 @@
 
 The checks read a recorded trace, so they never slow the app. Rules, their
 ids and a broken example of each are in `tracer.checks.rules.RULES`, and
-listed in docs/checks.md.
+listed in docs/checks.md. Each checker follows the trace through its
+protocol's state machine (`tracer.states`) and reports the mistakes the
+machine names, so `tracer.states.states_of` shows the same story step by
+step; `tracer.spec.RULES` gives the spec behind every rule.
 """
 
 from __future__ import annotations

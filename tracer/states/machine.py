@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
@@ -89,7 +89,7 @@ class Machine:
         states: Every state, in the order to draw them; the first is the initial one.
         triggers: What each trigger is, by trigger.
         transitions: Every transition; the first is the entry into the initial state.
-        mistakes: Every mistake the checks report from the state.
+        mistakes: Every mistake: a trigger that breaks a check rule in some states.
         about: What each state means.
         may: What the app may do next, in each state.
         sends: The triggers that are messages the app sends (for `ANY_SEND`).
@@ -106,6 +106,9 @@ class Machine:
     may: Mapping[State, tuple[str, ...]]
     sends: frozenset[str] = frozenset()
     receives: frozenset[str] = frozenset()
+    _table: dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @property
     def initial(self) -> State:
@@ -135,14 +138,12 @@ class Machine:
 
 
 _NOTHING: tuple[Transition | None, tuple[Mistake, ...]] = (None, ())
-_TABLES: dict[int, dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]]] = {}
 
 
 def table(machine: Machine) -> dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]]:
     """The transition and the mistakes of every (state, trigger) pair that has either, built once per machine."""
-    found = _TABLES.get(id(machine))
-    if found is None:
-        found = {}
+    found = machine._table
+    if not found:
         for transition in machine.transitions:
             for state in transition.source:
                 found.setdefault((state, transition.on), (transition, ()))
@@ -155,7 +156,6 @@ def table(machine: Machine) -> dict[tuple[State, str], tuple[Transition | None, 
                 )
                 if made:
                     found[(state, on)] = (found.get((state, on), _NOTHING)[0], made)
-        _TABLES[id(machine)] = found
     return found
 
 
