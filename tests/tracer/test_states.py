@@ -13,6 +13,7 @@ from tracer.states import (
     ANY_SEND,
     MACHINES,
     HTTPState,
+    StateFollower,
     LifespanState,
     Machine,
     WSGIState,
@@ -179,7 +180,23 @@ def test_a_message_that_is_not_followed_changes_nothing() -> None:
 
 
 def test_an_unknown_protocol_has_no_states() -> None:
-    assert states_of(Trace("t", "cgi", "http", 0.0, [Event(0, 0, "cgi.call", {})])) == []
+    trace = Trace("t", "cgi", "http", 0.0, [Event(0, 0, "cgi.call", {})])
+    assert states_of(trace) == []
+    follower = StateFollower("cgi", "http")
+    assert follower.machine is None and follower.step(trace.events[0]) is None
+
+
+def test_a_growing_trace_is_followed_event_by_event() -> None:
+    trace = _asgi(
+        "http",
+        ("asgi.receive", {"type": "http.request", "body": b""}),
+        ("asgi.send", {"type": "http.response.start", "status": 304, "headers": []}),
+        ("asgi.send", {"type": "http.response.body", "body": b""}),
+        ("asgi.end", {}),
+    )
+    follower = StateFollower("asgi", "http")
+    assert follower.machine is MACHINES["http"]
+    assert [follower.step(event) for event in trace.events] == states_of(trace)
 
 
 @pytest.mark.parametrize(

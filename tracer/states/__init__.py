@@ -26,7 +26,7 @@ from .http import MACHINE as HTTP
 from .lifespan import MACHINE as LIFESPAN
 from .lifespan import LifespanState
 from .machine import ANY_RECEIVE, ANY_SEND, Machine, Mistake, State, Transition
-from .steps import RequestBody, StepState, follower_for, states_of
+from .steps import RequestBody, StateFollower, StepState, follower_for, states_of
 from .websocket import MACHINE as WEBSOCKET
 from .websocket import WSState
 from .wsgi import MACHINE as WSGI
@@ -48,20 +48,21 @@ def machine_for(protocol: str, scope_type: str) -> Machine | None:
 __all__ = [
     "ANY_RECEIVE",
     "ANY_SEND",
-    "HTTP",
-    "LIFESPAN",
-    "MACHINES",
-    "WEBSOCKET",
-    "WSGI",
     "Framing",
+    "HTTP",
     "HTTPState",
+    "LIFESPAN",
     "LifespanState",
+    "MACHINES",
     "Machine",
     "Mistake",
     "RequestBody",
     "State",
+    "StateFollower",
     "StepState",
     "Transition",
+    "WEBSOCKET",
+    "WSGI",
     "WSGIState",
     "WSState",
     "follower_for",

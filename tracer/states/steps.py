@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Trace
+from ..model import Event, Trace
 from ..summary import header_value, text
 from .framing import Framing, frame
 from .http import HTTPFollow
@@ -73,14 +73,51 @@ class StepState:
         return self.machine.mistakes_in(self.state, "app")
 
 
-def follower_for(trace: Trace) -> Follower | None:
-    """A follower for the trace's protocol and scope type, or None for one no machine describes."""
-    if trace.protocol == "wsgi":
+def follower_for(protocol: str, scope_type: str) -> Follower | None:
+    """A fresh follower for a trace's protocol and scope type, or None for one no machine describes."""
+    if protocol == "wsgi":
         return WSGIFollow()
-    if trace.protocol == "asgi":
-        make = {"http": HTTPFollow, "websocket": WSFollow, "lifespan": LifespanFollow}.get(trace.scope_type)
+    if protocol == "asgi":
+        make = {"http": HTTPFollow, "websocket": WSFollow, "lifespan": LifespanFollow}.get(scope_type)
         return make() if make is not None else None
     return None
+
+
+class StateFollower:
+    """Gives each event of one trace its `StepState`, as the events come.
+
+    For a trace that grows while it is shown (a live file); `states_of` does
+    the same for a whole trace at once. Feed every event, in order, once.
+
+    Args:
+        protocol: The trace's protocol, ``"wsgi"`` or ``"asgi"``.
+        scope_type: Its scope type, ``"http"``, ``"websocket"`` or ``"lifespan"``.
+    """
+
+    def __init__(self, protocol: str, scope_type: str) -> None:
+        self.follower = follower_for(protocol, scope_type)
+        self._framing: Framing | None = None
+        self._framed: tuple[Any, ...] = ()
+
+    @property
+    def machine(self) -> Machine | None:
+        """The machine the trace follows, or None for a protocol no machine describes."""
+        return self.follower.machine if self.follower is not None else None
+
+    def step(self, event: Event) -> StepState | None:
+        """The state after `event`; None for a protocol no machine describes."""
+        follower = self.follower
+        if follower is None:
+            return None
+        step = follower.step(event)
+        # The framing changes only with the response's status and headers.
+        facts = (getattr(follower, "response_changes", 0), getattr(follower, "started", False))
+        if facts != self._framed:
+            self._framing, self._framed = _framing(follower), facts
+        return StepState(
+            step.seq, follower.machine, step.state, step.before, step.transition, step.made,
+            framing=self._framing, request_body=_request_body(follower),
+        )
 
 
 def states_of(trace: Trace) -> list[StepState]:
@@ -96,23 +133,10 @@ def states_of(trace: Trace) -> list[StepState]:
     Returns:
         One `StepState` per event; an empty list for a protocol no machine describes.
     """
-    follower = follower_for(trace)
-    if follower is None:
+    walk = StateFollower(trace.protocol, trace.scope_type)
+    if walk.follower is None:
         return []
-    out = []
-    framing: Framing | None = None
-    framed: tuple[Any, ...] = ()
-    for event in trace.events:
-        step = follower.step(event)
-        # The framing changes only with the response's status and headers.
-        facts = (getattr(follower, "response_changes", 0), getattr(follower, "started", False))
-        if facts != framed:
-            framing, framed = _framing(follower), facts
-        out.append(StepState(
-            step.seq, follower.machine, step.state, step.before, step.transition, step.made,
-            framing=framing, request_body=_request_body(follower),
-        ))
-    return out
+    return [walk.step(event) for event in trace.events]  # type: ignore[misc]
 
 
 def _framing(follower: Follower) -> Framing | None:
