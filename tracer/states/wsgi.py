@@ -87,9 +87,12 @@ MACHINE = Machine(
         Transition((HEADERS_SET,), BODY_EMPTY, None, "An empty chunk sends nothing: the headers still wait."),
         Transition((HEADERS_SENT, ITERATING), BODY, ITERATING, "The server sends the chunk as soon as it has it."),
         Transition((HEADERS_SENT, ITERATING), BODY_EMPTY, ITERATING, "An empty chunk: nothing to send this time."),
-        Transition((CALLED, *_ANSWERING), CLOSE, CLOSED,
+        Transition(_ANSWERING, CLOSE, CLOSED,
                    "The server calls close() on the iterable: the app releases what it held. If no chunk had any "
                    "bytes, the status and headers go out now, with an empty body."),
+        Transition((CALLED,), CLOSE, CLOSED,
+                   "The server calls close() on the iterable; the app never gave a status, so the server answers "
+                   "with an error."),
         Transition(_ANSWERING, END_FILE, CLOSED,
                    "The server sent the file itself (with sendfile where it can) and closed it."),
     ),
@@ -132,6 +135,7 @@ MACHINE = Machine(
         ),
         HEADERS_SENT: (
             "yield more bytes chunks; each goes out as it comes",
+            "call write() again, if it has not returned its iterable yet",
             "end the iterable: the server then calls close()",
         ),
         ITERATING: (
