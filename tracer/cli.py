@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from .__about__ import __version__
 from .errors import TracerError, TracerWarning
 
-COMMANDS = ("view", "run", "check", "export")
+COMMANDS = ("view", "run", "check", "export", "diff", "replay", "resend")
 
 
 def build_parser() -> argparse.ArgumentParser:
