@@ -13,6 +13,7 @@ from .errors import TracerError, TracerWarning
 from .index import TraceIndex
 from .jsonl import JsonlSink
 from .model import Event, Trace
+from .otlp_sink import OTLPSink
 from .reader import iter_traces, read_traces
 from .recorder import Recorder
 from .redact import DEFAULT_REDACT_HEADERS
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_REDACT_HEADERS",
     "Event",
     "JsonlSink",
+    "OTLPSink",
     "Recorder",
     "Trace",
     "TraceIndex",
