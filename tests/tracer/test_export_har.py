@@ -288,8 +288,8 @@ def test_cli_infers_the_format_from_the_suffix_and_writes_owner_only(tmp_path: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--out", "x.txt"], "--out x.txt: cannot tell the format from its suffix; add --format har or --format chrome"),
-        ([], "--format is needed when writing to standard output (har or chrome)"),
+        (["--out", "x.txt"], "--out x.txt: cannot tell the format from its suffix; add --format har, chrome or otlp (or name it .har, .json or .otlp.json)"),
+        ([], "--format is needed when writing to standard output (har, chrome or otlp)"),
     ],
 )
 def test_cli_without_a_format_says_what_to_add(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:

@@ -81,8 +81,8 @@ def _format(args: argparse.Namespace) -> str:
         if name.endswith(suffix):
             return implied
     if args.out:
-        raise UsageError(f"--out {args.out}: cannot tell the format from its suffix; add --format har or --format chrome")
-    raise UsageError("--format is needed when writing to standard output (har or chrome)")
+        raise UsageError(f"--out {args.out}: cannot tell the format from its suffix; add --format har, chrome or otlp (or name it .har, .json or .otlp.json)")
+    raise UsageError("--format is needed when writing to standard output (har, chrome or otlp)")
 
 
 def run(args: argparse.Namespace) -> int:
