@@ -198,3 +198,23 @@ def test_bad_input_is_one_line_and_exit_2(twins: dict[str, Path], tmp_path: Path
     code, out, err = diff_cli(*(arg.format(**names) for arg in argv), capsys=capsys)
     assert (code, out) == (2, "")
     assert err.startswith("tracer: error: ") and err.count("\n") == 1 and message in err
+
+
+def test_the_commands_are_registered_and_errors_stay_one_line(twins: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    from tracer.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in ("diff", "replay", "resend"))
+    a, b = ids(twins["wsgi"])["GET /notes/1"], ids(twins["broken"])["GET /notes/1"]
+    assert main(["diff", f"{twins['wsgi']}#{a}", f"{twins['broken']}#{b}"]) == 1
+    assert "status: 200 → 500" in capsys.readouterr().out
+    result = subprocess.run(
+        [sys.executable, "-m", "tracer.cli", "diff", f"{twins['wsgi']}#nope", f"{twins['broken']}#{b}"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"tracer: error: {twins['wsgi']}: no trace 'nope' (tracer view {twins['wsgi']} lists them)\n"
