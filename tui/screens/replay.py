@@ -168,20 +168,22 @@ class ReplayScreen(Screen[None]):
 
     def reload(self, trace: Trace, findings: list[Finding]) -> None:
         """Take the findings of the trace as it now is (and its events, when there is no file); the cursor stays."""
+        before = self.steps.count
         self.steps.take(trace.events)
         self._set_findings(findings, self.steps.count)
-        self._grew()
+        self._grew(before)
 
     # A trace in progress
 
     def _poll(self) -> None:
+        before = self.steps.count
         if self.steps.grow():
-            self._grew()
+            self._grew(before)
 
-    def _grew(self) -> None:
+    def _grew(self, before: int) -> None:
         """The trace gained steps: draw them, without rebuilding what is on screen."""
         self.exchange = Exchange.of(self.summary)
-        self.diagram.grew()
+        self.diagram.grew(before)
         self._update_title()
         self._update_status()
         if self.steps.complete and self._poller is not None:

@@ -18,7 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -78,6 +78,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.findings: dict[int, list[Finding]] = {}
         self._blank: tuple[object, list[str], list[Style | None]] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE)
+        self._pass: tuple[int, Style, bool] | None = None
         self.set_findings(findings)
         self.grew()
 
@@ -93,10 +94,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
-    def grew(self) -> None:
-        """Show the steps the trace gained (a live file); the cursor stays."""
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
-        self.refresh()
+    def grew(self, before: int = 0) -> None:
+        """Show the steps the trace gained since it had `before` (a live file); the cursor stays."""
+        count = self.source.count
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * count)
+        # Only the new rows change, and the "in progress" line under them.
+        self.refresh_lines(1 + before * ROW_HEIGHT, (count - before) * ROW_HEIGHT + 1)
 
     def _fit(self, item: Arrow) -> Arrow:
         """An arrow whose ends are lifelines of this diagram (a WSGI event in an ASGI trace is odd data)."""
@@ -131,10 +134,15 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return max((self.scrollable_content_region.height - 1) // ROW_HEIGHT, 1)
 
     def action_page_down(self) -> None:
-        self.cursor = self.cursor + self.page_steps
+        self._page(self.page_steps)
 
     def action_page_up(self) -> None:
-        self.cursor = self.cursor - self.page_steps
+        self._page(-self.page_steps)
+
+    def _page(self, steps: int) -> None:
+        # The rows scroll by as much as the cursor moves, so it keeps its place on screen.
+        self.scroll_to(y=self.scroll_y + steps * ROW_HEIGHT, animate=False, immediate=True)
+        self.cursor = self.cursor + steps
 
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, self.source.count - 1))
@@ -173,9 +181,16 @@ class SequenceDiagram(ScrollView, can_focus=True):
         step = width // count if count > 2 else width // 2
         return {name: GUTTER + 6 + i * step for i, name in enumerate(self.lanes)}
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Worked out once for all the lines drawn, not once a line.
+        self._pass = (self.width_inside, self.rich_style, self.has_focus)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.width_inside
-        base = self.rich_style
+        width, base, focused = self._pass or (self.width_inside, self.rich_style, self.has_focus)
         if y == 0:
             return self._cached(("header", width, base), lambda: self._header(width, base))
         line = y - 1 + round(self.scroll_y)
@@ -186,7 +201,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
                 return self._cached(("waiting", count > 0, width, base), lambda: self._waiting(width, base))
             return self._cached(("lifelines", width, base), lambda: self._lifelines_only(width, base))
         state = (step > self.cursor) - (step < self.cursor)
-        key = (step, part, state, width, base, state == 0 and self.has_focus)
+        key = (step, part, state, width, base, state == 0 and focused)
         strip = self._strips.get(key)
         if strip is None:
             text = self._label_line(step) if part == 0 else self._arrow_line(step)
