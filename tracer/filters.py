@@ -18,8 +18,8 @@ them through the `load` callable passed to `matches`. The parts of an
 expression are tested cheapest first, so events are read only for traces
 that pass the cheap tests.
 
-This module does not import Textual: the list model and any command-line
-tool can use it.
+The UI's list, `tracer run --break` and `tracer view --break` (breakpoints
+are a filter plus event kinds) and the commands all read this one language.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tracer.model import Trace
+from .model import Trace
 
 if TYPE_CHECKING:
-    from tracer.summary import TraceSummary
+    from .summary import TraceSummary
 
 Loader = Callable[[], "Deep"]
 
