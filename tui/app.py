@@ -65,6 +65,11 @@ class TracerApp(App[int]):
         self._notified = 0
         self._unnotified = 0
 
+    @property
+    def scanning(self) -> bool:
+        """The first pass over the file has not finished."""
+        return self.requests.scanning
+
     def get_default_screen(self) -> RequestsScreen:
         return RequestsScreen(self.requests)
 

@@ -59,6 +59,8 @@ class Change(enum.Flag):
     """Some of those rows are new traces from the scan (a followed list keeps its tail)."""
     CONTENT = enum.auto()
     """What rows show changed, not their order: marks, traces that grew."""
+    TRACES = enum.auto()
+    """The store gained traces, or traces gained events (a filter that reads events has more to read)."""
     FILTER = enum.auto()
     """A new filter was applied (`expression`)."""
     STATUS = enum.auto()
@@ -305,6 +307,8 @@ class RequestList:
         if done:
             self._scan.scanning = False
         change = Change.STATUS
+        if fresh or updated:
+            change |= Change.TRACES
         if self.filter is not None and self.filter.needs_events:
             if fresh or updated:
                 change |= Change.CONTENT  # The search reads them; rows change when it reports.

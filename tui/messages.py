@@ -88,8 +88,6 @@ class RowsChecked(Message):
 
     Attributes:
         marks: Trace number -> (events it had when checked, worst finding: "error", "warning" or "").
-        done: The last of the rows the worker was given.
     """
 
     marks: dict[int, tuple[int, str]]
-    done: bool = True

@@ -99,7 +99,7 @@ def test_traces_appended_later_take_their_place_in_start_order(tmp_path: Path) -
     scan(requests, index)
     assert ids(requests) == ["a", "b", "c", "d", "e"]
     assert [s.id for s in before] == ["b", "d"]  # a new list: the one drawn is never changed under it
-    assert changes[-1] == Change.ROWS | Change.ADDED | Change.STATUS
+    assert changes[-1] == Change.ROWS | Change.ADDED | Change.TRACES | Change.STATUS
     # Many at once (a first scan of a big file) go through the same order.
     write(path, *[trace_lines(f"x{n:03}", 10.0 - n / 1000) for n in range(100)], mode="a")
     scan(requests, index)
@@ -210,7 +210,7 @@ def test_scan_state_problems_and_failure(tmp_path: Path) -> None:
     assert requests.scanning and requests.empty_reason() == "reading the file…"
     scan(requests, index)
     assert not requests.scanning and len(requests.problems) == 1
-    assert changes[-1] == Change.ROWS | Change.ADDED | Change.STATUS
+    assert changes[-1] == Change.ROWS | Change.ADDED | Change.TRACES | Change.STATUS
     requests.scan_failed("t.jsonl: no such file")
     assert requests.scan_error == requests.empty_reason() == "t.jsonl: no such file"
     empty = tmp_path / "empty.jsonl"

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from tracer.summary import TraceSummary
 
@@ -50,7 +50,7 @@ class RequestsScreen(Screen[None]):
         self.requests = requests
         self._searching = False
         """A search pass is running (its last report starts the next one, if the file grew)."""
-        self._marking = False
+        self._marking: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,7 +89,7 @@ class RequestsScreen(Screen[None]):
                 line.value = requests.expression
             line.remove_class("-invalid")
             self._search(restart=True)
-        elif Change.CONTENT in change and requests.filter is not None and requests.filter.needs_events:
+        elif Change.TRACES in change and requests.filter is not None and requests.filter.needs_events:
             self._search(restart=False)
         if Change.ROWS in change:
             # Following a file with the cursor on the last row keeps it there, like tail -f.
@@ -211,26 +211,23 @@ class RequestsScreen(Screen[None]):
 
     def _mark_visible(self) -> None:
         """Run the protocol checks on rows on screen whose findings are not known yet."""
-        if self.app.screen is not self or self._marking:
+        if self.app.screen is not self or (self._marking is not None and not self._marking.is_finished):
             return
         unknown = self.requests.unmarked(self.table.visible_rows())
         if unknown:
-            self._marking = True
-            self.mark_rows(unknown)
+            self._marking = self.mark_rows(unknown)
 
     @work(thread=True, exclusive=True, group="marks")
     def mark_rows(self, summaries: list[TraceSummary]) -> None:
         """Check `summaries` off the UI thread, posting each one's worst finding."""
         worker = get_current_worker()
-        for i, summary in enumerate(summaries):
+        for summary in summaries:
             if worker.is_cancelled:
                 return
-            self.post_message(RowsChecked({summary.number: self.requests.check(summary)}, i == len(summaries) - 1))
+            self.post_message(RowsChecked({summary.number: self.requests.check(summary)}))
 
     def on_rows_checked(self, message: RowsChecked) -> None:
         self.requests.take_marks(message.marks)
-        if message.done:
-            self._marking = False
 
     # Sort, problems
 
