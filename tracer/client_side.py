@@ -26,7 +26,7 @@ from .model import ReprValue, Trace, TruncatedBytes
 from .redact import REDACTED, REDACTED_BYTES
 from .summary import header_value
 
-_WSGI_OWN = frozenset({"wsgi.input", "wsgi.errors", "wsgi.file_wrapper", "wsgi.input_terminated"})
+_WSGI_OWN = frozenset({"wsgi.input", "wsgi.errors", "wsgi.file_wrapper"})
 _BODY_MESSAGES = frozenset({"http.response.body"})
 
 
@@ -299,6 +299,8 @@ def scope_to_environ(scope: dict[str, Any]) -> dict[str, Any]:
     client = scope.get("client")
     if client:
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+    if not any(name.lower() == b"content-length" for name, _ in scope.get("headers") or ()):
+        environ["wsgi.input_terminated"] = True  # a body without a length (chunked) is read to its end
     for name, value in scope.get("headers") or ():
         key = name.decode("latin-1").upper().replace("-", "_")
         key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key

@@ -400,3 +400,21 @@ def test_a_supplied_header_replaces_a_recorded_one_and_adds_none(recordings: dic
     assert private.missing_headers == []
     assert "HTTP_AUTHORIZATION" not in (client_side(traces["GET /"], supplied).environ or {})
     assert client_side(traces["GET /private"]).missing_headers == ["Authorization"]
+
+
+def test_a_chunked_asgi_body_replays_into_a_flask_app_read_to_its_end(recordings: dict[str, Path]) -> None:
+    from flask import Flask, jsonify, request
+
+    flask_app = Flask("replay_chunked")
+
+    @flask_app.post("/echo-json")
+    def echo() -> Any:
+        return jsonify(received=request.get_json())
+
+    [recorded] = [t for t in read_traces(recordings["asgi"]) if t.summary.title == "POST /echo-json"]
+    assert recorded.summary.request_length is None  # no Content-Length: the body came chunked
+    with Redriver(flask_app.wsgi_app) as redriver:
+        replayed = redriver.replay(recorded).trace
+    assert replayed.summary.request_bytes == recorded.summary.request_bytes == 42
+    body = b"".join(e.data["data"] for e in replayed.events if e.kind == "wsgi.body")
+    assert json.loads(body) == {"received": {"name": "Ada", "likes": ["wsgi", "asgi"]}}
