@@ -239,3 +239,30 @@ def test_traces_are_checked_in_start_order_and_bad_lines_can_be_skipped(
     out, err = capsys.readouterr()
     assert f"{path}:{len(rest) + 2}: not valid JSON" in err and err.rstrip().endswith("line skipped")
     assert out.index("GET /bad") < out.index("GET /relative_redirect")
+
+
+def test_a_request_the_server_stopped_is_not_blamed_on_the_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tracer import read_traces
+    from tracer.checks import check_trace
+
+    def slow(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", TEXT)
+        return [b"never"]
+
+    path = record(tmp_path / "t.jsonl", slow)
+    lines = path.read_bytes().splitlines(keepends=True)
+    # What `tracer run` leaves when a server stops mid-request: no close(), an end that says why.
+    kept = [line for line in lines if b'"wsgi.close"' not in line and b'"wsgi.body"' not in line]
+    end = json.loads(kept[-1])
+    end["data"]["stopped"] = "server shutdown"
+    kept[-1] = (json.dumps(end) + "\n").encode()
+    path.write_bytes(b"".join(kept))
+    (trace,) = read_traces(path)
+    unstopped = json.loads(kept[-1])
+    del unstopped["data"]["stopped"]
+    assert "wsgi-close-not-called" not in [f.rule for f in check_trace(trace)]
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("1 trace checked, 0 with findings")
+    path.write_bytes(b"".join(kept[:-1]) + (json.dumps(unstopped) + "\n").encode())
+    (trace,) = read_traces(path)
+    assert "wsgi-close-not-called" in [f.rule for f in check_trace(trace)]

@@ -34,7 +34,8 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
     """Every finding of one trace, in event order.
 
     Checks that need the whole request (a missing ``close()``, a response
-    left unfinished) run only on complete traces. A trace with no end event
+    left unfinished) run only on complete traces that the server did not
+    cut short (an end event with ``stopped``). A trace with no end event
     gets ``trace-incomplete`` instead, unless `live` says it may still be
     being recorded.
 
@@ -54,7 +55,11 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
     for event in trace.events:
         checker.feed(event)
     if trace.complete:
-        checker.finish(trace.events[-1])
+        end = trace.events[-1]
+        # A request the server cut short (Ctrl+C, a shutdown) did not end by the app's doing:
+        # what it left undone is not the app's mistake.
+        if not (isinstance(end.data, dict) and end.data.get("stopped")):
+            checker.finish(end)
     elif trace.events and not live and not any(event.kind in END_KINDS for event in trace.events):
         out.add("trace-incomplete", trace.events[-1].seq)
     return sorted(out.findings, key=lambda finding: finding.seq)

@@ -140,6 +140,8 @@ def describe(trace: Trace) -> str:
     suffix = f" -> {summary.status}" if summary.status is not None else ""
     if summary.close_code is not None:
         suffix += f" (closed {summary.close_code})"
+    if summary.stopped:
+        suffix += f" (stopped: {summary.stopped})"
     return f"{summary.title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
 
 
