@@ -418,3 +418,11 @@ def test_a_chunked_asgi_body_replays_into_a_flask_app_read_to_its_end(recordings
     assert replayed.summary.request_bytes == recorded.summary.request_bytes == 42
     body = b"".join(e.data["data"] for e in replayed.events if e.kind == "wsgi.body")
     assert json.loads(body) == {"received": {"name": "Ada", "likes": ["wsgi", "asgi"]}}
+
+
+def test_an_app_factory_is_called_for_the_app(recordings: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    ref = f"{recordings['wsgi']}#{_id(recordings['wsgi'], 'POST /form')}"
+    code, out, _ = replay_cli(ref, "--app", f"{APPS}:make_wsgi_app", "--factory", capsys=capsys)
+    assert code == 0, out
+    code, _, err = replay_cli(ref, "--app", f"{APPS}:make_wsgi_app", capsys=capsys)
+    assert code == 2 and err.startswith("tracer: error: ") and err.count("\n") == 1 and err.endswith("; if it makes the app, add --factory\n")

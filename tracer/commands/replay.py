@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from ..client_side import ReplayError
 from ..compare import Comparison
+from ..detect import NotAnApp, app_protocol
 from ..errors import UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
@@ -44,6 +45,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("trace", metavar="FILE#TRACE_ID", help="the recorded request (a unique prefix of the id will do), or a whole FILE")
     parser.add_argument("--app", metavar="MODULE:ATTR", required=True, help="the app to play it into (as for tracer run)")
+    parser.add_argument("--factory", action="store_true", help="MODULE:ATTR is an app factory: call it with no arguments for the app")
     parser.add_argument("--all", action="store_true", help="replay every http and websocket trace of FILE")
     parser.add_argument(
         "--header",
@@ -90,10 +92,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     headers = parse_headers(args.header)
     index = open_index(ref.path)
-    app = load_app(args.app)
+    app = load_app(args.app, factory=args.factory)
+    try:
+        protocol = args.protocol or app_protocol(app)
+    except NotAnApp as exc:
+        raise UsageError(f"{exc}{'; if it makes the app, add --factory' if exc.factory else ''}") from None
     sink = JsonlSink(args.out) if args.out else None
     try:
-        with Redriver(app, protocol=args.protocol, headers=headers, timeout=args.timeout, sink=sink) as redriver:
+        with Redriver(app, protocol=protocol, headers=headers, timeout=args.timeout, sink=sink) as redriver:
             if ref.trace_id is not None:
                 return _one(redriver, load_trace(ref, index), args)
             return _all(redriver, ref, index, args)
