@@ -1,4 +1,4 @@
-"""The ``tracer`` command line: ``view``, ``run``, ``check`` and ``export``.
+"""The ``tracer`` command line: ``view``, ``run``, ``check``, ``export``, ``diff``, ``replay``, ``resend``.
 
 Each subcommand lives in ``tracer/commands/<name>.py`` with two functions,
 ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that tracer raises
