@@ -309,5 +309,21 @@ async def test_a_filtered_list_takes_each_new_trace_once(tmp_path) -> None:  # t
         app.post_message(TracesScanned(found))
         app.post_message(TracesScanned(found))
         await pilot.pause()
-        assert sorted(ids(app)) == ["asgi-lifespan", "one", "two"]
+        assert ids(app) == ["asgi-lifespan", "one", "two"]  # the same start: file order
         assert len(app.requests.store) == 13
+
+
+async def test_palette_commands_change_the_model_and_the_screen_shows_it(mixed: str) -> None:
+    app = TracerApp(mixed, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        commands["Filter: websockets"]()
+        commands["Sort by duration"]()
+        await pilot.pause()
+        assert app.requests.expression == "~ws" and app.requests.sort_key == "duration"
+        assert app.screen.query_one("#filter", Input).value == "~ws"  # drawn from the model
+        assert ids(app) == ["asgi-ws"] and "filter: ~ws" in status_line(app) and "sort: duration" in status_line(app)
+        commands["Clear filter"]()
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).value == "" and table(app).row_count == 11
