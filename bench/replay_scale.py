@@ -147,36 +147,40 @@ APPS: dict[str, type[TracerApp]] = {"as is": TracerApp, "replay by summary": Rep
 
 
 # Measuring
+#
+# Keys are sent from a thread of their own, as a terminal's are: a UI thread
+# that is busy does not delay the sending, only the answer.
 
 
 class Paints:
-    """Times the first paint after which a condition holds."""
+    """Calls back at the first paint after which a condition holds (hooked into `App._display`)."""
 
     def __init__(self, app: TracerApp) -> None:
-        self.waiting: list[tuple[Callable[[], bool], asyncio.Future[float]]] = []
+        self.waiting: list[tuple[Callable[[], bool], Callable[[float], None]]] = []
         real = app._display
 
         def display(screen: Any, renderable: Any) -> None:
             real(screen, renderable)
-            if renderable is None:
+            if renderable is None or not self.waiting:
                 return
             now = time.perf_counter()
-            for condition, future in self.waiting:
-                if not future.done() and condition():
-                    future.set_result(now)
-            self.waiting = [item for item in self.waiting if not item[1].done()]
+            still = []
+            for condition, callback in self.waiting:
+                if condition():
+                    callback(now)
+                else:
+                    still.append((condition, callback))
+            self.waiting = still
 
         app._display = display  # type: ignore[method-assign]
 
-    async def after(self, condition: Callable[[], bool], timeout: float = 60.0) -> float:
-        """The time of the first paint at which `condition()` is true."""
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting.append((condition, future))
-        return await asyncio.wait_for(future, timeout)
+    def when(self, condition: Callable[[], bool], callback: Callable[[float], None]) -> None:
+        """Call `callback(time)` at the first paint at which `condition()` holds (on the UI thread)."""
+        self.waiting.append((condition, callback))
 
 
 def send(app: TracerApp, key: str) -> float:
-    """Hand one key event to the app as the terminal driver would; returns when."""
+    """Hand one key event to the app as the terminal driver does (from any thread); returns when."""
     event = events.Key(key, None)
     event.set_sender(app)
     started = time.perf_counter()
@@ -184,23 +188,16 @@ def send(app: TracerApp, key: str) -> float:
     return started
 
 
-def showing(screen: ReplayScreen, step: Callable[[], int]) -> Callable[[], bool]:
-    """Whether the detail pane shows the step `step()` names."""
+def showing(screen: ReplayScreen, target: int, *, or_later: bool = False) -> Callable[[], bool]:
+    """Whether the cursor is on step `target` (or later, for End on a growing trace) and the detail pane shows it."""
 
     def condition() -> bool:
         detail = screen.query_one(StepDetail)
-        target = step()
-        return screen.step == target and detail.event is not None and detail.event is screen.steps.event(target)
+        step = screen.step
+        on = step == target or (or_later and step > target)
+        return on and detail.event is not None and detail.event is screen.steps.event(step)
 
     return condition
-
-
-async def settled(app: TracerApp) -> None:
-    """Wait until the app's workers are done (the list's marks), bar the scan that follows a live file."""
-    await asyncio.sleep(0.05)
-    while any(w.group != "scan" and not w.is_finished for w in app.workers):
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)
 
 
 def target_of(screen: ReplayScreen, key: str) -> int:
@@ -210,39 +207,70 @@ def target_of(screen: ReplayScreen, key: str) -> int:
             "pagedown": min(screen.step + page, last)}[key]
 
 
-async def press(app: TracerApp, paints: Paints, key: str) -> float:
-    """Milliseconds from handing `key` to the app to the paint that shows the step it moves to."""
-    screen = app.screen
-    assert isinstance(screen, ReplayScreen)
-    target = target_of(screen, key)
-    assert target != screen.step, f"{key} would not move the cursor from {target}"
+def timed(app: TracerApp, paints: Paints, condition: Callable[[], Callable[[], bool]], key: str,
+          timeout: float = 60.0) -> tuple[float, float]:
+    """Send `key` (from this thread) and wait for the paint at which `condition()`'s test holds.
+
+    Returns:
+        When the key was sent, and milliseconds from then to that paint (inf after `timeout`).
+    """
+    done = threading.Event()
+    painted: list[float] = []
+
+    def arm() -> None:
+        paints.when(condition(), lambda t: (painted.append(t), done.set()))
+
+    app.call_from_thread(arm)
     started = send(app, key)
-    painted = await paints.after(showing(screen, lambda: target))
-    return (painted - started) * 1000
+    if not done.wait(timeout):
+        return started, float("inf")
+    return started, (painted[0] - started) * 1000
 
 
-async def open_replay(app: TracerApp, paints: Paints) -> tuple[float, float]:
+def press(app: TracerApp, paints: Paints, key: str) -> float:
+    """Milliseconds from sending `key` to the paint that shows the step it moves to."""
+
+    def condition() -> Callable[[], bool]:
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        target = target_of(screen, key)
+        assert target != screen.step, f"{key} would not move the cursor from {target}"
+        return showing(screen, target, or_later=key == "end")
+
+    return timed(app, paints, condition, key)[1]
+
+
+def settled(app: TracerApp) -> None:
+    """Wait until the app's workers are done (the list's marks), bar the scan that follows a live file."""
+    time.sleep(0.05)
+    while app.call_from_thread(lambda: any(w.group != "scan" and not w.is_finished for w in app.workers)):
+        time.sleep(0.02)
+    time.sleep(0.1)
+
+
+def open_replay(app: TracerApp, paints: Paints) -> tuple[float, float]:
     """When Enter was pressed on the list, and milliseconds from then to the first paint of the replay."""
     while app.requests.scanning or not app.index.summaries:
-        await asyncio.sleep(0.01)
-    await settled(app)
-    started = send(app, "enter")
+        time.sleep(0.01)
+    settled(app)
 
-    def shown() -> bool:
-        screen = app.screen
-        return isinstance(screen, ReplayScreen) and showing(screen, lambda: 0)()
+    def condition() -> Callable[[], bool]:
+        def shown() -> bool:
+            screen = app.screen
+            return isinstance(screen, ReplayScreen) and showing(screen, 0)()
 
-    painted = await paints.after(shown)
-    return started, (painted - started) * 1000
+        return shown
+
+    return timed(app, paints, condition, "enter")
 
 
-async def keys(app: TracerApp, paints: Paints, rounds: int) -> dict[str, list[float]]:
-    """Each of `KEYS` pressed `rounds` times, one at a time, between short pauses."""
+def keys(app: TracerApp, paints: Paints, rounds: int) -> dict[str, list[float]]:
+    """`SEQUENCE` pressed `rounds` times, one key at a time, 30 ms apart."""
     out: dict[str, list[float]] = {key: [] for key in KEYS}
     for _ in range(rounds):
         for key in SEQUENCE:
-            out[key].append(await press(app, paints, key))
-            await asyncio.sleep(0.03)
+            out[key].append(press(app, paints, key))
+            time.sleep(0.03)
     return out
 
 
@@ -250,17 +278,27 @@ def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):6.1f}  max {max(values):6.1f}"
 
 
-async def measure_static(app_class: type[TracerApp], path: str, rounds: int) -> dict[str, Any]:
-    app = app_class(path)
+async def in_thread(app_class: type[TracerApp], path: str, live: bool,
+                    flow: Callable[[TracerApp, Paints], dict[str, Any]]) -> dict[str, Any]:
+    """Run the app headless and `flow(app, paints)` in a thread beside it."""
+    app = app_class(path, live=live)
     async with app.run_test(size=SIZE):
         paints = Paints(app)
-        entered, opened = await open_replay(app, paints)
+        return await asyncio.to_thread(flow, app, paints)
+
+
+def static_flow(rounds: int) -> Callable[[TracerApp, Paints], dict[str, Any]]:
+    def flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
+        entered, opened = open_replay(app, paints)
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
-        checked = await paints.after(lambda: screen.checked)
-        await settled(app)
-        timed = await keys(app, paints, rounds)
-    return {"open_ms": opened, "keys_ms": timed, "checked_ms": (checked - entered) * 1000}
+        while not screen.checked:
+            time.sleep(0.01)
+        checked = time.perf_counter()
+        settled(app)
+        return {"open_ms": opened, "keys_ms": keys(app, paints, rounds), "checked_ms": (checked - entered) * 1000}
+
+    return flow
 
 
 class Writer(threading.Thread):
@@ -270,13 +308,12 @@ class Writer(threading.Thread):
         super().__init__(daemon=True)
         self.path, self.next, self.rate, self.seconds = path, first, rate, seconds
         self.written = first
-        self.stop_event = threading.Event()
 
     def run(self) -> None:
         started = time.perf_counter()
         first = self.next
         with open(self.path, "ab") as out:
-            while not self.stop_event.is_set() and time.perf_counter() - started < self.seconds:
+            while time.perf_counter() - started < self.seconds:
                 due = first + int((time.perf_counter() - started) * self.rate)
                 if due > self.next:
                     out.write(b"".join(dumps_record(r) for r in websocket_records("ws", self.next, due, complete=False)))
@@ -285,52 +322,40 @@ class Writer(threading.Thread):
                 time.sleep(0.005)
 
 
-async def measure_growing(app_class: type[TracerApp], path: str, first: int, rate: int, seconds: float) -> dict[str, Any]:
-    write_websocket(path, first, complete=False)
-    app = app_class(path, live=True)
-    async with app.run_test(size=SIZE):
-        paints = Paints(app)
-        _, opened = await open_replay(app, paints)
+def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[TracerApp, Paints], dict[str, Any]]:
+    def flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
+        _, opened = open_replay(app, paints)
         screen = app.screen
         assert isinstance(screen, ReplayScreen)
         writer = Writer(path, first, rate, seconds)
         lags: list[int] = []
-        timed: dict[str, list[float]] = {key: [] for key in KEYS}
+        timed_keys: dict[str, list[float]] = {key: [] for key in KEYS}
         writer.start()
-        deadline = time.perf_counter() + seconds
         i = 0
-        while time.perf_counter() < deadline:
+        while writer.is_alive():
             key = SEQUENCE[i % len(SEQUENCE)]
             i += 1
-            try:
-                timed[key].append(await press(app, paints, key))
-            except asyncio.TimeoutError:
-                timed[key].append(float("inf"))
+            timed_keys[key].append(press(app, paints, key))
             for _ in range(3):
-                await asyncio.sleep(0.05)
+                time.sleep(0.05)
                 lags.append(writer.written - screen.steps.count)
-        writer.stop_event.set()
-        writer.join()
         written = writer.written
-        await asyncio.sleep(1.0)  # the last poll and scan
-        final = written - screen.steps.count
-        same = app.screen is screen
-    return {"open_ms": opened, "keys_ms": timed, "lag": lags, "final_lag": final, "written": written - first,
-            "same_screen": same}
+        time.sleep(1.0)  # the last scan and poll
+        return {"open_ms": opened, "keys_ms": timed_keys, "lag": lags, "final_lag": written - screen.steps.count,
+                "written": written - first, "same_screen": app.screen is screen}
+
+    return flow
 
 
-async def measure_body(app_class: type[TracerApp], path: str) -> dict[str, Any]:
-    app = app_class(path)
-    async with app.run_test(size=SIZE):
-        paints = Paints(app)
-        await open_replay(app, paints)
-        await asyncio.sleep(0.3)
-        times = []
-        for _ in range(3):
-            times.append(await press(app, paints, "right"))  # onto the 1 MiB body
-            await asyncio.sleep(0.05)
-            await press(app, paints, "left")
-            await asyncio.sleep(0.05)
+def body_flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
+    open_replay(app, paints)
+    settled(app)
+    times = []
+    for _ in range(5):
+        times.append(press(app, paints, "right"))  # onto the 1 MiB body
+        time.sleep(0.05)
+        press(app, paints, "left")
+        time.sleep(0.05)
     return {"body_ms": times}
 
 
@@ -353,12 +378,13 @@ def main() -> None:
         for name in args.app or list(APPS):
             app_class = APPS[name]
             print(f"\n== {name}")
-            static = asyncio.run(measure_static(app_class, big, args.rounds))
+            static = asyncio.run(in_thread(app_class, big, False, static_flow(args.rounds)))
             print(f"open replay          {static['open_ms']:7.1f} ms; findings marked "
                   f"{static['checked_ms']:.0f} ms after Enter")
             for key in KEYS:
                 print(f"key {key:<16} {summary(static['keys_ms'][key])} ms")
-            grow = asyncio.run(measure_growing(app_class, live, args.events, args.rate, args.seconds))
+            write_websocket(live, args.events, complete=False)
+            grow = asyncio.run(in_thread(app_class, live, True, growing_flow(live, args.events, args.rate, args.seconds)))
             print(f"growing: open        {grow['open_ms']:7.1f} ms; {grow['written']:,} events written, same screen: "
                   f"{grow['same_screen']}")
             print(f"growing: lag         median {statistics.median(grow['lag']):6.0f}  max {max(grow['lag']):6.0f} events;"
@@ -366,7 +392,7 @@ def main() -> None:
             for key in KEYS:
                 if grow["keys_ms"][key]:
                     print(f"growing: key {key:<7} {summary(grow['keys_ms'][key])} ms  ({len(grow['keys_ms'][key])} presses)")
-            body = asyncio.run(measure_body(app_class, upload))
+            body = asyncio.run(in_thread(app_class, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")
 
 

@@ -41,8 +41,8 @@ MAX_GAP_SECONDS = 5.0
 """Longer pauses (an idle websocket) are shortened to this."""
 POLL_SECONDS = 0.1
 """How often a trace still in progress is looked at for new steps."""
-RECHECK_SECONDS = 2.0
-"""While a trace grows, the protocol checks run again at most this often."""
+RECHECK_SECONDS = 10.0
+"""While a trace grows, the protocol checks run again at most this often (each run decodes the whole trace)."""
 
 
 def _takes_live(checker: Callable[..., object]) -> bool:
@@ -109,9 +109,6 @@ class ReplayScreen(Screen[None]):
         self._reader: LineReader | None = None
         self._checking = False
         self._recheck: Timer | None = None
-        self._check_trace: Trace | None = None
-        self._decoded = 0
-        """Steps decoded into `_check_trace` (by the check worker alone)."""
         self._checked_steps = 0
         """Steps the findings are about."""
 
@@ -213,25 +210,20 @@ class ReplayScreen(Screen[None]):
 
     @work(thread=True, group="replay-checks", exit_on_error=False)
     def _run_checks(self, count: int, checker: Callable[..., list[Finding]]) -> None:
-        """Check the trace's first `count` steps, decoding only those not decoded by the last run.
+        """Decode the first `count` steps and check them (one run at a time).
 
-        Runs are one at a time. The decoded events are kept while the trace
-        grows, so each run decodes only what is new, and let go once it is
-        complete: half a million objects held for nothing make every full
-        garbage collection (which stops the UI thread too) slower.
+        The decoded events are let go as soon as the checks have run: half a
+        million objects kept for the next run would make every full garbage
+        collection, which stops the UI thread too, tens of milliseconds slower.
         """
-        if self._check_trace is None:
-            self._check_trace, self._decoded = self.steps.trace(), 0
-        trace = self._check_trace
-        trace.events.extend(self.steps.decoded(self._decoded, count))
-        self._decoded = count
-        complete = trace.complete
+        trace = self.steps.trace()
+        trace.events.extend(self.steps.decoded(0, count))
         try:
-            findings = list(checker(trace, live=True) if not complete and _takes_live(checker) else checker(trace))
+            live = not trace.complete and _takes_live(checker)
+            findings = list(checker(trace, live=True) if live else checker(trace))
         except Exception:  # noqa: BLE001 - a checker bug must not break the replay
             findings = []
-        if complete:
-            self._check_trace = None
+        del trace
         self.post_message(self.Checked(findings, count))
 
     def on_replay_screen_checked(self, message: Checked) -> None:
@@ -268,6 +260,12 @@ class ReplayScreen(Screen[None]):
 
     def action_last(self) -> None:
         self._move(self.diagram.steps - 1)
+
+    def action_page(self, direction: int) -> None:
+        """A screenful of steps on or back (PgDn and PgUp on the diagram)."""
+        steps = direction * self.diagram.page_steps
+        self.diagram.scroll_steps(steps)
+        self._move(self.step + steps)
 
     def action_back(self) -> None:
         self.playing = False

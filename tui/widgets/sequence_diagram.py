@@ -17,6 +17,7 @@ from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
@@ -68,6 +69,14 @@ class SequenceDiagram(ScrollView, can_focus=True):
         & > .sequence-diagram--gutter { color: $text-muted; }
     }
     """
+
+    BINDINGS = [
+        # The replay screen's action: it moves the cursor and shows the step in one go.
+        Binding("pagedown", "screen.page(1)", "Page down", id="replay.page-down", tooltip="A screenful of steps on",
+                show=False),
+        Binding("pageup", "screen.page(-1)", "Page up", id="replay.page-up", tooltip="A screenful of steps back",
+                show=False),
+    ]
 
     cursor: reactive[int] = reactive(0, init=False)
 
@@ -133,16 +142,9 @@ class SequenceDiagram(ScrollView, can_focus=True):
         """Steps in one screenful of the diagram: how far page up and down move the cursor."""
         return max((self.scrollable_content_region.height - 1) // ROW_HEIGHT, 1)
 
-    def action_page_down(self) -> None:
-        self._page(self.page_steps)
-
-    def action_page_up(self) -> None:
-        self._page(-self.page_steps)
-
-    def _page(self, steps: int) -> None:
-        # The rows scroll by as much as the cursor moves, so it keeps its place on screen.
+    def scroll_steps(self, steps: int) -> None:
+        """Scroll by `steps` rows (before a page move, so the cursor keeps its place on screen)."""
         self.scroll_to(y=self.scroll_y + steps * ROW_HEIGHT, animate=False, immediate=True)
-        self.cursor = self.cursor + steps
 
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, self.source.count - 1))
