@@ -344,7 +344,6 @@ class TraceIndex:
             result.new += 1
         else:
             result.updated.add(summary.number)
-            summary.marks = None
         summary.spans.append(offset)
         summary.spans.append(length)
         summary.add(record["kind"], record["t_ns"], record["data"])

@@ -88,8 +88,6 @@ class TraceSummary:
         number: Order of first appearance in the file, from 0 (set by `TraceIndex`).
         line: Line number of the trace's first event (set by `TraceIndex`).
         spans: ``offset, length`` pairs of the trace's event lines (set by `TraceIndex`).
-        marks: The worst protocol finding, ``"error"`` or ``"warning"``; ``""``
-            for none; None until checked.
     """
 
     id: str
@@ -127,7 +125,6 @@ class TraceSummary:
     number: int = 0
     line: int = 0
     spans: array = field(default_factory=lambda: array("q"))
-    marks: str | None = None
     keep_headers: bool = field(default=True, repr=False)
     _answered: bool = field(default=False, repr=False)
     _status_final: bool = field(default=False, repr=False)
