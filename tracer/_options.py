@@ -17,6 +17,12 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 DEFAULT_TRACE_FILE = "traces.jsonl"
 
+DEFAULT_HOLD_TIMEOUT = 60.0
+"""Seconds after which an event held at a breakpoint goes on by itself."""
+
+_ON = frozenset({"1", "true", "yes", "on"})
+_OFF = frozenset({"", "0", "false", "no", "off"})
+
 
 class TracerOptions:
     """The validated keyword options of `WSGITracer` and `ASGITracer`."""
@@ -55,3 +61,34 @@ class TracerOptions:
         if not isinstance(path, str):
             return False
         return path in self._exact or (bool(self._prefixes) and path.startswith(self._prefixes))
+
+
+def breakpoints_option(breakpoints: Any, hold_timeout: Any) -> tuple[bool, list[str]]:
+    """Whether the middleware's ``breakpoints`` option turns the debugger on, and the breakpoints it gives.
+
+    ``None`` reads ``$TRACER_BREAKPOINTS`` (1/0, true/false, yes/no, on/off);
+    ``True``/``False`` say it; a str or an iterable of str are breakpoints, and turn it on.
+
+    Raises:
+        UsageError: A value of the wrong kind, or a hold timeout that is not a positive number.
+    """
+    if isinstance(hold_timeout, bool) or not isinstance(hold_timeout, (int, float)) or not 0 < hold_timeout < float("inf"):
+        raise UsageError(f"hold_timeout must be a positive number of seconds, not {hold_timeout!r}")
+    if breakpoints is None:
+        value = os.environ.get("TRACER_BREAKPOINTS", "").strip().lower()
+        if value in _OFF:
+            return False, []
+        if value in _ON:
+            return True, []
+        raise UsageError(f"TRACER_BREAKPOINTS must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}")
+    if isinstance(breakpoints, bool):
+        return breakpoints, []
+    if isinstance(breakpoints, str):
+        return True, [breakpoints]
+    try:
+        texts = list(breakpoints)
+    except TypeError:
+        raise UsageError(f"breakpoints must be True, False, or breakpoints as str, not {breakpoints!r}") from None
+    if not all(isinstance(text, str) for text in texts):
+        raise UsageError(f"breakpoints must be written as str, not {texts!r}")
+    return True, texts

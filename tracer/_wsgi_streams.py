@@ -14,14 +14,15 @@ from ._session import TraceSession
 from .codec import encode
 
 
-def traced_input(stream: Any, session: TraceSession) -> TracedInput:
-    """A `TracedInput` around `stream`, with the optional methods `stream` has."""
+def traced_input(stream: Any, session: TraceSession, base: type[TracedInput] | None = None) -> TracedInput:
+    """A `TracedInput` (or a subclass `base` of it) around `stream`, with the optional methods `stream` has."""
+    base = base or TracedInput
     present = tuple(name for name in _OPTIONAL_METHODS if hasattr(stream, name))
-    proxy_class = _input_classes.get(present)
+    proxy_class = _input_classes.get((base, present))
     if proxy_class is None:
         methods = {name: _OPTIONAL_METHODS[name] for name in present}
-        proxy_class = type("TracedInput", (TracedInput,), {"__slots__": (), **methods})
-        _input_classes[present] = proxy_class
+        proxy_class = type(base.__name__, (base,), {"__slots__": (), **methods})
+        _input_classes[(base, present)] = proxy_class
     return proxy_class(stream, session)
 
 
@@ -34,7 +35,12 @@ class TracedInput:
         self._stream = stream
         self._session = session
 
-    def _record(self, method: str, size: Any, data: Any) -> None:
+    def _record(self, method: str, size: Any, data: Any) -> Any:
+        """Record one read; returns what the app gets (`data` itself: a subclass may hold or edit it)."""
+        self._session.emit("wsgi.input", self._data(method, size, data))
+        return data
+
+    def _data(self, method: str, size: Any, data: Any) -> dict[str, Any]:
         session = self._session
         if type(data) is bytes:
             encoded: Any = session.request_body.encode(data)
@@ -42,22 +48,16 @@ class TracedInput:
             encoded = [session.request_body.encode(d) if type(d) is bytes else encode(d) for d in data]
         else:
             encoded = encode(data)
-        session.emit("wsgi.input", {"method": method, "size": size if size is None or type(size) is int else encode(size), "data": encoded})
+        return {"method": method, "size": size if size is None or type(size) is int else encode(size), "data": encoded}
 
     def read(self, *args: Any) -> Any:
-        data = self._stream.read(*args)
-        self._record("read", args[0] if args else None, data)
-        return data
+        return self._record("read", args[0] if args else None, self._stream.read(*args))
 
     def readline(self, *args: Any) -> Any:
-        data = self._stream.readline(*args)
-        self._record("readline", args[0] if args else None, data)
-        return data
+        return self._record("readline", args[0] if args else None, self._stream.readline(*args))
 
     def readlines(self, *args: Any) -> Any:
-        data = self._stream.readlines(*args)
-        self._record("readlines", args[0] if args else None, data)
-        return data
+        return self._record("readlines", args[0] if args else None, self._stream.readlines(*args))
 
     def __iter__(self) -> Iterator[Any]:
         iterator = iter(self._stream)
@@ -67,8 +67,7 @@ class TracedInput:
             except StopIteration:
                 self._record("iter", None, b"")
                 return
-            self._record("iter", None, line)
-            yield line
+            yield self._record("iter", None, line)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -113,14 +112,16 @@ def _readinto(self: TracedInput, buffer: Any) -> Any:
     # Werkzeug's LimitedStream (Flask's request body) reads this way when it can.
     count = self._stream.readinto(buffer)
     data = bytes(memoryview(buffer)[:count]) if isinstance(count, int) and count > 0 else b""
-    self._record("readinto", len(buffer), data)
+    given = self._record("readinto", len(buffer), data)
+    if given is not data:
+        # An edit in the debugger (never longer than the buffer).
+        memoryview(buffer).cast("B")[: len(given)] = given
+        count = len(given)
     return count
 
 
 def _read1(self: TracedInput, *args: Any) -> Any:
-    data = self._stream.read1(*args)
-    self._record("read1", args[0] if args else None, data)
-    return data
+    return self._record("read1", args[0] if args else None, self._stream.read1(*args))
 
 
 def _next(self: TracedInput) -> Any:
@@ -129,9 +130,8 @@ def _next(self: TracedInput) -> Any:
     except StopIteration:
         self._record("iter", None, b"")
         raise
-    self._record("iter", None, line)
-    return line
+    return self._record("iter", None, line)
 
 
 _OPTIONAL_METHODS = {"readinto": _readinto, "read1": _read1, "__next__": _next}
-_input_classes: dict[tuple[str, ...], type[TracedInput]] = {}
+_input_classes: dict[tuple[type[TracedInput], tuple[str, ...]], type[TracedInput]] = {}

@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.compatibility import guarantee_single_callable
 
-from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
+from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
 from ._session import TRACED_KEY, TraceSession, describe_exception, unrecordable, warn_nested
 from .sink import Sink
 
 if TYPE_CHECKING:
     from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+
+    from .debug import Debugger
 
 _BODY_KEYS = ("body", "bytes")
 
@@ -45,6 +47,11 @@ class ASGITracer:
         redact_headers: Header names whose values are replaced by ``b"[redacted]"``;
             replaces `DEFAULT_REDACT_HEADERS`.
         exclude_paths: Paths not traced: exact, or a prefix when ending in ``*``.
+        breakpoints: Turn the debugger on (True), off (False), or on with these
+            breakpoints (``[FILTER] [@ KIND,...]``, docs/debugging.md); None reads
+            ``$TRACER_BREAKPOINTS``. On, a control socket for this process lets
+            ``tracer view FILE`` hold, step and edit connections.
+        hold_timeout: Seconds after which a held connection goes on by itself.
     """
 
     def __init__(
@@ -55,16 +62,31 @@ class ASGITracer:
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
         redact_headers: Iterable[str] | None = None,
         exclude_paths: Iterable[str] = (),
+        breakpoints: bool | Iterable[str] | None = None,
+        hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
     ) -> None:
         self.app = guarantee_single_callable(app)
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
         self._nested_warned = False
         self._open: dict[TraceSession, str | None] | None = None
+        self._debugger: Debugger | None = None
+        self._held: Any = None
+        self._hold_timeout = hold_timeout
+        enabled, initial = breakpoints_option(breakpoints, hold_timeout)
+        if enabled:
+            from .debug import enable
+
+            enable(self, initial, hold_timeout=hold_timeout)
 
     @property
     def sink(self) -> Sink:
         """The sink events go to."""
         return self.options.sink
+
+    @property
+    def debugger(self) -> Debugger | None:
+        """The `Debugger` holding this tracer's connections at breakpoints, or None when breakpoints are off."""
+        return self._debugger
 
     def _track_open_requests(self) -> None:
         """Keep the connections in progress, so that `_stop_open_requests` can mark them."""
@@ -98,6 +120,8 @@ class ASGITracer:
         scope_type = scope.get("type")
         if (options._exact or options._prefixes) and options.excluded(scope.get("path")):
             return await self.app(scope, receive, send)
+        if self._held is not None:
+            return await self._held(self, scope, receive, send)
         session = TraceSession(
             options.sink,
             options.failures,

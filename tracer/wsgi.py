@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._options import DEFAULT_MAX_BODY_BYTES, TracerOptions
+from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
 from ._session import TRACED_KEY, TraceSession, describe_exception, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
@@ -34,6 +34,8 @@ from .sink import Sink
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from .debug import Debugger
 
 
 class WSGITracer:
@@ -46,6 +48,11 @@ class WSGITracer:
         redact_headers: Header names whose values are replaced by ``"[redacted]"``;
             replaces `DEFAULT_REDACT_HEADERS`.
         exclude_paths: Paths not traced: exact, or a prefix when ending in ``*``.
+        breakpoints: Turn the debugger on (True), off (False), or on with these
+            breakpoints (``[FILTER] [@ KIND,...]``, docs/debugging.md); None reads
+            ``$TRACER_BREAKPOINTS``. On, a control socket for this process lets
+            ``tracer view FILE`` hold, step and edit requests.
+        hold_timeout: Seconds after which a held request goes on by itself.
     """
 
     def __init__(
@@ -56,16 +63,31 @@ class WSGITracer:
         max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
         redact_headers: Iterable[str] | None = None,
         exclude_paths: Iterable[str] = (),
+        breakpoints: bool | Iterable[str] | None = None,
+        hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
     ) -> None:
         self.app = app
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
         self._nested_warned = False
         self._open: set[_RequestState] | None = None
+        self._debugger: Debugger | None = None
+        self._held: Any = None
+        self._hold_timeout = hold_timeout
+        enabled, initial = breakpoints_option(breakpoints, hold_timeout)
+        if enabled:
+            from .debug import enable
+
+            enable(self, initial, hold_timeout=hold_timeout)
 
     @property
     def sink(self) -> Sink:
         """The sink events go to."""
         return self.options.sink
+
+    @property
+    def debugger(self) -> Debugger | None:
+        """The `Debugger` holding this tracer's requests at breakpoints, or None when breakpoints are off."""
+        return self._debugger
 
     def _track_open_requests(self) -> None:
         """Keep the requests in progress, so that `_stop_open_requests` can close their traces."""
@@ -94,6 +116,8 @@ class WSGITracer:
         if options._exact or options._prefixes:
             if options.excluded(environ.get("PATH_INFO")):
                 return self.app(environ, start_response)
+        if self._held is not None:
+            return self._held(self, environ, start_response)
         session = TraceSession(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
         session.fenced("wsgi.environ", _environ_data, options.redactor, environ)
         try:
