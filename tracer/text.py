@@ -1,0 +1,88 @@
+"""Short human forms of sizes, durations and times, and text made safe to print.
+
+Shared by every place that shows a trace as text: the arrow labels
+(`tracer.labels`), `tracer show`, and the terminal UI.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+
+def size(n: int | None) -> str:
+    """Bytes as ``0 B``, ``812 B``, ``1.0 KiB``, ``3.4 MiB``."""
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f} {unit}"
+    return f"{n} B"  # pragma: no cover
+
+
+def duration(ns: int) -> str:
+    """Nanoseconds as ``850µs``, ``12.3ms``, ``4.20s``."""
+    if ns < 1_000_000:
+        return f"{ns / 1000:.0f}µs"
+    if ns < 1_000_000_000:
+        return f"{ns / 1e6:.1f}ms"
+    return f"{ns / 1e9:.2f}s"
+
+
+def offset(ns: int) -> str:
+    """A step's time offset from the trace's start: ``+0.000ms``."""
+    if ns < 10_000_000_000:
+        return f"+{ns / 1e6:.3f}ms"
+    return f"+{ns / 1e9:.3f}s"
+
+
+def clock(epoch: float) -> str:
+    """Wall-clock time of day in UTC, to the millisecond."""
+    if not epoch:
+        return "--:--:--.---"
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def timestamp(epoch: float) -> str:
+    """Wall-clock date and time in UTC, to the millisecond: ``2023-11-14 22:13:20.000 UTC``."""
+    if not epoch:
+        return "unknown time"
+    try:
+        moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return "unknown time"
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
+
+
+# Control characters from a trace must not reach the terminal (an ESC in a path
+# would be read as an escape sequence): C0 controls show as their Unicode
+# pictures (␛, ␀, …), DEL as ␡ and C1 controls as �, each one cell wide.
+_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)}
+_PICTURES_MULTILINE = {code: char for code, char in _PICTURES.items() if code not in (0x09, 0x0A, 0x0D)}
+
+
+def line(text: str) -> str:
+    """`text` made safe for one line of the screen: every control character shown as a symbol."""
+    return text.translate(_PICTURES)
+
+
+def block(text: str) -> str:
+    """`text` made safe for the screen, keeping its tabs and line breaks."""
+    return text.translate(_PICTURES_MULTILINE)
+
+
+_BINARY = re.compile("[\x00-\x06\x0e-\x1a\x1c-\x1f]")
+"""C0 controls that text does not hold (unlike tab, line breaks, form feed, bell, backspace, ESC)."""
+
+
+def looks_binary(text: str) -> bool:
+    """Whether decoded bytes hold control characters that text does not (a NUL, say): binary data.
+
+    ANSI-coloured output (ESC sequences) is still text; its ESC shows as ␛.
+    """
+    return _BINARY.search(text) is not None
