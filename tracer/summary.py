@@ -83,6 +83,9 @@ class TraceSummary:
         error_type: The exception type's name, or None.
         error_message: The first line of the exception's message, or None.
         stopped: Why the server cut the request short, or None.
+        held_ns: How long its events were held at breakpoints, in all (0 when never held).
+        edits: How many of its events went on edited in the debugger (the fold reads
+            what was exchanged, the edit; the event's ``original`` keeps what it replaced).
         lifespan_unsupported: A lifespan trace whose app raised or returned without answering startup.
         failure: A lifespan ``startup.failed`` / ``shutdown.failed`` with its message, or None.
         number: Order of first appearance in the file, from 0 (set by `TraceIndex`).
@@ -120,6 +123,8 @@ class TraceSummary:
     error_type: str | None = None
     error_message: str | None = None
     stopped: str | None = None
+    held_ns: int = 0
+    edits: int = 0
     lifespan_unsupported: bool = False
     failure: str | None = None
     number: int = 0
@@ -196,6 +201,8 @@ class TraceSummary:
             self.duration_ns = when
         if not isinstance(data, dict):
             return
+        if "held_ns" in data:
+            _held(self, data)
         try:
             _fold(self, kind, when, data)
         except (AttributeError, TypeError, ValueError, KeyError, OverflowError):
@@ -265,6 +272,15 @@ def _fold(s: TraceSummary, kind: str, t_ns: int, data: dict[str, Any]) -> None:
             s.error_message = message.strip().split("\n", 1)[0] if message else None
         s.error = not (s.scope_type == "lifespan" and not s._answered)
         s.lifespan_unsupported = s.scope_type == "lifespan" and not s._answered
+
+
+def _held(s: TraceSummary, data: dict[str, Any]) -> None:
+    """An event held at a breakpoint (docs/trace-format.md): how long, and whether it went on edited."""
+    held = data.get("held_ns")
+    if _is_int(held) and held > 0:
+        s.held_ns += held
+    if "original" in data:
+        s.edits += 1
 
 
 def _end(s: TraceSummary, kind: str, t_ns: int, data: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import warnings
 from typing import Any
@@ -25,6 +26,8 @@ from .._options import DEFAULT_TRACE_FILE
 from .._session import STOPPED_BY_SERVER
 from ..access_log import AccessLogSink
 from ..asgi import ASGITracer
+from ..debug import enable, parse_breakpoints
+from ..debug.options import BREAK_EPILOG, add_break_options, check_hold_timeout
 from ..detect import NotAnApp, app_protocol, retrace, trace_app
 from ..errors import TracerWarning, UsageError
 from ..jsonl import JsonlSink
@@ -42,8 +45,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="serve a WSGI or ASGI app and trace every request",
         description=(
             "Import MODULE:ATTR (the current directory is on sys.path), wrap it in the tracer and "
-            "serve it: Werkzeug's threaded server for WSGI, uvicorn for ASGI."
+            "serve it: Werkzeug's threaded server for WSGI, uvicorn for ASGI. Breakpoints are on: "
+            "--break holds matching requests for the UI (--view) or for 'tracer view FILE' in another terminal."
         ),
+        epilog=BREAK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("app", metavar="MODULE:ATTR", help="the app, e.g. myapp:app or mysite.wsgi:application")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -55,6 +61,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"trace file to append to (default: $TRACER_FILE, else ./{DEFAULT_TRACE_FILE})",
     )
     parser.add_argument("--view", action="store_true", help="open the UI on the live trace; quitting it stops the server")
+    add_break_options(parser, hold_timeout=True)
     parser.add_argument(
         "--factory",
         action="store_true",
@@ -77,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         )
     out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     _check_directory_of(out)
+    breakpoints = parse_breakpoints(args.breaks or ())
+    hold_timeout = check_hold_timeout(args.hold_timeout)
     app = load_app(args.app, factory=args.factory)
     reference = f"{args.app}()" if args.factory else args.app
     already = isinstance(app, (WSGITracer, ASGITracer))
@@ -93,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     sink: Any = jsonl if args.view else AccessLogSink(jsonl)
     address = display_address(sock)
     cut: list[tuple[int, float]] = []
+    debugger = None
     try:
         if already:
             _warn_already_traced(app, reference, out)
@@ -100,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             traced = trace_app(app, sink, protocol=protocol)
         traced._track_open_requests()
+        debugger = enable(traced, breakpoints, hold_timeout=hold_timeout)
 
         def cut_short(count: int, seconds: float) -> None:
             marked = traced._stop_open_requests(STOPPED_BY_SERVER)
@@ -109,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         jsonl.close()
+        if debugger is not None:
+            debugger.close()
         raise
     try:
         with stop_signals_as_ctrl_c():
@@ -120,9 +133,14 @@ def run(args: argparse.Namespace) -> int:
                     here = f"http://127.0.0.1:{address.rsplit(':', 1)[1]}"
                     print(f"tracer: listening on every interface, so other machines can reach the app too (here: {here})", flush=True)
                 print(f"tracer: trace file {out}", flush=True)
+                if breakpoints:
+                    _announce_breakpoints(debugger, breakpoints, out)
                 print("tracer: press Ctrl+C to stop", flush=True)
                 status = _serve_until_interrupted(server)
     finally:
+        # Held requests go on first, so that the server's graceful shutdown can finish them.
+        if debugger is not None:
+            debugger.close()
         _stop(server, sink)
     if cut and cut[-1][0]:
         print(_cut_short_line(*cut[-1]), flush=True)
@@ -131,6 +149,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("tracer: stopped", flush=True)
     return status
+
+
+def _announce_breakpoints(debugger: Any, breakpoints: list[Any], out: str) -> None:
+    """Say which breakpoints hold requests, how to release them, and (later) each request held while nobody is attached."""
+    listed = ", ".join(repr(bp.text) for bp in breakpoints)
+    print(f"tracer: breakpoints {listed}; release held requests with: tracer view {shlex.quote(out)}", flush=True)
+
+    def held(event: dict[str, Any]) -> None:
+        if event.get("event") != "held" or debugger.clients:
+            return
+        info = event["held"]
+        where = info.get("type") or info.get("kind")
+        print(
+            f"tracer: held {info.get('title')} at {where} (no viewer attached; it goes on by itself after "
+            f"{debugger.hold_timeout:g} s)",
+            flush=True,
+        )
+
+    debugger.subscribe(held)
 
 
 def _stop(server: Any, sink: Any) -> None:

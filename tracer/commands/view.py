@@ -7,11 +7,15 @@ other way round; it is found through the ``tracer.ui`` entry point group.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import TraceFileError, TracerError
 from .._options import DEFAULT_TRACE_FILE
+from ..debug import parse_breakpoints
+from ..debug.options import BREAK_EPILOG, add_break_options
 from ..reader import check_header, open_problem
 
 
@@ -20,7 +24,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "view",
         help="browse a trace file and replay requests step by step",
-        description="Open a trace file in the terminal UI: the request list, filters, and a step-by-step replay.",
+        description=(
+            "Open a trace file in the terminal UI: the request list, filters, and a step-by-step replay. "
+            "It attaches to every live process recording into the file with breakpoints on "
+            "(tracer run, or the middleware with breakpoints=True / TRACER_BREAKPOINTS=1), "
+            "so that their held requests can be stepped, edited and released."
+        ),
+        epilog=BREAK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "file",
@@ -31,15 +42,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "-f", "--follow", action="store_true", help="keep reading as the file grows (a live trace)"
     )
+    add_break_options(parser, hold_timeout=False)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the file, then hand it to the UI."""
+    """Check the file and the breakpoints, then hand them to the UI."""
     if args.file is None:
         args.file = default_trace_file()
+    breakpoints = [bp.text for bp in parse_breakpoints(getattr(args, "breaks", None) or ())]
     check_trace_file(args.file, allow_empty=args.follow)
-    return open_viewer(args.file, follow=args.follow)
+    return open_viewer(args.file, follow=args.follow, breakpoints=breakpoints)
 
 
 def default_trace_file() -> str:
@@ -63,14 +76,36 @@ def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
     check_header(first, path)
 
 
-def open_viewer(path: str, *, follow: bool = False) -> int:
-    """Run the terminal UI on `path` until the user quits; returns the exit status."""
+def open_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] = ()) -> int:
+    """Run the terminal UI on `path` until the user quits; returns the exit status.
+
+    Args:
+        path: The trace file.
+        follow: Keep reading as it grows.
+        breakpoints: Breakpoints (already checked) for the UI to set on every
+            process it attaches to; passed as the ``breakpoints`` keyword, only when given.
+
+    Raises:
+        TracerError: No UI is installed, or it does not take breakpoints.
+    """
     viewer = load_viewer()
-    return int(viewer(path, follow=follow) or 0)
+    if not breakpoints:
+        return int(viewer(path, follow=follow) or 0)
+    if not _takes_keyword(viewer, "breakpoints"):
+        raise TracerError("the installed terminal UI does not take --break yet; set breakpoints in tracer run or the middleware")
+    return int(viewer(path, follow=follow, breakpoints=tuple(breakpoints)) or 0)
+
+
+def _takes_keyword(function: Any, name: str) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return True
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def load_viewer() -> Any:
-    """The UI's entry function, ``view(path, *, follow) -> int``.
+    """The UI's entry function, ``view(path, *, follow, breakpoints=()) -> int``.
 
     Raises:
         TracerError: No UI is installed.
