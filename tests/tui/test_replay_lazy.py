@@ -17,7 +17,7 @@ from tracer.model import Trace
 from tui.app import TracerApp
 from tui.screens.replay import ReplayScreen
 from tui.steps import LineReader
-from tui.widgets.body_view import WINDOW_ROWS, HexRows
+from tui.widgets.body_view import FIRST_LINES, WINDOW_ROWS, HexRows, TextRows, body_view
 from tui.widgets.step_detail import StepDetail
 
 SIZE = (140, 40)
@@ -232,6 +232,50 @@ async def test_a_small_binary_body_is_all_in_the_first_screen(tmp_path: Path) ->
         text = detail_text(screen)
         assert "00000000  00 01 02 03" in text and "000001f0  f0 f1" in text and "more bytes" not in text
         assert not screen.query_one("#step-hex", HexRows).display
+
+
+def upload_text_file(path: Path, body: bytes, content_type: str) -> None:
+    path.write_text(
+        HEADER
+        + '{"trace":"up","seq":0,"t_ns":0,"kind":"asgi.scope","data":{"scope":{"type":"http","method":"POST",'
+        f'"path":"/upload","headers":[[{{"$bytes":"content-type"}},{{"$bytes":"{content_type}"}}]]}}}},'
+        '"protocol":"asgi","scope_type":"http","start":1700000000.0}\n'
+        '{"trace":"up","seq":1,"t_ns":5,"kind":"asgi.receive","data":{"message":{"type":"http.request",'
+        f'"body":{json.dumps({"$bytes": body.decode()})},"more_body":false}}}}}}\n'
+    )
+
+
+async def test_a_long_json_body_shows_a_first_screen_and_the_rest_as_the_pane_scrolls(tmp_path: Path) -> None:
+    items = [{"id": i, "name": f"item {i}"} for i in range(1500)]
+    path = tmp_path / "json.jsonl"
+    upload_text_file(path, json.dumps(items).encode(), "application/json")
+    app = TracerApp(str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await scanned(pilot)
+        await pilot.press("enter", "right")
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        text = detail_text(screen)
+        assert '"name": "item 0"' in text and '"name": "item 100"' not in text
+        lines = len(json.dumps(items, indent=2).split("\n"))
+        assert f"… {lines - FIRST_LINES:,} more lines, drawn as the pane scrolls" in text
+        rows = screen.query_one("#step-text", TextRows)
+        assert rows.display and not screen.query_one("#step-hex", HexRows).display
+        detail = screen.query_one(StepDetail)
+        limit = rows.limit
+        detail.scroll_end(animate=False)
+        await pilot.pause()
+        assert rows.limit > limit
+        shown = [rows.render_line(y).text.strip() for y in range(len(rows._rows))]
+        assert '"name": "item 100"' in shown
+        await pilot.press("left")
+        assert not rows.display
+
+
+def test_a_text_body_of_one_long_line_is_cut_into_a_first_screen() -> None:
+    parts = body_view(b"x" * 50_000, "text/plain")
+    assert [type(part).__name__ for part in parts] == ["Text", "Text", "MoreText"]
+    assert len(parts[1].plain) == 8 * 1024 and parts[2].lines == ["x" * (50_000 - 8 * 1024)]
 
 
 async def test_a_line_that_no_longer_decodes_is_a_step_that_says_so(tmp_path: Path) -> None:

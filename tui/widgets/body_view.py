@@ -11,10 +11,12 @@ import json
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.cells import chop_cells
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -29,7 +31,11 @@ HEX_WIDTH = 16
 FIRST_SCREEN = 64 * HEX_WIDTH
 """Bytes of a hex dump drawn with the step; the rows after them are drawn as they scroll into view."""
 WINDOW_ROWS = 512
-"""Hex rows the pane makes room for at a time, more as it scrolls near their end."""
+"""Rows (hex) or lines (text) the pane makes room for at a time, more as it scrolls near their end."""
+FIRST_LINES = 60
+FIRST_CHARS = 8 * 1024
+"""A text body's lines drawn with the step: this many at most, and no more characters than this;
+the rest are drawn as they scroll into view."""
 
 
 def body_view(value: Any, content_type: str, what: str = "body") -> list[RenderableType]:
@@ -76,7 +82,7 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
             parts.append(MoreHex(raw, FIRST_SCREEN))
         return parts
     more = Text(f"… {len(raw) - MAX_SHOWN:,} more bytes not shown", style="dim") if len(raw) > MAX_SHOWN else None
-    parts = [heading, _text_or_json(text, content_type, isinstance(value, TruncatedBytes) or more is not None)]
+    parts = [heading, *_text_or_json(text, content_type, isinstance(value, TruncatedBytes) or more is not None)]
     if more is not None:
         parts.append(more)
     return parts
@@ -103,15 +109,39 @@ def _text(raw: bytes, is_str: bool, cut: bool = False) -> str | None:
     return fmt.block(text)
 
 
-def _text_or_json(text: str, content_type: str, cut: bool) -> RenderableType:
+def _text_or_json(text: str, content_type: str, cut: bool) -> list[RenderableType]:
+    """The text (pretty JSON when it is JSON): its first screen, and the rest as `MoreText`."""
+    is_json = False
     if "json" in content_type.lower() and not cut:
         try:
-            pretty = fmt.block(json.dumps(json.loads(text), indent=2, ensure_ascii=False))
+            text = fmt.block(json.dumps(json.loads(text), indent=2, ensure_ascii=False))
+            is_json = True
         except ValueError:
             pass
-        else:
-            return Syntax(pretty, "json", theme="ansi_dark", word_wrap=True, background_color="default")
-    return Text(text)
+    head, rest = _first_screen(text)
+    parts: list[RenderableType] = [_highlighted(head) if is_json else Text(head)]
+    if rest:
+        parts.append(MoreText(rest, is_json))
+    return parts
+
+
+def _first_screen(text: str) -> tuple[str, list[str]]:
+    """The first `FIRST_LINES` lines (at most `FIRST_CHARS` characters), and the lines after them."""
+    cut = -1
+    for _ in range(FIRST_LINES):
+        cut = text.find("\n", cut + 1, FIRST_CHARS + 1)
+        if cut < 0:
+            break
+    if cut < 0:
+        if len(text) <= FIRST_CHARS:
+            return text, []
+        cut = FIRST_CHARS  # A long line: it goes on below.
+        return text[:cut], text[cut:].split("\n")
+    return text[:cut], text[cut + 1 :].split("\n")
+
+
+def _highlighted(code: str) -> Syntax:
+    return Syntax(code, "json", theme="ansi_dark", word_wrap=True, background_color="default")
 
 
 def hex_dump(data: bytes) -> HexDump:
@@ -165,6 +195,109 @@ class MoreHex:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         rest = len(self.data) - self.start
         yield Text(f"… {rest:,} more bytes, drawn as the pane scrolls", style="dim")
+
+
+class MoreText:
+    """The lines of a text body after its first screen: a `TextRows` widget on screen, a one-line note elsewhere."""
+
+    def __init__(self, lines: list[str], json: bool = False) -> None:
+        self.lines = lines
+        self.json = json
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(f"… {len(self.lines):,} more lines, drawn as the pane scrolls", style="dim")
+
+
+class TextRows(Widget):
+    """Lines of a text body, folded to the pane's width and drawn only when in view (Line API).
+
+    Like `HexRows`, only as tall as the lines it has been asked to show (`extend`).
+    """
+
+    DEFAULT_CSS = """
+    TextRows { height: auto; width: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+        self.json = False
+        self.limit = WINDOW_ROWS
+        self._rows: list[tuple[int, int, int]] = []
+        """(line, start, end) of each row drawn, for the lines within `limit`."""
+        self._folded: tuple[int, int] | None = None
+        self._highlighted: LRUCache[int, Text] = LRUCache(256)
+        self.display = False
+
+    def show(self, lines: list[str], json: bool = False) -> None:
+        """Show `lines` (none: the widget hides); `json` colours them as JSON."""
+        self.lines = lines
+        self.json = json
+        self.limit = WINDOW_ROWS
+        self._rows = []
+        self._folded = None
+        self._highlighted.clear()
+        self.display = bool(lines)
+        self.refresh(layout=True)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are lines beyond those the widget is tall enough for."""
+        return len(self.lines) > self.limit
+
+    def extend(self) -> None:
+        """Make room for the next `WINDOW_ROWS` lines (the pane scrolled near the end)."""
+        if self.more:
+            self.limit += WINDOW_ROWS
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._fold(width)
+        return len(self._rows)
+
+    def _fold(self, width: int) -> None:
+        """Cut the lines within `limit` into rows `width` cells wide (only the lines not cut yet)."""
+        width = max(width, 1)
+        if self._folded is not None and self._folded[1] != width:
+            self._rows, self._folded = [], None
+        start = self._folded[0] if self._folded is not None else 0
+        stop = min(self.limit, len(self.lines))
+        rows = self._rows
+        for index in range(start, stop):
+            line = self.lines[index]
+            if len(line) <= width and line.isascii():
+                rows.append((index, 0, len(line)))
+                continue
+            offset = 0
+            for chunk in chop_cells(line, width) or [""]:
+                rows.append((index, offset, offset + len(chunk)))
+                offset += len(chunk)
+        self._folded = (stop, width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self.rich_style
+        if not 0 <= y < len(self._rows):
+            return Strip.blank(width, style)
+        index, start, end = self._rows[y]
+        text = self._line(index)[start:end]
+        segments = list(text.render(self.app.console))
+        return Strip(segments).adjust_cell_length(width, style).apply_style(style)
+
+    def _line(self, index: int) -> Text:
+        text = self._highlighted.get(index)
+        if text is None:
+            line = self.lines[index]
+            if self.json:
+                text = _JSON.highlight(line)
+                text.rstrip()  # the newline the highlighter adds
+            else:
+                text = Text(line)
+            self._highlighted.set(index, text)
+        return text
+
+
+_JSON = Syntax("", "json", theme="ansi_dark", background_color="default")
 
 
 class HexRows(Widget):

@@ -22,7 +22,7 @@ from tracer.model import Event, ReprValue, TruncatedBytes
 from .. import format as fmt
 from ..explain import explain
 from ..labels import message_label
-from .body_view import HexRows, MoreHex, body_view
+from .body_view import HexRows, MoreHex, MoreText, TextRows, body_view
 
 CGI_KEYS = (
     "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
@@ -56,9 +56,15 @@ class StepDetail(VerticalScroll, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-body")
-        # A long hex dump goes on in a widget that draws only the rows in view, then what follows it.
-        yield HexRows(b"", id="step-hex")
+        # A long body goes on in a widget that draws only the rows in view, then what follows it.
+        yield self._hex
+        yield self._text
         yield Static(id="step-tail")
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hex = HexRows(b"", id="step-hex")
+        self._text = TextRows(id="step-text")
 
     def show(
         self,
@@ -75,15 +81,18 @@ class StepDetail(VerticalScroll, can_focus=True):
         if totals:
             parts += [Text(""), _table(totals, "the whole exchange")]
         self.content = Group(*parts)
-        split = next((i for i, part in enumerate(parts) if isinstance(part, MoreHex)), None)
+        split = next((i for i, part in enumerate(parts) if isinstance(part, (MoreHex, MoreText))), None)
         more = parts[split] if split is not None else None
         head, tail = (parts, []) if split is None else (parts[:split], parts[split + 1 :])
         self.query_one("#step-body", Static).update(Group(*head))
-        hex_rows = self.query_one("#step-hex", HexRows)
         if isinstance(more, MoreHex):
-            hex_rows.show(more.data, more.start)
-        elif hex_rows.display:
-            hex_rows.show(b"")
+            self._hex.show(more.data, more.start)
+        elif self._hex.display:
+            self._hex.show(b"")
+        if isinstance(more, MoreText):
+            self._text.show(more.lines, more.json)
+        elif self._text.display:
+            self._text.show([])
         tail_view = self.query_one("#step-tail", Static)
         if tail or tail_view.display:
             tail_view.update(Group(*tail))
@@ -92,9 +101,10 @@ class StepDetail(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        hex_rows = self.query_one("#step-hex", HexRows)
-        if hex_rows.display and hex_rows.more and new_value >= self.max_scroll_y - 2 * self.size.height:
-            hex_rows.extend()
+        if new_value >= self.max_scroll_y - 2 * self.size.height:
+            for rows in (self._hex, self._text):
+                if rows.display and rows.more:
+                    rows.extend()
 
 
 def describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
