@@ -76,9 +76,8 @@ class ControlServer:
         self._thread: threading.Thread | None = None
         self._clients: dict[socket.socket, _Client] = {}
         self._clients_lock = threading.Lock()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
         self._stopping = False
         self._unsubscribe: Callable[[], None] | None = None
         self._identity: tuple[int, int] | None = None
@@ -108,6 +107,9 @@ class ControlServer:
             raise
         self._identity = (info.st_dev, info.st_ino)
         self._listener = listener
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
         self.path = os.fspath(path)
         self._unsubscribe = self.debugger.subscribe(self._broadcast)
         self._thread = threading.Thread(target=self._serve, name="tracer-debug-control", daemon=True)
@@ -170,7 +172,7 @@ class ControlServer:
                         self._accept(selector)
                     elif key.data == "wake":
                         with contextlib.suppress(OSError):
-                            while self._wake_r.recv(4096):
+                            while self._wake_r.recv(4096):  # type: ignore[union-attr]
                                 pass
                     else:
                         client = key.data
@@ -251,8 +253,9 @@ class ControlServer:
             self.debugger.client_detached(client)
 
     def _wake(self) -> None:
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"\0")
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):
+                self._wake_w.send(b"\0")
 
     def _broadcast(self, event: dict[str, Any]) -> None:
         with self._clients_lock:

@@ -20,12 +20,13 @@ import atexit
 import itertools
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .._failsafe import FailureReporter
-from ..errors import TracerError
+from .._failsafe import FailureReporter, logger
+from ..errors import TracerError, TracerWarning
 from .breakpoints import Breakpoint, parse_breakpoint
 from .hold import Hold
 
@@ -400,7 +401,16 @@ def _start_reporting(debugger: Debugger) -> None:
     try:
         debugger.start_control()
     except Exception as exc:  # noqa: BLE001 - breakpoints still work in this process
-        FailureReporter(f"opening the debugger's control socket for {debugger.trace_file!r}").report(exc)
+        where = f"for {debugger.trace_file}" if debugger.trace_file else "of this process"
+        message = (
+            f"tracer: could not open the debugger's control socket {where} ({type(exc).__name__}: {exc}); "
+            "requests are unaffected, and breakpoints can be set only from this process"
+        )
+        logger.error(message)
+        try:
+            warnings.warn(message, TracerWarning, stacklevel=2)
+        except Exception:  # noqa: BLE001 - warnings configured as errors must not fail a request
+            pass
 
 
 def _forget(debugger: Debugger) -> None:
