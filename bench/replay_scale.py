@@ -15,7 +15,8 @@ first paint (``App._display``) that shows its outcome:
   file, and how far the replay's steps lag behind the events written (sampled
   every 50 ms, the last sample after the writer stops);
 - body: stepping onto an event with a 1 MiB binary body, until its first
-  screen of hex is painted.
+  screen of hex is painted; the same for a JSON body of about 60 KiB
+  (pretty-printed and coloured).
 
 Two apps are measured. ``as is``: `tui.app.TracerApp` unchanged. ``replay by
 summary``: the same app opening the replay as ``ReplayScreen(summary)`` (the
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -98,12 +100,23 @@ def write_websocket(path: str, events_: int, *, complete: bool = True) -> None:
         out.write(b"".join(dumps_record(r) for r in websocket_records("ws", 0, events_, complete=complete)))
 
 
-def write_upload(path: str, size: int) -> None:
-    """A trace file holding one ASGI POST whose request body is `size` random (binary) bytes."""
-    body = random.Random(1).randbytes(size)
+def write_upload(path: str, size: int, *, json_items: int = 0) -> int:
+    """A trace file holding one ASGI POST whose request body is `size` random (binary) bytes.
+
+    With `json_items`, the body is instead a JSON array of that many small objects.
+
+    Returns:
+        The body's size.
+    """
+    if json_items:
+        body = json.dumps([{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(json_items)]).encode()
+        content_type = b"application/json"
+    else:
+        body = random.Random(1).randbytes(size)
+        content_type = b"application/octet-stream"
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
              "path": "/upload", "raw_path": b"/upload", "query_string": b"", "root_path": "",
-             "headers": [(b"content-type", b"application/octet-stream"), (b"content-length", str(size).encode())]}
+             "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]}
     records = [
         {"kind": "asgi.scope", "data": {"scope": scope}},
         {"kind": "asgi.receive", "data": {"message": {"type": "http.request", "body": body, "more_body": False}}},
@@ -118,6 +131,7 @@ def write_upload(path: str, size: int) -> None:
             if seq == 0:
                 line.update(protocol="asgi", scope_type="http", start=1_700_000_000.0)
             out.write(dumps_record(line))
+    return len(body)
 
 
 # The apps
@@ -371,9 +385,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or tmp
         os.makedirs(where, exist_ok=True)
-        big, live, upload = (os.path.join(where, name) for name in ("ws.jsonl", "live.jsonl", "upload.jsonl"))
+        big, live, upload, upload_json = (os.path.join(where, name)
+                                          for name in ("ws.jsonl", "live.jsonl", "upload.jsonl", "json.jsonl"))
         write_websocket(big, args.events)
         write_upload(upload, 1024 * 1024)
+        json_size = write_upload(upload_json, 0, json_items=1150)
         print(f"{args.events:,} events, {os.path.getsize(big) / 1e6:.1f} MB; growing: {args.rate}/s for {args.seconds:g} s")
         for name in args.app or list(APPS):
             app_class = APPS[name]
@@ -394,6 +410,8 @@ def main() -> None:
                     print(f"growing: key {key:<7} {summary(grow['keys_ms'][key])} ms  ({len(grow['keys_ms'][key])} presses)")
             body = asyncio.run(in_thread(app_class, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")
+            body = asyncio.run(in_thread(app_class, upload_json, False, body_flow))
+            print(f"{json_size // 1024} KiB JSON body     {summary(body['body_ms'])} ms")
 
 
 if __name__ == "__main__":
