@@ -18,6 +18,7 @@ step; `tracer.spec.RULES` gives the spec behind every rule.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..model import END_KINDS, Trace
 from .asgi import ASGICheck
@@ -62,4 +63,18 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
             checker.finish(end)
     elif trace.events and not live and not any(event.kind in END_KINDS for event in trace.events):
         out.add("trace-incomplete", trace.events[-1].seq)
-    return sorted(out.findings, key=lambda finding: finding.seq)
+    findings = sorted(out.findings, key=lambda finding: finding.seq)
+    if findings and any("original" in event.data for event in trace.events if isinstance(event.data, dict)):
+        findings = _note_edits(trace, findings, live)
+    return findings
+
+
+def _note_edits(trace: Trace, findings: list[Finding], live: bool) -> list[Finding]:
+    """The checks read what was exchanged; a finding that an edit in the debugger caused says so."""
+    from ..debug.exchanged import caused_by_edits, edit_note
+
+    caused = {id(finding) for finding in caused_by_edits(trace, lambda given: check_trace(given, live=live), findings)}
+    return [
+        replace(finding, message=f"{finding.message} {edit_note(trace, finding)}") if id(finding) in caused else finding
+        for finding in findings
+    ]

@@ -76,7 +76,11 @@ def caused_by_edits(trace: Trace, check: Callable[..., Sequence[Any]], findings:
 
 
 def edit_note(trace: Trace, finding: Any) -> str:
-    """The sentence a finding that an edit caused gets: which edited steps came before it."""
-    steps = [seq for seq in edited_steps(trace) if seq <= finding.seq]
-    where = ", ".join(str(seq) for seq in steps) if steps else "?"
-    return f"caused by an edit in the debugger (step {where})" if len(steps) <= 1 else f"caused by edits in the debugger (steps {where})"
+    """The sentence a finding that an edit caused gets, naming the edited steps up to it.
+
+    ``Caused by an edit in the debugger at step 2.``
+    """
+    steps = [seq for seq in edited_steps(trace) if seq <= finding.seq] or edited_steps(trace)
+    if len(steps) == 1:
+        return f"Caused by an edit in the debugger at step {steps[0]}."
+    return f"Caused by edits in the debugger at steps {', '.join(str(seq) for seq in steps)}."
