@@ -1,4 +1,4 @@
-"""The ``tracer`` command line: ``view``, ``run``, ``check``, ``export``, ``diff``, ``replay``, ``resend``.
+"""The ``tracer`` command line: ``view``, ``run``, ``show``, ``check``, ``export``, ``diff``, ``replay``, ``resend``, ``mcp``.
 
 Each subcommand lives in ``tracer/commands/<name>.py`` with two functions,
 ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that tracer raises
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from .__about__ import __version__
 from .errors import TracerError, TracerWarning
 
-COMMANDS = ("view", "run", "check", "export", "diff", "replay", "resend")
+COMMANDS = ("view", "run", "show", "check", "export", "diff", "replay", "resend", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     # Findings for --json are kept (traces are not) and printed at the end, so bad input met
     # halfway through never leaves half a JSON document on stdout.
     collected: list[dict[str, Any]] = []
-    colour = _wants_colour(out)
+    colour = wants_colour(out)
     index = read_index(args.file, skip_bad_lines=args.skip_bad_lines)
     for summary in index.in_start_order():
         trace = index.read_trace(summary, strict=not args.skip_bad_lines)
@@ -153,7 +153,7 @@ def safely(get: Any) -> Any:
         return None
 
 
-def _wants_colour(out: IO[str]) -> bool:
+def wants_colour(out: IO[str]) -> bool:
     """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb (CI logs stay plain text)."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
@@ -161,6 +161,9 @@ def _wants_colour(out: IO[str]) -> bool:
         return out.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+_wants_colour = wants_colour  # the name diff and replay import
 
 
 def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str], *, colour: bool = False) -> None:
