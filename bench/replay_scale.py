@@ -292,6 +292,13 @@ def summary(values: list[float]) -> str:
     return f"median {statistics.median(values):6.1f}  max {max(values):6.1f}"
 
 
+def overall(timed_keys: dict[str, list[float]]) -> str:
+    """Every key together: how many, the median, the 90th percentile and the slowest."""
+    values = sorted(v for key in KEYS for v in timed_keys[key])
+    p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
+    return f"{len(values)} keys: median {statistics.median(values):.1f}  p90 {p90:.1f}  max {values[-1]:.1f} ms"
+
+
 async def in_thread(app_class: type[TracerApp], path: str, live: bool,
                     flow: Callable[[TracerApp, Paints], dict[str, Any]]) -> dict[str, Any]:
     """Run the app headless and `flow(app, paints)` in a thread beside it."""
@@ -377,7 +384,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--rate", type=int, default=1000, help="events a second the writer appends while growing")
-    parser.add_argument("--seconds", type=float, default=8.0, help="how long the writer runs")
+    parser.add_argument("--seconds", type=float, default=15.0, help="how long the writer runs")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="write the trace files here and keep them")
     parser.add_argument("--app", choices=sorted(APPS), action="append", help="only this app (repeatable)")
@@ -399,6 +406,7 @@ def main() -> None:
                   f"{static['checked_ms']:.0f} ms after Enter")
             for key in KEYS:
                 print(f"key {key:<16} {summary(static['keys_ms'][key])} ms")
+            print(f"all                  {overall(static['keys_ms'])}")
             write_websocket(live, args.events, complete=False)
             grow = asyncio.run(in_thread(app_class, live, True, growing_flow(live, args.events, args.rate, args.seconds)))
             print(f"growing: open        {grow['open_ms']:7.1f} ms; {grow['written']:,} events written, same screen: "
@@ -408,6 +416,7 @@ def main() -> None:
             for key in KEYS:
                 if grow["keys_ms"][key]:
                     print(f"growing: key {key:<7} {summary(grow['keys_ms'][key])} ms  ({len(grow['keys_ms'][key])} presses)")
+            print(f"growing: all         {overall(grow['keys_ms'])}")
             body = asyncio.run(in_thread(app_class, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")
             body = asyncio.run(in_thread(app_class, upload_json, False, body_flow))
