@@ -103,6 +103,14 @@ class Hold:
         self._redactor = redactor
         self._encode = encode
         self._on_decided = on_decided
+        summary = request.summary  # Read here, in the request's own thread or task.
+        self._about = {
+            "title": summary.title,
+            "protocol": summary.protocol,
+            "scope_type": summary.scope_type,
+            "method": summary.method,
+            "path": summary.path,
+        }
         self._start_ns = time.monotonic_ns()
         self._lock = threading.Lock()
         self._how: str | None = None
@@ -117,7 +125,6 @@ class Hold:
 
     def info(self) -> dict[str, Any]:
         """What a control client is told about it, JSON-ready (values encoded as in a trace file)."""
-        summary = self.request.summary
         with self._lock:
             value, edited = self.value, self.edited
         return {
@@ -133,11 +140,7 @@ class Hold:
             "data": self._safe_encode(value),
             "original": self._safe_encode(self.original) if edited else None,
             "summary": describe(self.kind, value),
-            "title": summary.title,
-            "protocol": summary.protocol,
-            "scope_type": summary.scope_type,
-            "method": summary.method,
-            "path": summary.path,
+            **self._about,
             "editable": list(self.fields),
             "can_disconnect": self.can_disconnect,
         }

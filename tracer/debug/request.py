@@ -17,8 +17,9 @@ with how long it was held (see docs/trace-format.md).
 
 from __future__ import annotations
 
-import copy
 import time
+from dataclasses import fields
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from .._session import BodyBudget, TraceSession
@@ -49,14 +50,15 @@ class DebugSession(TraceSession):
         hold_timeout: Seconds after which a hold releases itself.
     """
 
-    __slots__ = ("debugger", "summary", "mode", "disconnected", "redactor", "limit", "hold_timeout")
+    __slots__ = ("debugger", "_summary", "_pending", "mode", "disconnected", "redactor", "limit", "hold_timeout")
 
     def __init__(
         self, debugger: Debugger, options: TracerOptions, protocol: str, scope_type: str, hold_timeout: float
     ) -> None:
         super().__init__(options.sink, options.failures, protocol, scope_type, options.max_body_bytes)
         self.debugger = debugger
-        self.summary = TraceSummary(self.trace_id, protocol=protocol, scope_type=scope_type, start=time.time())
+        self._summary = TraceSummary(self.trace_id, protocol=protocol, scope_type=scope_type, start=time.time())
+        self._pending: list[tuple[str, int, dict[str, Any]]] = []
         self.mode = RUNNING
         self.disconnected: dict[str, Any] | None = None
         """The disconnect a user answered a ``receive()`` with: later calls get it again."""
@@ -69,9 +71,24 @@ class DebugSession(TraceSession):
         """The seq the next recorded event gets."""
         return self._seq
 
+    @property
+    def summary(self) -> TraceSummary:
+        """The request's summary so far."""
+        pending = self._pending
+        if pending:
+            add = self._summary.add
+            for kind, t_ns, data in pending:
+                add(kind, t_ns, data)
+            pending.clear()
+        return self._summary
+
     def emit(self, kind: str, data: dict[str, Any]) -> None:
         TraceSession.emit(self, kind, data)
-        self.summary.add(kind, _monotonic_ns() - self._t0, data)
+        # Folded only when a breakpoint asks (most requests are never asked), or in batches.
+        pending = self._pending
+        pending.append((kind, _monotonic_ns() - self._t0, data))
+        if len(pending) >= _FOLD_BATCH:
+            self.summary  # noqa: B018 - folds
 
     def hold_reason(self, kind: str, value: Any) -> str | None:
         """Why the event about to pass on `value` is held (the breakpoint, or ``"next"``), or None."""
@@ -91,7 +108,7 @@ class DebugSession(TraceSession):
         if not wanting:
             return None
         # The summary with this event folded in: "~c 500 @ http.response.start" sees the status being sent.
-        summary = copy.copy(self.summary)
+        summary = _copy(self.summary)
         summary.add(kind, _monotonic_ns() - self._t0 if self._seq else 0, fold_data(kind, value))
         for breakpoint in wanting:
             if breakpoint.matches(summary):
@@ -170,6 +187,20 @@ class DebugSession(TraceSession):
         if type(value) is list:
             return {"data": [budget.encode(item) if type(item) is bytes else encode(item) for item in value]}
         return {"data": budget.encode(value) if type(value) is bytes else encode(value)}
+
+
+_FOLD_BATCH = 64
+_FIELDS = tuple(field.name for field in fields(TraceSummary))
+_get_fields = attrgetter(*_FIELDS)
+_setters = tuple(TraceSummary.__dict__[name].__set__ for name in _FIELDS)
+
+
+def _copy(summary: TraceSummary) -> TraceSummary:
+    """A shallow copy (copy.copy of a slotted dataclass takes longer than the fold it guards)."""
+    new = TraceSummary.__new__(TraceSummary)
+    for setter, value in zip(_setters, _get_fields(summary)):
+        setter(new, value)
+    return new
 
 
 def fold_data(kind: str, value: Any) -> dict[str, Any]:
