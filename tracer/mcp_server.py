@@ -71,7 +71,7 @@ class TraceFile:
     def __init__(self, path: str) -> None:
         self.path = path
         self._index: TraceIndex | None = None
-        self._identity: tuple[int, int] | None = None
+        self._identity: tuple[int, int, bytes] | None = None
         self._lock = threading.Lock()
 
     def index(self) -> TraceIndex:
@@ -85,7 +85,9 @@ class TraceFile:
                 stat = os.stat(self.path)
             except OSError as exc:
                 raise TraceFileError(open_problem(self.path, exc)) from None
-            identity = (stat.st_dev, stat.st_ino)
+            # A file replaced under the same name (a new session) may even get the old inode back: its header,
+            # which holds the time it was created, tells the two apart.
+            identity = (stat.st_dev, stat.st_ino, _first_line(self.path))
             index = self._index
             if index is None or identity != self._identity:
                 index = self._fresh(identity)
@@ -96,7 +98,7 @@ class TraceFile:
                 index.scan()
             return index
 
-    def _fresh(self, identity: tuple[int, int]) -> TraceIndex:
+    def _fresh(self, identity: tuple[int, int, bytes]) -> TraceIndex:
         if self._index is not None:
             self._index.close()
         index = TraceIndex(self.path, live=True)
@@ -109,6 +111,14 @@ class TraceFile:
         with self._lock:
             if self._index is not None:
                 self._index.close()
+
+
+def _first_line(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.readline(4096)
+    except OSError:
+        return b""
 
 
 class Tools:
