@@ -40,14 +40,6 @@ def offset(ns: int) -> str:
     return f"+{ns / 1e9:.3f}s"
 
 
-def clock(epoch: float) -> str:
-    """Wall-clock time of day in UTC, to the millisecond."""
-    if not epoch:
-        return "--:--:--.---"
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
-    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-
-
 def timestamp(epoch: float) -> str:
     """Wall-clock date and time in UTC, to the millisecond: ``2023-11-14 22:13:20.000 UTC``."""
     if not epoch:
