@@ -136,6 +136,7 @@ class Hold:
             "seq": self.seq,
             "reason": self.reason,
             "since": self.since,
+            "held_for": max(0.0, time.time() - self.since),
             "deadline": self.deadline,
             "data": self._safe_encode(value),
             "original": self._safe_encode(self.original) if edited else None,

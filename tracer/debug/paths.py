@@ -28,10 +28,21 @@ class SocketDirectoryError(TracerError):
 
 def control_dir() -> Path:
     """The directory of this user's control sockets (not created)."""
+    return _candidate_dirs()[0]
+
+
+def _candidate_dirs() -> list[Path]:
+    """Where this user's sockets may be: the runtime directory first, if there is one, then the temporary one.
+
+    A server started without ``$XDG_RUNTIME_DIR`` (by a service manager, say)
+    puts its socket in the second; `sockets_for` looks in both.
+    """
+    found = []
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
-        return Path(runtime) / "tracer"
-    return Path(tempfile.gettempdir()) / f"tracer-{os.getuid()}"
+        found.append(Path(runtime) / "tracer")
+    found.append(Path(tempfile.gettempdir()) / f"tracer-{os.getuid()}")
+    return found
 
 
 def private_dir() -> Path:
@@ -72,19 +83,25 @@ def socket_path(trace_file: str | None, pid: int, number: int = 0) -> Path:
 
 
 def sockets_for(trace_file: str | os.PathLike[str]) -> list[tuple[int, Path]]:
-    """The control sockets of `trace_file` that exist, as ``(pid, path)``, in pid order."""
-    directory = control_dir()
+    """The control sockets of `trace_file` that exist, as ``(pid, path)``, in pid order.
+
+    Only directories that belong to this user and that others cannot enter are read.
+    """
     key = file_key(trace_file)
-    found = []
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return []
-    for name in names:
-        match = _NAME.match(name)
-        if match and match.group("key") == key:
-            found.append((int(match.group("pid")), directory / name))
-    return sorted(found)
+    found: dict[int, Path] = {}
+    for directory in _candidate_dirs():
+        try:
+            info = os.lstat(directory)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+                continue
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            match = _NAME.match(name)
+            if match and match.group("key") == key:
+                found.setdefault(int(match.group("pid")), directory / name)
+    return sorted(found.items())
 
 
 def pid_alive(pid: int) -> bool:
