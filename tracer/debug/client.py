@@ -14,8 +14,8 @@
         connection.close()                         # the last client leaving releases every hold
 
 Every method of a `Connection` is thread-safe and returns once the process
-has done it (or raises `ControlError`; a breakpoint that does not parse
-raises `BreakpointError`, both `TracerError`\\ s with a one-line message).
+has done it, or raises `ControlError` (`BreakpointError` for a breakpoint
+that does not parse); both are `TracerError` with a one-line message.
 Values are Python values, as `tracer.read_traces` gives them: bodies are
 bytes, headers lists of pairs.
 """
@@ -27,17 +27,27 @@ import itertools
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import orjson
 
-from ..codec import decode, encode
+from ..codec import encode
 from .breakpoints import BreakpointError
 from .debugger import ControlError, Debugger, local_debugger
+from .events import (
+    BreakpointInfo,
+    Callback,
+    BreakpointsChanged,
+    ConnectionLost,
+    DebugEvent,
+    Held,
+    HoldEdited,
+    RequestHeld,
+    RequestReleased,
+    event_of,
+)
 from .paths import pid_alive, sockets_for
 
 __all__ = [
@@ -55,190 +65,6 @@ __all__ = [
     "SocketConnection",
     "attach",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A held event of a live request.
-
-    Attributes:
-        hold: Its id (pass it, or this object, to `Connection.next` and the others).
-        trace: The trace id of the request, as in the trace file.
-        pid: The process holding it.
-        kind: The event kind it will be recorded as (``asgi.send``, ``wsgi.body``...).
-        type: The ASGI message type, or None.
-        seq: The seq the event will have in the trace (unless another event of the request is recorded first).
-        reason: The breakpoint that caught it, as written, or ``"next"`` after a step.
-        since: When it was held (epoch seconds).
-        deadline: When the hold timeout will release it (epoch seconds).
-        data: The event's data as it will be recorded if released now (an edit shows here).
-        original: The data as the app or server gave it, when edited; else None.
-        summary: One line about the payload: ``http.response.body 12 B, more_body``.
-        title: The request: ``GET /stream``.
-        protocol: ``"wsgi"`` or ``"asgi"``.
-        scope_type: ``"http"``, ``"websocket"`` or ``"lifespan"``.
-        method: The request method (``"WS"`` for a websocket), or None.
-        path: The request path, or None.
-        editable: The fields `Connection.edit` accepts for it (empty: it cannot be edited).
-        can_disconnect: Whether `Connection.disconnect` can answer it (a held ``receive()``).
-    """
-
-    hold: str
-    trace: str
-    pid: int
-    kind: str
-    type: str | None
-    seq: int
-    reason: str
-    since: float
-    deadline: float
-    data: dict[str, Any]
-    original: dict[str, Any] | None
-    summary: str
-    title: str
-    protocol: str
-    scope_type: str
-    method: str | None
-    path: str | None
-    editable: tuple[str, ...]
-    can_disconnect: bool
-
-    @property
-    def held_for(self) -> float:
-        """Seconds it has been held."""
-        return max(0.0, time.time() - self.since)
-
-    @property
-    def edited(self) -> bool:
-        """Whether an edit replaces what the app or server gave."""
-        return self.original is not None
-
-    @property
-    def message(self) -> dict[str, Any] | None:
-        """The ASGI message it will pass on, or None for a WSGI event."""
-        message = self.data.get("message")
-        return message if isinstance(message, dict) else None
-
-    @classmethod
-    def from_info(cls, info: Mapping[str, Any]) -> Held:
-        """Read the ``held`` object of the control protocol."""
-        data = decode(info.get("data"))
-        original = info.get("original")
-        return cls(
-            hold=str(info["hold"]),
-            trace=str(info.get("trace", "")),
-            pid=int(info.get("pid", 0)),
-            kind=str(info.get("kind", "")),
-            type=info.get("type") if isinstance(info.get("type"), str) else None,
-            seq=int(info.get("seq", 0)),
-            reason=str(info.get("reason", "")),
-            since=float(info.get("since", 0.0)),
-            deadline=float(info.get("deadline", 0.0)),
-            data=data if isinstance(data, dict) else {},
-            original=decode(original) if isinstance(original, dict) else None,
-            summary=str(info.get("summary", "")),
-            title=str(info.get("title", "")),
-            protocol=str(info.get("protocol", "")),
-            scope_type=str(info.get("scope_type", "")),
-            method=info.get("method") if isinstance(info.get("method"), str) else None,
-            path=info.get("path") if isinstance(info.get("path"), str) else None,
-            editable=tuple(info.get("editable") or ()),
-            can_disconnect=bool(info.get("can_disconnect", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class BreakpointInfo:
-    """A breakpoint set in a process.
-
-    Attributes:
-        id: Its id in that process (for `Connection.remove_breakpoint`).
-        text: As written.
-        kinds: The event kinds after ``@`` (empty: the request's first event).
-        owner: ``"you"`` (this connection set it; it goes when the connection closes),
-            ``"client"`` (another connection's), or ``"process"`` (``tracer run --break``
-            or the middleware's ``breakpoints=[...]``: it stays until removed).
-        pid: The process.
-    """
-
-    id: int
-    text: str
-    kinds: tuple[str, ...]
-    owner: str
-    pid: int
-
-    @classmethod
-    def from_info(cls, info: Mapping[str, Any], pid: int) -> BreakpointInfo:
-        return cls(int(info["id"]), str(info["text"]), tuple(info.get("kinds") or ()), str(info.get("owner", "")), pid)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestHeld:
-    """An event of a request is held (the request waits, and so does its client)."""
-
-    held: Held
-
-
-@dataclass(frozen=True, slots=True)
-class HoldEdited:
-    """A held event was edited (by this connection or another); `held` shows the edit."""
-
-    held: Held
-
-
-@dataclass(frozen=True, slots=True)
-class RequestReleased:
-    """A held event went on.
-
-    Attributes:
-        hold: The hold's id.
-        trace: The request's trace id.
-        how: What released it: ``next``, ``continue``, ``continue-all``, ``disconnect``,
-            ``timeout``, ``detached``, ``shutdown`` or ``cancelled`` (see `tracer.debug.hold.RELEASES`).
-        edited: Whether it went on edited.
-        pid: The process.
-    """
-
-    hold: str
-    trace: str
-    how: str
-    edited: bool
-    pid: int
-
-
-@dataclass(frozen=True, slots=True)
-class BreakpointsChanged:
-    """The breakpoints of a process changed (any client, or the process itself)."""
-
-    breakpoints: tuple[BreakpointInfo, ...]
-    pid: int
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLost:
-    """The connection ended: the process stopped, or `Connection.close` was called."""
-
-    pid: int
-    reason: str
-
-
-DebugEvent = Union[RequestHeld, HoldEdited, RequestReleased, BreakpointsChanged, ConnectionLost]
-"""What a `Connection` subscriber hears."""
-
-Callback = Callable[[DebugEvent], None]
-
-
-def _event_of(raw: Mapping[str, Any], pid: int) -> DebugEvent | None:
-    name = raw.get("event")
-    if name == "held":
-        return RequestHeld(Held.from_info(raw["held"]))
-    if name == "edited":
-        return HoldEdited(Held.from_info(raw["held"]))
-    if name == "released":
-        return RequestReleased(str(raw.get("hold")), str(raw.get("trace")), str(raw.get("how")), bool(raw.get("edited")), pid)
-    if name == "breakpoints":
-        return BreakpointsChanged(tuple(BreakpointInfo.from_info(bp, pid) for bp in raw.get("breakpoints") or ()), pid)
-    return None
 
 
 def _hold_id(hold: Held | str) -> str:
@@ -370,7 +196,7 @@ class LocalConnection(Connection):
     def _heard(self, raw: dict[str, Any]) -> None:
         if raw.get("event") == "breakpoints":
             raw = {"event": "breakpoints", "breakpoints": self._debugger.breakpoint_list(self)}
-        self._emit(_event_of(raw, self.pid))
+        self._emit(event_of(raw, self.pid))
 
     def _open(self) -> Debugger:
         if self.closed or self._debugger.closed:
@@ -443,7 +269,7 @@ class SocketConnection(Connection):
         self._ids = itertools.count(1)
         self._waiting: dict[int, list[Any]] = {}
         self._waiting_lock = threading.Lock()
-        self.pid = 0
+        self.pid = _pid_of(self.path)
         self.trace_file = None
         self.hold_timeout = 0.0
         self._reader = threading.Thread(target=self._read, name="tracer-debug-client", daemon=True)
@@ -488,7 +314,7 @@ class SocketConnection(Connection):
         if not isinstance(message, dict):
             return
         if "event" in message:
-            self._emit(_event_of(message, self.pid))
+            self._emit(event_of(message, self.pid))
             return
         with self._waiting_lock:
             slot = self._waiting.pop(message.get("id"), None)  # type: ignore[arg-type]
@@ -562,6 +388,13 @@ class SocketConnection(Connection):
             self._sock.close()
         if self._reader is not threading.current_thread():
             self._reader.join(2.0)
+
+
+def _pid_of(path: str) -> int:
+    """The pid a socket's name gives (``<key>-<pid>.sock``), 0 if it gives none."""
+    stem = os.path.basename(path).removesuffix(".sock")
+    tail = stem.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
 
 
 def attach(trace_file: str | os.PathLike[str], *, skip: Iterable[int] = (), timeout: float = 5.0) -> list[Connection]:
