@@ -251,3 +251,43 @@ def test_a_socket_directory_others_can_enter_is_refused_and_requests_still_compl
         assert Client(tracer).get("/hello").get_data() == b"hello"
     finally:
         tracer.debugger.close()
+
+
+FORKING = '''
+import json, os, sys
+from werkzeug.test import Client
+from tracer import JsonlSink, WSGITracer
+from tracer.debug.paths import sockets_for
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"hi"]
+
+path = sys.argv[1]
+tracer = WSGITracer(app, sink=JsonlSink(path), breakpoints=True)
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:
+    before = [pid for pid, _ in sockets_for(path)]
+    body = Client(tracer).get("/").get_data()
+    after = [pid for pid, _ in sockets_for(path)]
+    tracer.debugger.close()
+    os.write(write_end, json.dumps({"before": before, "after": after, "body": body.decode(), "pid": os.getpid()}).encode())
+    os._exit(0)
+os.close(write_end)
+os.waitpid(child, 0)
+result = json.loads(os.read(read_end, 65536))
+result.update(parent=os.getpid(), left=[pid for pid, _ in sockets_for(path)])
+print(json.dumps(result))
+'''
+
+
+def test_a_forked_worker_opens_its_own_socket_and_leaves_the_parent_s(trace_file: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", FORKING, str(trace_file)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = orjson.loads(done.stdout)
+    assert result["body"] == "hi"
+    assert result["before"] == [result["parent"]]
+    assert sorted(result["after"]) == sorted([result["parent"], result["pid"]])
+    assert result["left"] == [result["parent"]]
+    assert sockets_for(trace_file) == []
