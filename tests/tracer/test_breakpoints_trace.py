@@ -158,3 +158,22 @@ def test_breakpoints_that_match_nothing_change_nothing_asgi() -> None:
         debugged.debugger.close()
     strip = [[(e.kind, e.data) for e in t.events] for t in plain.sink.traces()]
     assert strip == [[(e.kind, e.data) for e in t.events] for t in debugged.sink.traces()]
+
+
+def test_a_debugger_that_cannot_hold_lets_the_request_go_on_and_says_so_once() -> None:
+    import pytest
+
+    from tracer import TracerWarning
+
+    tracer = WSGITracer(wsgi_app, sink=Recorder(), breakpoints=["~u /hello @ wsgi.start_response"])
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    tracer.debugger.hold = broken  # type: ignore[method-assign]
+    try:
+        with pytest.warns(TracerWarning, match="the debugger failed .RuntimeError: boom.; requests go on without being held"):
+            assert Client(tracer).get("/hello").get_data() == b"hello"
+        assert Client(tracer).get("/hello").get_data() == b"hello"
+    finally:
+        tracer.debugger.close()

@@ -182,7 +182,7 @@ class ControlServer:
                             self._flush(selector, client)
                 self._flush_all(selector)
         except Exception as exc:  # noqa: BLE001 - the socket stops; requests go on
-            self.debugger._failures.report(exc)
+            self.debugger.report_failure(exc)
         finally:
             for client in list(self._clients.values()):
                 self._drop(selector, client)

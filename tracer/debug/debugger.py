@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .._failsafe import FailureReporter, logger
+from .._failsafe import logger
 from ..errors import TracerError, TracerWarning
 from .breakpoints import Breakpoint, parse_breakpoint
 from .hold import Hold
@@ -64,7 +64,7 @@ class Debugger:
         self._subscribers: list[Subscriber] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._failures = FailureReporter("the debugger")
+        self._reported = False
 
     def __repr__(self) -> str:
         return f"<Debugger {self.trace_file!r} pid {self.pid}: {len(self.breakpoints)} breakpoints, {len(self._holds)} held>"
@@ -252,7 +252,18 @@ class Debugger:
             try:
                 subscriber(event)
             except Exception as exc:  # noqa: BLE001 - a client's mistake never reaches a request
-                self._failures.report(exc)
+                self.report_failure(exc)
+
+    def report_failure(self, exc: BaseException) -> None:
+        """Say once (`TracerWarning` and the ``tracer`` logger) that the debugger failed; requests go on unheld."""
+        with self._lock:
+            if self._reported:
+                return
+            self._reported = True
+        _warn(
+            f"tracer: the debugger failed ({type(exc).__name__}: {exc}); requests go on without being held. "
+            "Further failures are not reported."
+        )
 
     def client_attached(self, client: Any) -> None:
         """A control client (a socket connection, or an in-process one) is attached."""
@@ -402,15 +413,18 @@ def _start_reporting(debugger: Debugger) -> None:
         debugger.start_control()
     except Exception as exc:  # noqa: BLE001 - breakpoints still work in this process
         where = f"for {debugger.trace_file}" if debugger.trace_file else "of this process"
-        message = (
+        _warn(
             f"tracer: could not open the debugger's control socket {where} ({type(exc).__name__}: {exc}); "
             "requests are unaffected, and breakpoints can be set only from this process"
         )
-        logger.error(message)
-        try:
-            warnings.warn(message, TracerWarning, stacklevel=2)
-        except Exception:  # noqa: BLE001 - warnings configured as errors must not fail a request
-            pass
+
+
+def _warn(message: str) -> None:
+    logger.error(message)
+    try:
+        warnings.warn(message, TracerWarning, stacklevel=3)
+    except Exception:  # noqa: BLE001 - warnings configured as errors must not fail a request
+        pass
 
 
 def _forget(debugger: Debugger) -> None:

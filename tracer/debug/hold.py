@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import TracerError
 from .edits import EditError, apply_edit, can_disconnect, describe, disconnect_message, editable
 
 RELEASES = ("next", "continue", "continue-all", "disconnect", "timeout", "detached", "shutdown", "cancelled")
@@ -194,8 +195,15 @@ class Hold:
         self._event = threading.Event()
 
     def prepare_loop(self) -> None:
-        """Make it waitable from the running event loop's task (call before others can see it)."""
-        self._loop = asyncio.get_running_loop()
+        """Make it waitable from the running event loop's task (call before others can see it).
+
+        Raises:
+            TracerError: No asyncio event loop runs (a server on trio, say): the connection cannot be held.
+        """
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise TracerError("holding an ASGI connection needs an asyncio event loop, and none is running") from None
         self._future = self._loop.create_future()
 
     def wait(self) -> Outcome:

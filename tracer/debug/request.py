@@ -123,7 +123,7 @@ class DebugSession(TraceSession):
                 return None
             hold = self.debugger.hold(self, kind, value, reason, limit=limit, in_loop=False)
         except Exception as exc:  # noqa: BLE001 - the debugger never fails a request
-            self._failures.report(exc)
+            self.debugger.report_failure(exc)
             return None
         if hold is None:
             return None
@@ -139,7 +139,7 @@ class DebugSession(TraceSession):
                 return None
             hold = self.debugger.hold(self, kind, value, reason, in_loop=True)
         except Exception as exc:  # noqa: BLE001 - the debugger never fails a request
-            self._failures.report(exc)
+            self.debugger.report_failure(exc)
             return None
         if hold is None:
             return None
