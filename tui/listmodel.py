@@ -3,9 +3,10 @@
 It keeps the store of trace summaries that the scan found, and maintains a
 filtered, ordered view onto it (mitmproxy's ``addons/view.py``), with what
 goes with it: the filter and its search through events, the sort order,
-the protocol marks of the rows, and a cache of loaded traces. Screens and
-palette commands call its methods; it announces each change through
-`RequestList.changed`, and the screen redraws from it.
+the protocol marks of the rows, the request marked for comparing, and a
+cache of loaded traces. Screens and palette commands call its methods; it
+announces each change through `RequestList.changed`, and the screen redraws
+from it.
 
     requests = RequestList(index, checker=check_trace)
     requests.changed.connect(lambda change: print(change))
@@ -225,6 +226,7 @@ class RequestList:
         """Trace number -> (events it had when checked, worst finding)."""
         self._scan = _Scan()
         self._cache = _Cache(cache_size)
+        self._compare_mark: TraceSummary | None = None
 
     # What the status line and the empty list say.
 
@@ -501,6 +503,30 @@ class RequestList:
         """Take in what `check` found: trace number -> (events, worst finding)."""
         self._marks.update(marks)
         self.changed.send(Change.CONTENT)
+
+
+    # The request marked for comparing
+
+    @property
+    def compare_mark(self) -> TraceSummary | None:
+        """The request marked to compare others against (``m`` in the list), if any."""
+        return self._compare_mark
+
+    def is_compare_marked(self, summary: TraceSummary) -> bool:
+        """Whether `summary` is the request marked for comparing."""
+        marked = self._compare_mark
+        return marked is not None and marked.number == summary.number
+
+    def toggle_compare_mark(self, summary: TraceSummary) -> bool:
+        """Mark `summary` for comparing, or unmark it if it is the marked one; one request is marked at a time.
+
+        Returns:
+            Whether `summary` is marked now.
+        """
+        marked = not self.is_compare_marked(summary)
+        self._compare_mark = summary if marked else None
+        self.changed.send(Change.CONTENT | Change.STATUS)
+        return marked
 
 
 def _no_events() -> Deep:

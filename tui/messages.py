@@ -91,3 +91,21 @@ class RowsChecked(Message):
     """
 
     marks: dict[int, tuple[int, str]]
+
+
+@dataclass
+class PhaseChosen(Message):
+    """The user clicked a phase in the compare screen's phase table."""
+
+    phase: str
+
+
+@dataclass
+class DifferenceChosen(Message):
+    """The user clicked a difference in the compare screen's list of differences.
+
+    Attributes:
+        index: Its place in the comparison's differences.
+    """
+
+    index: int

@@ -1,22 +1,32 @@
-"""`RequestsScreen`: the filterable, sortable request list, drawn from a `RequestList`."""
+"""`RequestsScreen`: the filterable, sortable request list, drawn from a `RequestList`.
+
+Besides replaying a request, the list acts on requests: `m` marks one and
+`M` compares another against it (`CompareScreen`), `C` and `H` copy the
+request under the cursor as a curl command or httpx code, and `w` writes it,
+or every request the list shows, to a HAR or a new trace file.
+"""
 
 from __future__ import annotations
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
+from tracer.model import Trace
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
+from ..export import COPY_FORMATS, EXPORT_FORMATS, client_code, copied_message, write_requests
 from ..filters import HINT
 from ..listmodel import Change, RequestList, Search
 from ..messages import ColumnClicked, FilterMatched, RowsChecked
 from ..widgets.filter_line import FilterLine
-from ..widgets.request_table import RequestTable
+from ..widgets.marked_table import COMPARE_MARK, MarkedRequestTable
+from .compare import CompareScreen
+from .export import ExportChoice, ExportScreen
 from .problems import ProblemsScreen
 
 MARK_INTERVAL = 0.3
@@ -43,6 +53,17 @@ class RequestsScreen(Screen[None]):
         Binding("r", "reverse", "Reverse", id="requests.reverse", tooltip="Reverse the sort order"),
         Binding("c", "clear_filter", "Clear filter", id="requests.clear", tooltip="Show every trace again"),
         Binding("p", "problems", "Problems", id="requests.problems", tooltip="List lines that could not be read"),
+        # mitmproxy's m marks a flow; here the mark is what M compares the request under the cursor with.
+        Binding("m", "mark", "Mark", id="requests.mark", show=False,
+                tooltip="Mark the request under the cursor to compare another with it (m again unmarks)"),
+        Binding("M", "compare", "Compare", id="requests.compare", show=False,
+                tooltip="Compare the request under the cursor with the marked one, side by side"),
+        Binding("C", "copy('curl')", "Copy as curl", id="requests.copy-curl", show=False,
+                tooltip="Copy the request under the cursor as a curl command"),
+        Binding("H", "copy('httpx')", "Copy as httpx", id="requests.copy-httpx", show=False,
+                tooltip="Copy the request under the cursor as Python code using httpx"),
+        Binding("w", "export", "Export", id="requests.export", show=False,
+                tooltip="Write the request under the cursor, or every request shown, to a HAR or trace file"),
     ]
 
     def __init__(self, requests: RequestList) -> None:
@@ -55,12 +76,13 @@ class RequestsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterLine(placeholder=HINT, id="filter", compact=True)
-        yield RequestTable(id="requests")
+        yield MarkedRequestTable(id="requests")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.table.mark_of = self.requests.mark_of
+        self.table.set_marked(self.requests.compare_mark)
         self.requests.changed.connect(self._changed)
         self.set_focus(self.table)
         self._changed(Change.ROWS | Change.FILTER | Change.STATUS)
@@ -70,9 +92,9 @@ class RequestsScreen(Screen[None]):
         self.requests.changed.disconnect(self._changed)
 
     @property
-    def table(self) -> RequestTable:
+    def table(self) -> MarkedRequestTable:
         """The request list."""
-        return self.query_one(RequestTable)
+        return self.query_one(MarkedRequestTable)
 
     @property
     def filter_line(self) -> FilterLine:
@@ -101,6 +123,7 @@ class RequestsScreen(Screen[None]):
                 table.action_last()
         elif Change.CONTENT in change:
             table.refresh()
+        table.set_marked(requests.compare_mark)
         self.update_status()
 
     def update_status(self) -> None:
@@ -125,6 +148,12 @@ class RequestsScreen(Screen[None]):
             parts.append(f"[$text-error]filter: {fmt.markup(requests.filter_error)}[/]")
         elif requests.expression:
             parts.append(f"filter: {fmt.markup(requests.expression)}")
+        marked = requests.compare_mark
+        if marked is not None:
+            parts.append(
+                f"[$text-accent]{COMPARE_MARK} {fmt.markup(fmt.line(_title(marked)))} ({marked.protocol.upper()}) marked:[/]"
+                " M on another request compares them, m on it unmarks"
+            )
         self.query_one("#status", Static).update(" · ".join(parts))
         empty = requests.empty_reason()
         if empty != self.table.empty_text:
@@ -246,3 +275,90 @@ class RequestsScreen(Screen[None]):
             self.notify("every line of the file was read", title="no problems")
             return
         self.app.push_screen(ProblemsScreen(problems))
+
+    # Acting on requests
+
+    def action_mark(self) -> None:
+        summary = self.table.current
+        if summary is None:
+            return
+        if self.requests.toggle_compare_mark(summary):
+            self.notify(f"{_title(summary)} ({summary.protocol.upper()}): now M on another request compares them",
+                        title="marked", markup=False)
+
+    def action_compare(self) -> None:
+        marked, current = self.requests.compare_mark, self.table.current
+        if current is None:
+            return
+        if marked is None:
+            self.notify("mark a request with m first, then press M on the one to compare it with",
+                        title="compare", severity="warning")
+            return
+        if marked.number == current.number:
+            self.notify("this is the marked request: move to another one and press M", title="compare",
+                        severity="warning")
+            return
+        self.app.push_screen(CompareScreen(marked, current, self._decoded))
+
+    def _decoded(self, summary: TraceSummary) -> Trace:
+        """A trace's events, read through the list model's cache (from a worker thread too)."""
+        return self.requests.load(summary).trace
+
+    def action_copy(self, how: str) -> None:
+        summary = self.table.current
+        if summary is not None:
+            copy_request(self.app, self._decoded(summary), _title(summary), how)
+
+    def action_export(self) -> None:
+        requests = self.requests
+        if not requests.rows:
+            self.notify("no requests to export: the list is empty", title="export", severity="warning")
+            return
+        selected = self.table.current
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice is not None:
+                rows = [selected] if choice.which == "selected" and selected is not None else list(requests.rows)
+                self.export(rows, choice)
+
+        self.app.push_screen(ExportScreen(requests.path, selected, len(requests.rows), requests.expression), chosen)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def export(self, summaries: list[TraceSummary], choice: ExportChoice) -> None:
+        """Write `summaries` as `choice` says, off the UI thread, and say where they went."""
+        what = EXPORT_FORMATS[choice.format][0]
+        try:
+            count = write_requests(self.requests.index, summaries, choice.path, choice.format)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.notify(f"cannot write {choice.path}: {reason}", title="export", severity="error", markup=False)
+            return
+        skipped = len(summaries) - count
+        aside = f" ({skipped} lifespan trace{'s' if skipped != 1 else ''} left out: no request)" if skipped else ""
+        self.notify(
+            f"{count} request{'s' if count != 1 else ''} written as a {what} to {choice.path} (readable by you only){aside}",
+            title="exported", markup=False, timeout=8,
+        )
+
+
+def _title(summary: TraceSummary) -> str:
+    return "lifespan" if summary.scope_type == "lifespan" else summary.title
+
+
+def copy_request(app: App[object], trace: Trace, title: str, how: str) -> None:
+    """Put `trace`'s request on the clipboard as a curl command or httpx code, and say what was copied.
+
+    Args:
+        app: The app (its clipboard, its notifications).
+        trace: The trace.
+        title: The request as the list shows it.
+        how: ``"curl"`` or ``"httpx"``.
+    """
+    name = COPY_FORMATS[how][0]
+    try:
+        text = client_code(trace, how)
+    except ValueError as exc:
+        app.notify(f"cannot copy as {name}: {exc}", title="copy", severity="warning", markup=False)
+        return
+    app.copy_to_clipboard(text)
+    app.notify(copied_message(text, title), title=f"copied as {name}", markup=False)
