@@ -24,8 +24,11 @@ async def open_trace(pilot, trace_id: str) -> ReplayScreen:  # type: ignore[no-u
     table.cursor = [s.id for s in table.rows].index(trace_id)
     await pilot.press("enter")
     await pilot.pause()
-    assert isinstance(app.screen, ReplayScreen)
-    return app.screen
+    screen = app.screen
+    assert isinstance(screen, ReplayScreen)
+    await wait_for(pilot, lambda: screen.checked)  # findings from the checks' worker, when the app did not give them
+    await pilot.pause()
+    return screen
 
 
 def detail_text(screen: ReplayScreen) -> str:

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,13 @@ def title_text(screen: ReplayScreen) -> str:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Offsets of the event lines the replay reads from the file."""
+    """Offsets of the event lines the replay reads from the file on the UI thread (the checks' worker reads them all)."""
     offsets: list[int] = []
     real = LineReader.read
 
     def read(self: LineReader, offset: int, length: int) -> bytes:
-        offsets.append(offset)
+        if threading.current_thread() is threading.main_thread():
+            offsets.append(offset)
         return real(self, offset, length)
 
     monkeypatch.setattr(LineReader, "read", read)
@@ -171,6 +173,27 @@ async def test_a_trace_still_being_written_is_not_called_incomplete(tmp_path: Pa
         screen = await open_by_summary(pilot)
         await wait_for(pilot, lambda: screen.checked)
         assert not [f for f in screen.findings if f.rule == "trace-incomplete"]
+
+
+def flag_the_end(trace: Trace) -> list[Finding]:
+    return [Finding(trace.id, trace.events[-1].seq, "demo-rule", "warning", "It ended.")] if trace.complete else []
+
+
+async def test_the_checks_run_again_as_soon_as_a_live_trace_completes(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_text(HEADER + websocket_lines(0, 50))
+    app = TracerApp(str(path), live=True, checker=flag_the_end)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_by_summary(pilot)
+        await wait_for(pilot, lambda: screen.checked)
+        with open(path, "a") as out:
+            out.write(websocket_lines(50, 60))
+        await wait_for(pilot, lambda: screen.diagram.steps == 60)
+        assert not screen.findings  # rechecked later: a growing trace is not checked on every line
+        with open(path, "a") as out:
+            out.write(websocket_lines(60, 62, end=62))
+        await wait_for(pilot, lambda: bool(screen.findings), timeout=3)
+        assert screen.findings[0].seq == 61 and "1 finding" in title_text(screen)
 
 
 def upload_file(path: Path, body: bytes) -> None:

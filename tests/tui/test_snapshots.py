@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import FIXTURES, fixed_checker, marked, scanned
+from tests.tui.conftest import FIXTURES, fixed_checker, marked, scanned, wait_for
 from tui.app import TracerApp
 from tui.widgets.request_table import RequestTable
 
@@ -30,6 +30,7 @@ def opening(trace_id: str, *keys: str):  # type: ignore[no-untyped-def]
         table = pilot.app.screen.query_one(RequestTable)
         table.cursor = [s.id for s in table.rows].index(trace_id)
         await pilot.press("enter")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "checked", False))  # the replay's findings are in
         await pilot.press(*keys)
         await pilot.pause()
 

@@ -4,7 +4,7 @@ The screen reads only what it shows: a step's event is read from the file
 and decoded when it comes on screen (`tui.steps`), the protocol checks run
 in a worker thread and mark their findings when they arrive, and a trace
 still being written gains its new steps in place (the screen looks at the
-index's spans a few times a second).
+index's spans ten times a second).
 """
 
 from __future__ import annotations
@@ -194,11 +194,13 @@ class ReplayScreen(Screen[None]):
 
     def _check_soon(self) -> None:
         """Check the new steps too: now if the trace is complete, else at most every `RECHECK_SECONDS`."""
-        if self._checking or self._recheck is not None:
+        if self._checking:
             return
         if self.steps.complete:
+            if self._recheck is not None:
+                self._recheck.stop()
             self._check()
-        else:
+        elif self._recheck is None:
             self._recheck = self.set_timer(RECHECK_SECONDS, self._check)
 
     def _check(self) -> None:

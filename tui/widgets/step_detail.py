@@ -54,17 +54,19 @@ class StepDetail(VerticalScroll, can_focus=True):
     event: Event | None = None
     """The event shown."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hex = HexRows(b"", id="step-hex")
+        self._text = TextRows(id="step-text")
+
     def compose(self) -> ComposeResult:
         yield Static(id="step-body")
         # A long body goes on in a widget that draws only the rows in view, then what follows it.
         yield self._hex
         yield self._text
-        yield Static(id="step-tail")
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._hex = HexRows(b"", id="step-hex")
-        self._text = TextRows(id="step-text")
+        tail = Static(id="step-tail")
+        tail.display = False
+        yield tail
 
     def show(
         self,
