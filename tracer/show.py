@@ -30,7 +30,7 @@ from .model import Trace
 from .payload import MAX_BODY, Row, payload
 from .states import StepState, states_of
 from .summary import TraceSummary
-from .text import block, duration, line, offset, size, timestamp
+from .text import duration, line, offset, size, timestamp
 
 Format = Literal["text", "markdown"]
 FORMATS: tuple[str, ...] = ("text", "markdown")
@@ -296,10 +296,9 @@ def _text(trace: Trace, steps: list[Step], findings: Sequence[Finding], spec: bo
         for finding in step.findings:
             severity = paint(f"{finding.severity}", _SEVERITY_COLOURS.get(finding.severity, _BOLD))
             out.append(f"{_INDENT}{severity}{' ' * (_KEY_WIDTH - len(finding.severity))}"
-                       f"{finding.rule}: {block(finding.message)}")
+                       f"{finding.rule}: {line(finding.message)}")
             if spec:
-                rows_after = _finding_spec(finding)
-                out += _rows(rows_after, _INDENT, paint)
+                out += _rows(_finding_spec(finding), _INDENT, paint)
         out += _rows(rows, _INDENT, paint)
         if spec:
             out += _rows([("spec", _note_text(note)) for note in step.notes], _INDENT, paint)
@@ -356,7 +355,7 @@ def _markdown(trace: Trace, steps: list[Step], findings: Sequence[Finding], spec
         if step.findings:
             out.append("")
             for finding in step.findings:
-                out.append(f"- **{finding.severity}** {_code(finding.rule)}: {_md_text(finding.message)}")
+                out.append(f"- **{finding.severity}** {_code(finding.rule)}: {_md_text(line(finding.message))}")
                 note = _spec.RULES.get(finding.rule) if spec else None
                 if note is not None:
                     out.append(f"  - {_md_note(note)}")
