@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         args.file = default_trace_file()
     breakpoints = [bp.text for bp in parse_breakpoints(getattr(args, "breaks", None) or ())]
     check_trace_file(args.file, allow_empty=args.follow)
-    return open_viewer(args.file, follow=args.follow, breakpoints=breakpoints)
+    if breakpoints:
+        return open_viewer(args.file, follow=args.follow, breakpoints=breakpoints)
+    return open_viewer(args.file, follow=args.follow)
 
 
 def default_trace_file() -> str:
