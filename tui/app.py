@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -22,12 +24,14 @@ from tracer.checks import check_trace
 from tracer.errors import TraceFileError
 from tracer.index import ScanResult, TraceIndex
 
+from . import format as fmt
 from .commands import screen_commands
 from .listmodel import Checker, RequestList
 from .messages import ScanFailed, TraceSelected, TracesScanned
 from .screens.help import HelpScreen
 from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
+from .widgets.request_table import RequestTable
 
 FOLLOW_INTERVAL = 0.1
 """Seconds between looks at a followed file for new lines."""
@@ -51,9 +55,16 @@ class TracerApp(App[int]):
     TITLE = "tracer"
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave tracer"),
+        # Ctrl+C quits, as in other terminal tools; with text selected it copies it (the focused
+        # widget's and the screen's bindings come first, and pass it on when nothing is selected).
+        Binding("q,ctrl+c", "quit", "Quit", id="app.quit", tooltip="Leave tracer"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key of every screen"),
+        Binding("t", "toggle_utc", "UTC/local", id="app.utc", show=False,
+                tooltip="Show times in UTC or in local time"),
     ]
+
+    utc: reactive[bool] = reactive(False, init=False)
+    """Times are shown in UTC; in local time otherwise, as a terminal user expects."""
 
     def __init__(self, path: str, *, live: bool = False, checker: Checker = check_trace) -> None:
         super().__init__()
@@ -145,16 +156,88 @@ class TracerApp(App[int]):
         self.push_screen(ReplayScreen(message.summary, trace, findings))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # Textual's writes to ~/Downloads, which may not exist.
+                yield command
+        # After a delay, so the palette has closed and the screen is what the user sees.
+        yield SystemCommand("Screenshot", "Save an SVG picture of the screen beside the trace file",
+                            lambda: self.set_timer(0.1, self.action_screenshot))
+        other = "local time" if self.utc else "UTC"
+        yield SystemCommand(f"Times in {other}", f"Show the times of day in {other}", self.action_toggle_utc)
         yield from screen_commands(self, screen)
+        if isinstance(screen, RequestsScreen):
+            table = screen.query_one(RequestTable)
+            yield SystemCommand("Zoom the waterfall", "To the request under the cursor (again on other rows to take them in)",
+                                table.action_zoom)
+            if table.zoomed:
+                yield SystemCommand("Unzoom the waterfall", "Back to the requests on screen", table.action_unzoom)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    # Times
+
+    def action_toggle_utc(self) -> None:
+        self.utc = not self.utc
+
+    def watch_utc(self, utc: bool) -> None:
+        for screen in self.screen_stack:
+            for table in screen.query(RequestTable):
+                table.utc = utc
+        self.notify(f"times of day in {fmt.zone(utc=utc) if utc else 'local time (' + fmt.zone() + ')'}",
+                    title="Times", markup=False)
+
+    # Screenshots
+
+    def screenshot_directories(self) -> list[str]:
+        """Where a screenshot is saved: beside the trace file, else in the current directory."""
+        directories = [os.path.dirname(os.path.abspath(self.path))]
+        try:
+            directories.append(os.getcwd())
+        except OSError:
+            pass  # The current directory was removed.
+        return list(dict.fromkeys(directories))
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG picture of the screen and say where it went, or why it could not be saved.
+
+        Args:
+            filename: The file's name; by default the trace file's, with the date and time.
+            path: The directory; by default beside the trace file (the current one if that fails).
+        """
+        stem = os.path.splitext(os.path.basename(self.path))[0] or "tracer"
+        name = filename or f"{stem}-screenshot-{time.strftime('%Y%m%d-%H%M%S')}.svg"
+        picture = self.export_screenshot()
+        failures: list[str] = []
+        for directory in [path] if path else self.screenshot_directories():
+            try:
+                target = _write_new(directory, name, picture)
+            except OSError as exc:
+                failures.append(f"{os.path.join(directory, name)}: {exc.strerror or exc}")
+                continue
+            self.notify(f"saved to {target}", title="Screenshot", markup=False)
+            return
+        self.notify("cannot save a screenshot: " + "; ".join(failures), title="Screenshot", severity="error",
+                    timeout=10, markup=False)
+
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "scan")
         self.index.close()
+
+
+def _write_new(directory: str, name: str, text: str) -> str:
+    """Write `text` to a new file `name` in `directory` (``name-2.svg`` and so on if it exists); returns its path."""
+    stem, ext = os.path.splitext(name)
+    for n in range(1, 100):
+        target = os.path.join(directory, name if n == 1 else f"{stem}-{n}{ext}")
+        try:
+            with open(target, "x", encoding="utf-8") as out:
+                out.write(text)
+        except FileExistsError:
+            continue
+        return target
+    raise FileExistsError(f"{os.path.join(directory, name)} and 98 more exist")
 
 
 def make_app(path: str, live: bool = False) -> TracerApp:

@@ -1,78 +1,74 @@
-"""Short human forms of sizes, durations and times, shared by the widgets."""
+"""Short human forms of sizes, durations and times, shared by the widgets.
+
+Sizes, durations, offsets and safe text come from `tracer.text`, which the
+command line uses too; times of day are shown here in local time or UTC, as
+the user chooses.
+"""
 
 from __future__ import annotations
 
 import datetime
-import re
+
+from tracer.text import block, duration, line, looks_binary, offset, size
+
+UNKNOWN_CLOCK = "--:--:--.---"
+"""What a start time the clock cannot show reads as."""
 
 
-def size(n: int | None) -> str:
-    """Bytes as ``0 B``, ``812 B``, ``1.0 KiB``, ``3.4 MiB``."""
-    if n is None:
-        return ""
-    if n < 1024:
-        return f"{n} B"
-    value = float(n)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            return f"{value:.1f} {unit}"
-    return f"{n} B"  # pragma: no cover
-
-
-def duration(ns: int) -> str:
-    """Nanoseconds as ``850µs``, ``12.3ms``, ``4.20s``."""
-    if ns < 1_000_000:
-        return f"{ns / 1000:.0f}µs"
-    if ns < 1_000_000_000:
-        return f"{ns / 1e6:.1f}ms"
-    return f"{ns / 1e9:.2f}s"
-
-
-def offset(ns: int) -> str:
-    """A step's time offset from the trace's start: ``+0.000ms``."""
-    if ns < 10_000_000_000:
-        return f"+{ns / 1e6:.3f}ms"
-    return f"+{ns / 1e9:.3f}s"
-
-
-def clock(epoch: float) -> str:
-    """Wall-clock time of day in UTC, to the millisecond."""
+def clock(epoch: float, *, utc: bool = False) -> str:
+    """Wall-clock time of day, to the millisecond, in local time (or UTC)."""
     if not epoch:
-        return "--:--:--.---"
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+        return UNKNOWN_CLOCK
+    try:
+        moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+        if not utc:
+            moment = moment.astimezone()
+    except (OverflowError, OSError, ValueError):
+        return UNKNOWN_CLOCK
     return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
-# Control characters from a trace must not reach the terminal (an ESC in a path
-# would be read as an escape sequence): C0 controls show as their Unicode
-# pictures (␛, ␀, …), DEL as ␡ and C1 controls as �, each one cell wide.
-_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421} | {code: 0xFFFD for code in range(0x80, 0xA0)}
-_PICTURES_MULTILINE = {code: char for code, char in _PICTURES.items() if code not in (0x09, 0x0A, 0x0D)}
+def zone(*, utc: bool = False) -> str:
+    """The time zone times are shown in: ``UTC``, or the local zone's name and offset (``CET, UTC+01:00``)."""
+    if utc:
+        return "UTC"
+    now = datetime.datetime.now().astimezone()
+    name = now.tzname() or ""
+    shift = now.strftime("%z")
+    shift = f"UTC{shift[:3]}:{shift[3:]}" if shift else ""
+    if not shift or name in ("UTC", shift):
+        return name or shift
+    return f"{name}, {shift}"
 
 
-def line(text: str) -> str:
-    """`text` made safe for one line of the screen: every control character shown as a symbol."""
-    return text.translate(_PICTURES)
+def span(seconds: float) -> str:
+    """A length of time on an axis, as `duration` writes it, rounded first: ``1.0ms``, never ``1000µs``.
 
-
-def block(text: str) -> str:
-    """`text` made safe for the screen, keeping its tabs and line breaks."""
-    return text.translate(_PICTURES_MULTILINE)
-
-
-_BINARY = re.compile("[\x00-\x06\x0e-\x1a\x1c-\x1f]")
-"""C0 controls that text does not hold (unlike tab, line breaks, form feed, bell, backspace, ESC)."""
-
-
-def looks_binary(text: str) -> bool:
-    """Whether decoded bytes hold control characters that text does not (a NUL, say): binary data.
-
-    ANSI-coloured output (ESC sequences) is still text; its ESC shows as ␛.
+    An axis between two epoch times carries their float error (a quarter of a microsecond).
     """
-    return _BINARY.search(text) is not None
+    ns = max(seconds, 0.0) * 1e9
+    if ns < 999_500:
+        return f"{ns / 1000:.0f}µs"
+    if ns < 999_950_000:
+        return f"{ns / 1e6:.1f}ms"
+    return f"{ns / 1e9:.2f}s"
 
 
 def markup(text: str) -> str:
     """`text` escaped for Textual markup: every ``[`` is literal (a path may hold ``[$x]``)."""
     return text.replace("[", r"\[")
+
+
+__all__ = [
+    "UNKNOWN_CLOCK",
+    "block",
+    "clock",
+    "duration",
+    "line",
+    "looks_binary",
+    "markup",
+    "offset",
+    "size",
+    "span",
+    "zone",
+]

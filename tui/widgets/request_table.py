@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -22,7 +23,11 @@ from ..messages import ColumnClicked, TraceSelected
 MARKS = {"error": "✖", "warning": "⚠"}
 """Marks of rows where the protocol checks found an error or a warning."""
 SCOPE_NAMES = {"http": "http", "websocket": "ws", "lifespan": "life"}
+NO_LIFESPAN = "(lifespan: not supported by the app)"
+"""The path cell of a lifespan session the app refused, as the ASGI spec lets it (Django does)."""
 BAR_WIDTH = 24
+TICK_SECONDS = 1.0
+"""How often rows still in progress are redrawn, so their duration and bar grow with the clock."""
 # name, width (0 = takes the remaining space), right-aligned
 COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("!", 1, False),
@@ -31,7 +36,7 @@ COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("scope", 5, False),
     ("method", 7, False),
     ("path", 0, False),
-    ("status", 6, True),
+    ("status", 7, True),
     ("duration", 9, True),
     ("ev", 4, True),
     ("req", 9, True),
@@ -65,9 +70,11 @@ def layout(width: int) -> tuple[tuple[str, int, bool], ...]:
 class RequestTable(ScrollView, can_focus=True):
     """The filtered, sorted list of traces with a waterfall of their timing.
 
-    The rows are a list of `TraceSummary` set from outside (`set_rows`); the
-    waterfall's time axis spans the rows on screen, so neighbours that
-    overlap in time show as overlapping bars.
+    The rows are a list of `TraceSummary` set from outside (`set_rows`). The
+    waterfall's time axis spans the requests on screen, so neighbours that
+    overlap in time show as overlapping bars; its heading gives the scale.
+    `z` zooms the axis to the row under the cursor, and widens the zoom to
+    take in each row it is pressed on after that; `Z` goes back.
     """
 
     BINDINGS = [
@@ -78,6 +85,10 @@ class RequestTable(ScrollView, can_focus=True):
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
         Binding("enter", "select", "Replay", id="requests.replay", tooltip="Replay the request under the cursor"),
+        Binding("z", "zoom", "Zoom", id="requests.zoom",
+                tooltip="Zoom the waterfall to the request under the cursor; again on other rows to take them in"),
+        Binding("Z", "unzoom", "Unzoom", id="requests.unzoom", show=False,
+                tooltip="Waterfall back to the requests on screen"),
     ]
 
     COMPONENT_CLASSES = {
@@ -92,6 +103,7 @@ class RequestTable(ScrollView, can_focus=True):
         "request-table--bar",
         "request-table--bar-live",
         "request-table--bar-error",
+        "request-table--bar-lifespan",
     }
 
     DEFAULT_CSS = """
@@ -110,12 +122,15 @@ class RequestTable(ScrollView, can_focus=True):
         & > .request-table--bar { color: $accent; }
         & > .request-table--bar-live { color: $warning; }
         & > .request-table--bar-error { color: $error; }
+        & > .request-table--bar-lifespan { color: $text-muted; }
     }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
     sort_key: reactive[str] = reactive("time")
     sort_reverse: reactive[bool] = reactive(False)
+    utc: reactive[bool] = reactive(False)
+    """Start times in UTC; local time otherwise."""
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -126,6 +141,17 @@ class RequestTable(ScrollView, can_focus=True):
         """What the list says while it has no rows (set by the screen: still reading, or filtered out)."""
         self.mark_of: Callable[[TraceSummary], str | None] = lambda summary: None
         """A row's protocol mark: "error", "warning", "" for none, None until checked (set by the screen)."""
+        self.live: bool | None = None
+        """The file is being written: rows still in progress grow with the clock (None: as the app follows)."""
+        self.now: Callable[[], float] = time.time
+        """The wall clock, epoch seconds (the recorder's clock too: trace start times come from it)."""
+        self.zoomed: list[TraceSummary] = []
+        """The rows the waterfall is zoomed to; none for the requests on screen."""
+
+    def on_mount(self) -> None:
+        if self.live is None:
+            self.live = bool(getattr(self.app, "live", False))
+        self.set_interval(TICK_SECONDS, self._tick)
 
     @property
     def width_inside(self) -> int:
@@ -210,6 +236,39 @@ class RequestTable(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_select()
 
+    # Zoom
+
+    def action_zoom(self) -> None:
+        summary = self.current
+        if summary is None:
+            return
+        if not summary.start:
+            self.notify("this trace's start time is unknown: it has no place on the time axis", title="zoom")
+            return
+        if not any(row is summary for row in self.zoomed):
+            self.zoomed = [*self.zoomed, summary]
+        self.refresh()
+
+    def action_unzoom(self) -> None:
+        self.zoomed = []
+        self.refresh()
+
+    # Time
+
+    def duration_ns(self, summary: TraceSummary) -> int:
+        """How long `summary` has run: to its last event, or to now while the file is written and it is in progress."""
+        if summary.complete or not self.live or not summary.start:
+            return summary.duration_ns
+        return max(summary.duration_ns, int((self.now() - summary.start) * 1e9))
+
+    def _end(self, summary: TraceSummary) -> float:
+        return summary.start + self.duration_ns(summary) / 1e9
+
+    def _tick(self) -> None:
+        """Redraw rows in progress (on screen, or zoomed to), which grow with the clock."""
+        if self.live and any(not s.complete for s in (*self.visible_rows(), *self.zoomed)):
+            self.refresh()
+
     # Drawing
 
     def render_line(self, y: int) -> Strip:
@@ -227,59 +286,95 @@ class RequestTable(ScrollView, can_focus=True):
         style = base
         if index == self.cursor:
             style = style + self.get_component_rich_style("request-table--cursor")
-        return self._strip(self._row(summary, self._axis()), width, style)
+        return self._strip(self._row(summary, self.axis()), width, style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
         return Strip(segments).adjust_cell_length(width, style).apply_style(style) if segments else Strip.blank(width, style)
 
+    def header_labels(self) -> dict[str, str]:
+        """Each column's heading as drawn: the sort column's with its arrow, the time column's with its zone."""
+        labels: dict[str, str] = {}
+        arrow = "▼" if self.sort_reverse else "▲"
+        for name, width, _ in layout(self.width_inside):
+            label = {"!": "", "time": f"time {'UTC' if self.utc else 'local'}"}.get(name, name)
+            if name == "waterfall":
+                label = self._scale(width)
+            elif name == self.sort_key:
+                # The arrow always shows: the name gives way to it when the column is narrow.
+                label = label[: max(width - 1, 0)] + arrow
+            labels[name] = label
+        return labels
+
     def _header(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
+        labels = self.header_labels()
         for name, width, right in layout(self.width_inside):
-            label = name + ("▼" if self.sort_reverse else "▲") if name == self.sort_key else name
-            if name == "!":
-                label = " "
+            label = labels[name]
             text.append((label.rjust(width) if right else label.ljust(width))[:width] + " ")
         return text
+
+    def _scale(self, width: int) -> str:
+        """The waterfall's heading: its scale, ``0 ┈┈┈┈ 1.20s``, after ``zoom`` when zoomed."""
+        if not any(s.start for s in (self.zoomed or self.visible_rows())):
+            return "waterfall"
+        _, span = self.axis()
+        end = fmt.span(span)
+        prefix = "zoom " if self.zoomed else ""
+        if len(prefix) + len(end) + 5 > width:
+            prefix = "z " if self.zoomed else ""
+        fill = max(width - len(prefix) - len(end) - 4, 1)
+        return f"{prefix}0 {'┈' * fill} {end}"
 
     def visible_rows(self) -> Sequence[TraceSummary]:
         """The rows on screen."""
         top = round(self.scroll_y)
         return self.rows[top : top + max(self.size.height - 1, 1)]
 
-    def _axis(self) -> tuple[float, float]:
-        """Start and span of the waterfall's time axis: the rows on screen.
+    def axis(self) -> tuple[float, float]:
+        """Start and span, in seconds, of the waterfall's time axis.
 
-        Lifespan sessions last as long as the server, so they do not stretch
-        the axis when requests are on screen; their bars run off its ends.
+        Zoomed, it spans the rows zoomed to; otherwise the requests on screen.
+        Lifespan sessions last as long as the server, so they stay off the
+        axis while requests are on screen (their bars run off its ends), and
+        so do traces whose start time is unknown.
         """
-        shown = self.visible_rows()
-        requests = [s for s in shown if s.scope_type != "lifespan"] or shown
-        if not requests:
+        if self.zoomed:
+            rows = [s for s in self.zoomed if s.start]
+        else:
+            shown = [s for s in self.visible_rows() if s.start]
+            rows = [s for s in shown if s.scope_type != "lifespan"] or shown
+        if not rows:
             return 0.0, 1.0
-        start = min(s.start for s in requests)
-        end = max(s.end for s in requests)
+        start = min(s.start for s in rows)
+        end = max(self._end(s) for s in rows)
         return start, max(end - start, 1e-6)
 
     def _row(self, s: TraceSummary, axis: tuple[float, float]) -> Text:
         style = self.get_component_rich_style
         status_style = _status_class(s)
         row_style = style(status_style) if status_style == "request-table--error" else Style()
+        if s.lifespan_unsupported:
+            row_style = style("request-table--dim")
         if not s.complete:
             row_style = row_style + style("request-table--live")
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
         if s.error:
             status = "err" if s.status is None else f"!{status}"
         mark = self.mark_of(s)
+        took = fmt.duration(self.duration_ns(s))
+        path = fmt.line(s.url)
+        if s.scope_type == "lifespan":
+            path = NO_LIFESPAN if s.lifespan_unsupported else "(lifespan)"
         cells = {
             "!": MARKS.get(mark or "", " "),
-            "time": fmt.clock(s.start),
+            "time": fmt.clock(s.start, utc=self.utc),
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
             "method": fmt.line(s.method or ""),
-            "path": "(lifespan)" if s.scope_type == "lifespan" else fmt.line(s.url),
+            "path": path,
             "status": status,
-            "duration": fmt.duration(s.duration_ns) if s.complete else fmt.duration(s.duration_ns) + "…",
+            "duration": took if s.complete else took + "…",
             "ev": str(s.events),
             "req": fmt.size(s.request_bytes) if s.request_bytes else "-",
             "resp": fmt.size(s.response_bytes) if s.response_bytes else "-",
@@ -302,24 +397,32 @@ class RequestTable(ScrollView, can_focus=True):
         return text
 
     def _bar(self, s: TraceSummary, axis: tuple[float, float], width: int) -> Text:
+        if not s.start:
+            return Text(" " * width)  # No start time: no place on the axis.
         start, span = axis
+        end = self._end(s)
         left = int((s.start - start) / span * width)
-        right = int((s.end - start) / span * width + 0.999)
+        right = int((end - start) / span * width + 0.999)
         left = max(0, min(left, width - 1))
         right = max(left + 1, min(right, width))
-        if s.end < start:
+        if end < start:
             left, right = 0, 1  # Ended before the axis starts: a mark at its left edge.
         if s.error or (s.status or 0) >= 500:
             bar_style = "request-table--bar-error"
         elif not s.complete:
             bar_style = "request-table--bar-live"
+        elif s.scope_type == "lifespan":
+            bar_style = "request-table--bar-lifespan"
         else:
             bar_style = "request-table--bar"
+        if s.scope_type == "lifespan":
+            char = "─" if s.complete else "┄"  # A thin line behind the requests: the server was up.
+        else:
+            char = "━" if s.complete else "╍"
         text = Text(" " * left)
-        text.append(("━" if s.complete else "╍") * (right - left), self.get_component_rich_style(bar_style))
+        text.append(char * (right - left), self.get_component_rich_style(bar_style))
         text.append(" " * (width - right))
         return text
-
 
 
 def _fit(cell: str, width: int, right: bool) -> str:
