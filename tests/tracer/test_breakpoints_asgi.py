@@ -200,3 +200,36 @@ def test_losing_the_control_connection_releases_every_held_connection(served: Se
     for reader in readers:
         assert reader.join().body == b"".join(STREAM_CHUNKS)
     assert served.tracer.debugger.breakpoints == ()
+
+
+def test_lifespan_is_held_only_by_a_breakpoint_that_names_its_kinds() -> None:
+    import asyncio
+
+    from asgiref.testing import ApplicationCommunicator
+
+    from tracer import Recorder
+
+    async def startup(tracer: ASGITracer) -> dict:
+        communicator = ApplicationCommunicator(tracer, {"type": "lifespan", "asgi": {"version": "3.0"}})
+        await communicator.send_input({"type": "lifespan.startup"})
+        answer = await communicator.receive_output(5)
+        await communicator.send_input({"type": "lifespan.shutdown"})
+        await communicator.receive_output(5)
+        await communicator.wait(5)
+        return answer
+
+    tracer = ASGITracer(asgi_app, sink=Recorder(), breakpoints=["~asgi"], hold_timeout=10)
+    try:
+        assert asyncio.run(startup(tracer)) == {"type": "lifespan.startup.complete"}
+    finally:
+        tracer.debugger.close()
+    named = ASGITracer(asgi_app, sink=Recorder(), breakpoints=["~lifespan @ lifespan.startup"], hold_timeout=0.2)
+    try:
+        began = time.monotonic()
+        assert asyncio.run(startup(named)) == {"type": "lifespan.startup.complete"}
+        assert time.monotonic() - began >= 0.2
+    finally:
+        named.debugger.close()
+    [trace] = named.sink.traces()
+    [held] = [e for e in trace.events if "held_ns" in e.data]
+    assert held.data["message"]["type"] == "lifespan.startup" and held.data["released"] == "timeout"

@@ -13,7 +13,8 @@ status the app is sending); an empty filter matches every request. KIND is
 an event kind (``wsgi.body``, ``asgi.send``...), an ASGI message type
 (``http.response.body``, ``websocket.receive``...), or a prefix ending in
 ``.*`` (``websocket.*``). Without ``@`` the request is held at its first
-event (``wsgi.environ`` / ``asgi.scope``), before the app sees it.
+event (``wsgi.environ`` / ``asgi.scope``), before the app sees it; a lifespan
+scope is held only by a breakpoint that names its kinds.
 
 Filters that read a trace's events are evaluated where a running request
 allows it: the header operators (``~h``, ``~hq``, ``~hs``) read the headers

@@ -104,7 +104,9 @@ class DebugSession(TraceSession):
         if not breakpoints:
             return None
         message_type = value.get("type") if kind[0] == "a" and type(value) is dict else None
-        wanting = [bp for bp in breakpoints if bp.wants(kind, message_type)]
+        # A breakpoint without kinds holds requests, not the server's lifespan (its startup would time out).
+        lifespan = self._scope_type == "lifespan"
+        wanting = [bp for bp in breakpoints if bp.wants(kind, message_type) and not (lifespan and not bp.kinds)]
         if not wanting:
             return None
         # The summary with this event folded in: "~c 500 @ http.response.start" sees the status being sent.
