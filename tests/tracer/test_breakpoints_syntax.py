@@ -35,6 +35,8 @@ START_500 = ("asgi.send", {"message": {"type": "http.response.start", "status": 
         ("~u /admin", (), "~u /admin"),
         ('~b "a @ b" @ wsgi.body', None, None),  # refused below: ~b
         ("~u a@b @ wsgi.body", ("wsgi.body",), "~u a@b"),
+        ('~u "a @ b" @ wsgi.body', ("wsgi.body",), '~u "a @ b"'),
+        ('~u "a @ b"', (), '~u "a @ b"'),
     ],
 )
 def test_a_breakpoint_is_a_filter_and_event_kinds(text: str, kinds: tuple[str, ...] | None, expression: str | None) -> None:

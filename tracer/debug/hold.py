@@ -30,8 +30,8 @@ RELEASES = ("next", "continue", "continue-all", "disconnect", "timeout", "detach
 - ``timeout``: nobody released it within the hold timeout;
 - ``detached``: the last control connection went away (the UI quit, or was lost);
 - ``shutdown``: the process is stopping its debugger (the server is stopping);
-- ``cancelled``: the request's task was cancelled while held; its event never
-  happened, so only a control client hears of this one.
+- ``cancelled``: the request's task was cancelled (or its thread interrupted)
+  while held; its event never happened, so only a control client hears of this one.
 """
 
 STEP = "next"
@@ -211,8 +211,13 @@ class Hold:
         event = self._event
         assert event is not None, "prepare_thread() first"
         remaining = self.deadline - time.time()
-        if remaining > 0:
-            event.wait(remaining)
+        try:
+            if remaining > 0:
+                event.wait(remaining)
+        except BaseException:
+            # Ctrl+C in a single-threaded server: nobody waits for a release any more.
+            self.decide("cancelled")
+            raise
         self.decide("timeout")
         return self._outcome()
 
