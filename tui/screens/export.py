@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
@@ -57,7 +58,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     ExportScreen RadioSet { width: 1fr; border: none; padding: 0; }
     ExportScreen #export-format { layout: horizontal; }
     ExportScreen #export-path { margin-top: 0; }
-    ExportScreen #export-hint { color: $text-muted; height: auto; margin-top: 1; }
+    ExportScreen #export-hint { color: $text-muted; height: 2; margin-top: 1; }
     ExportScreen #export-hint.-warning { color: $text-warning; }
     """
 
@@ -79,13 +80,13 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
                 if self.selected is not None:
                     title = "lifespan" if self.selected.scope_type == "lifespan" else self.selected.title
                     yield RadioButton(
-                        f"the request under the cursor: {fmt.line(title)} ({self.selected.protocol.upper()})",
-                        value=True, id="export-selected", markup=False,
+                        Content(f"the request under the cursor: {fmt.line(title)} ({self.selected.protocol.upper()})"),
+                        value=True, id="export-selected",
                     )
                 filtered = f", filter {self.expression}" if self.expression else ""
                 count = f"{self.shown:,} request{'s' if self.shown != 1 else ''}"
-                yield RadioButton(f"the {count} the list shows{filtered}", value=self.selected is None,
-                                  id="export-shown", markup=False)
+                yield RadioButton(Content(f"the {count} the list shows{filtered}"), value=self.selected is None,
+                                  id="export-shown")
             yield Label("Format")
             with RadioSet(id="export-format"):
                 for name, (title, extension) in EXPORT_FORMATS.items():
