@@ -167,8 +167,8 @@ class TracerApp(App[int]):
         yield from screen_commands(self, screen)
         if isinstance(screen, RequestsScreen):
             table = screen.query_one(RequestTable)
-            yield SystemCommand("Zoom the waterfall", "To the request under the cursor (again on other rows to take them in)",
-                                table.action_zoom)
+            zoom_help = "To the request under the cursor (again on other rows to take them in)"
+            yield SystemCommand("Zoom the waterfall", zoom_help, table.action_zoom)
             if table.zoomed:
                 yield SystemCommand("Unzoom the waterfall", "Back to the requests on screen", table.action_unzoom)
 

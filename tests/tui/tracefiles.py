@@ -14,7 +14,9 @@ def _record(trace: str, seq: int, t_ns: int, kind: str, data: dict[str, Any], **
     return json.dumps({"trace": trace, "seq": seq, "t_ns": t_ns, "kind": kind, "data": data, **first}) + "\n"
 
 
-def request(trace: str, start: float, took_ns: int, *, path: str = "/", status: int = 200, done: bool = True) -> list[str]:
+def request(
+    trace: str, start: float, took_ns: int, *, path: str = "/", status: int = 200, done: bool = True
+) -> list[str]:
     """An ASGI GET that starts at `start` and answers `status` after `took_ns` (or is still running)."""
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
              "path": path, "raw_path": {"$bytes": path}, "query_string": {"$bytes": ""}, "root_path": "",
