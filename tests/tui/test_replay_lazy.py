@@ -327,3 +327,20 @@ def test_reading_after_close_gives_nothing(tmp_path: Path) -> None:
     assert reader.read(1, 3) == b"ell"
     reader.close()
     assert reader.read(1, 3) == b""
+
+
+@pytest.mark.parametrize(("kinds", "source"), [
+    (["wsgi.environ", "wsgi.error"], "app"),
+    (["wsgi.environ", "wsgi.start_response", "wsgi.body", "wsgi.error"], "iterable"),
+])
+def test_an_exception_raised_while_the_server_iterates_comes_from_the_iterable(kinds: list[str], source: str) -> None:
+    from tracer.model import Event
+    from tracer.summary import TraceSummary
+    from tui.steps import Steps
+
+    data = {"wsgi.environ": {"environ": {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}},
+            "wsgi.start_response": {"status": "200 OK", "headers": []}, "wsgi.body": {"data": b"x"},
+            "wsgi.error": {"type": "ValueError", "message": "bad", "traceback": ""}}
+    events = [Event(seq, seq, kind, data[kind]) for seq, kind in enumerate(kinds)]
+    steps = Steps(TraceSummary("t"), events=events)
+    assert steps.count == len(kinds) and steps.row(len(kinds) - 1).arrow.source == source
