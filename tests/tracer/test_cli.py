@@ -58,7 +58,7 @@ def test_view_without_a_file_opens_tracer_file_or_traces_jsonl(
     from tracer.commands import view
 
     opened: list[str] = []
-    monkeypatch.setattr(view, "open_viewer", lambda path, follow=False: opened.append(path) or 0)
+    monkeypatch.setattr(view, "open_viewer", lambda path, follow=False, **options: opened.append(path) or 0)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TRACER_FILE", raising=False)
     assert main(["view"]) == 2
