@@ -163,7 +163,6 @@ def wants_colour(out: IO[str]) -> bool:
         return False
 
 
-_wants_colour = wants_colour  # the name diff and replay import
 
 
 def _print_group(trace: Trace, findings: Iterable[Finding], out: IO[str], *, colour: bool = False) -> None:

@@ -16,7 +16,7 @@ from typing import IO, Any
 from ..compare import DEFAULT_IGNORED_HEADERS, Comparison, compare, pair_summaries
 from ..errors import UsageError
 from ..model import Trace
-from .check import _wants_colour, describe
+from .check import wants_colour, describe
 from ._trace_ref import load_trace, open_index, parse_ref
 
 _RED, _GREEN, _CYAN, _DIM, _BOLD = "31", "32", "36", "2", "1"
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
         else:
-            write_comparison(result, out, colour=_wants_colour(out), titles=(f"{describe(a)}  {left.path}", f"{describe(b)}  {right.path}"))
+            write_comparison(result, out, colour=wants_colour(out), titles=(f"{describe(a)}  {left.path}", f"{describe(b)}  {right.path}"))
         return 0 if result.same else 1
     return _files(left.path, right.path, ignored, args.json, out)
 
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 def _files(path_a: str, path_b: str, ignored: frozenset[str], as_json: bool, out: IO[str]) -> int:
     index_a, index_b = open_index(path_a), open_index(path_b)
     pairs, only_a, only_b = pair_summaries(index_a.in_start_order(), index_b.in_start_order())
-    colour = _wants_colour(out)
+    colour = wants_colour(out)
     results = []
     for summary_a, summary_b in pairs:
         a, b = index_a.read_trace(summary_a, strict=True), index_b.read_trace(summary_b, strict=True)

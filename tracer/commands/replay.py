@@ -22,7 +22,7 @@ from ..errors import UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
 from ..redrive import Redriver
-from .check import _wants_colour, describe
+from .check import wants_colour, describe
 from .diff import _paint, add_compare_options, ignored_headers, write_comparison
 from ._trace_ref import TraceRef, load_trace, open_index, parse_ref
 
@@ -118,13 +118,13 @@ def _one(redriver: Redriver, recorded: Any, args: argparse.Namespace) -> int:
         out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     else:
         target = f"{args.app} ({redriver.protocol}, no network)  [trace {replay.trace.id}]"
-        write_comparison(result, out, colour=_wants_colour(out), titles=(describe(recorded), target))
+        write_comparison(result, out, colour=wants_colour(out), titles=(describe(recorded), target))
     return 0 if result.same else 1
 
 
 def _all(redriver: Redriver, ref: TraceRef, index: Any, args: argparse.Namespace) -> int:
     out = sys.stdout
-    colour = _wants_colour(out) and not args.json
+    colour = wants_colour(out) and not args.json
     rows: list[dict[str, Any]] = []
     missing: set[str] = set()
     lifespan = 0
