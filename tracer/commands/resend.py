@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from ..compare_ws import WebSocketMessage, websocket_messages
 from ..errors import TracerError, UsageError
 from ..exporters._http import Exchange, exchange
-from ..exporters.client_code import _LEFT_TO_THE_CLIENT
+from ..exporters.client_code import LEFT_TO_THE_CLIENT
 from ..model import Trace
 from ..redact import REDACTED
 from .check import describe
@@ -85,7 +85,7 @@ def _base_url(url: str) -> str:
 
 def _headers(ex: Exchange, supplied: list[tuple[str, str]], *, websocket: bool) -> list[tuple[str, str]]:
     replaced = {name.lower() for name, _ in supplied}
-    skipped = _LEFT_TO_THE_CLIENT | (_HANDSHAKE if websocket else frozenset())
+    skipped = LEFT_TO_THE_CLIENT | (_HANDSHAKE if websocket else frozenset())
     headers = []
     for name, value in ex.request_headers:
         if name.lower() in skipped or name.lower() in replaced:

@@ -15,7 +15,8 @@ from ..model import Trace
 from ..redact import REDACTED
 from ._http import Exchange, exchange
 
-_LEFT_TO_THE_CLIENT = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+LEFT_TO_THE_CLIENT = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+"""Request headers a client works out itself, left out when a recorded request is sent again."""
 
 
 def _request(trace: Trace) -> Exchange:
@@ -26,7 +27,7 @@ def _request(trace: Trace) -> Exchange:
 
 
 def _headers(ex: Exchange) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in ex.request_headers if name.lower() not in _LEFT_TO_THE_CLIENT]
+    return [(name, value) for name, value in ex.request_headers if name.lower() not in LEFT_TO_THE_CLIENT]
 
 
 def _redacted(headers: list[tuple[str, str]]) -> list[str]:
