@@ -142,6 +142,9 @@ class CompareScreen(Screen[None]):
         Binding("escape,backspace,q", "back", "Back", id="compare.back", tooltip="Back to the request list"),
     ]
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    """Below 120 cells the list of differences goes under the phase table instead of beside it."""
+
     @dataclass
     class Compared(Message):
         """The worker read both traces and compared them."""
@@ -414,12 +417,11 @@ class CompareScreen(Screen[None]):
             self.ignored = tuple(dict.fromkeys(name.strip().lower() for name in answer.split(",") if name.strip()))
             self._compare()
 
-        volatile = ", ".join(sorted(DEFAULT_IGNORED_HEADERS))
         self.app.push_screen(
             AskScreen(
                 "Ignore headers",
-                f"Header names to leave out of the comparison, separated by commas (besides {volatile}, "
-                "and Content-Length when the bodies are compared):",
+                "Header names to leave out of the comparison, separated by commas. Date, Server, request and "
+                "trace ids, and Content-Length when the bodies are compared, are left out already.",
                 ", ".join(self.ignored),
                 placeholder="host, x-build",
             ),

@@ -55,7 +55,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         border: thick $accent; background: $surface; padding: 0 1;
     }
     ExportScreen Label { margin-top: 1; color: $text-muted; }
-    ExportScreen RadioSet { width: 1fr; border: none; padding: 0; }
+    ExportScreen RadioSet { width: 1fr; }
     ExportScreen #export-format { layout: horizontal; }
     ExportScreen #export-path { margin-top: 0; }
     ExportScreen #export-hint { color: $text-muted; height: 2; margin-top: 1; }
