@@ -15,7 +15,6 @@ from tui.screens.requests import RequestsScreen
 from tui.widgets.difference_list import DifferenceItem, DifferenceList
 from tui.widgets.marked_table import COMPARE_MARK, MarkedRequestTable
 from tui.widgets.phase_table import PhaseTable
-from tui.widgets.sequence_diagram import SequenceDiagram
 
 SIZE = (140, 40)
 
