@@ -54,6 +54,8 @@ DEFAULT_IGNORED_HEADERS: frozenset[str] = frozenset(
         "x-b3-traceid",
         "x-b3-spanid",
         "x-cloud-trace-context",
+        "sec-websocket-key",
+        "sec-websocket-accept",
     }
 )
 """Headers whose values change from run to run, left out of a comparison unless

@@ -21,12 +21,14 @@ from textual.widgets import Static
 
 from ..filters import help_rows
 from ..widgets.request_table import RequestTable
+from .compare import CompareScreen
 from .replay import ReplayScreen
 from .requests import RequestsScreen
 
 SECTIONS: tuple[tuple[str, tuple[type[DOMNode], ...], str], ...] = (
     ("Request list", (RequestsScreen, RequestTable), "Double click a row to replay it; click a heading to sort by it."),
     ("Replay", (ReplayScreen,), ""),
+    ("Compare", (CompareScreen,), "Click a phase or a difference to go to it."),
 )
 """Screens and widgets whose own bindings make a table of keys, with a note on what the mouse does."""
 
