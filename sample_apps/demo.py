@@ -108,11 +108,13 @@ def main(argv: list[str] | None = None) -> int:
 WHAT_TO_LOOK_AT = """
 What to look at in the UI (Enter replays the selected request; → and ← step through it, space plays it):
   - a notes request on WSGI, then the same one on ASGI: environ, start_response, body chunks and close,
-    against scope, then receive and send messages
+    against scope, then receive and send messages; side by side: / ~u /notes, m on the WSGI POST,
+    M on the ASGI one (the same phases line up, and WSGI sends nothing until the first chunk)
   - WSGI POST /upload: every read the app made of wsgi.input; ASGI POST /echo-json: the body in several messages
   - WS /ws: a websocket is one long trace of messages both ways; the lifespan traces last as long as the servers
   - the waterfall at the bottom: the /slow bursts overlap, the /blocking burst queues
-  - / filters the list: try ~wsgi, ~ws or ~err"""
+  - / filters the list: try ~wsgi, ~ws, ~err or ~d >500ms; C copies the request as a curl command
+  - outside the UI: tracer show, tracer diff and tracer check read the same file (tracer --help)"""
 
 
 def _wait_for_enter() -> None:
