@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -26,8 +26,9 @@ from tracer.index import ScanResult, TraceIndex
 
 from . import format as fmt
 from .commands import screen_commands
+from .debugger import DebugSession, watch_processes
 from .listmodel import Checker, RequestList
-from .messages import ScanFailed, TraceSelected, TracesScanned
+from .messages import DebugEventArrived, DebuggersAttached, ScanFailed, TraceSelected, TracesScanned
 from .screens.help import HelpScreen
 from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
@@ -50,6 +51,7 @@ class TracerApp(App[int]):
         path: The trace file.
         live: Follow the file as it grows (``tracer view --follow``).
         checker: The protocol checks run on a trace when it is opened.
+        breakpoints: Breakpoints to set on every live process of the file it attaches to.
     """
 
     TITLE = "tracer"
@@ -66,13 +68,17 @@ class TracerApp(App[int]):
     utc: reactive[bool] = reactive(False, init=False)
     """Times are shown in UTC; in local time otherwise, as a terminal user expects."""
 
-    def __init__(self, path: str, *, live: bool = False, checker: Checker = check_trace) -> None:
+    def __init__(
+        self, path: str, *, live: bool = False, checker: Checker = check_trace, breakpoints: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.path = path
         self.live = live
         self.index = TraceIndex(path, live=live)
         self.requests = RequestList(self.index, checker=checker, live=live)
         """The request list's state: store, filter, order, marks, loaded traces."""
+        self.debug = DebugSession(breakpoints)
+        """The live processes of the file attached to: their held requests and breakpoints."""
         self._notified = 0
         self._unnotified = 0
 
@@ -82,11 +88,12 @@ class TracerApp(App[int]):
         return self.requests.scanning
 
     def get_default_screen(self) -> RequestsScreen:
-        return RequestsScreen(self.requests)
+        return RequestsScreen(self.requests, self.debug)
 
     def on_mount(self) -> None:
         self.sub_title = self.path + ("  (following)" if self.live else "")
         self.scan()
+        self.attach_debuggers()
 
     # Scanning
 
@@ -144,6 +151,31 @@ class TracerApp(App[int]):
     def on_scan_failed(self, message: ScanFailed) -> None:
         self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
         self.requests.scan_failed(message.message)
+
+    # The debugger
+
+    @work(thread=True, exclusive=True, group="debug")
+    def attach_debuggers(self) -> None:
+        """Attach to the file's live processes, now and as they start; their events come back as messages."""
+        worker = get_current_worker()
+        watch_processes(
+            self.path,
+            lambda connections, first: self.post_message(DebuggersAttached(list(connections), first)),
+            lambda event: self.post_message(DebugEventArrived(event)),
+            stop=lambda: worker.is_cancelled,
+        )
+
+    def on_debuggers_attached(self, message: DebuggersAttached) -> None:
+        errors = self.debug.add_connections(message.connections)  # type: ignore[arg-type]
+        for error in errors:
+            self.notify(error, title="breakpoint", severity="error", markup=False)
+        count = len(message.connections)
+        if count:
+            self.notify(f"attached to {count} live process{'es' if count != 1 else ''} of this file: "
+                        "b sets a breakpoint, B lists them", title="debugger", markup=False)
+
+    def on_debug_event_arrived(self, message: DebugEventArrived) -> None:
+        self.debug.take(message.event)  # type: ignore[arg-type]
 
     # Traces
 
@@ -223,6 +255,8 @@ class TracerApp(App[int]):
 
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "scan")
+        self.workers.cancel_group(self, "debug")
+        self.debug.close()
         self.index.close()
 
 
@@ -240,22 +274,27 @@ def _write_new(directory: str, name: str, text: str) -> str:
     raise FileExistsError(f"{os.path.join(directory, name)} and 98 more exist")
 
 
-def make_app(path: str, live: bool = False) -> TracerApp:
+def make_app(path: str, live: bool = False, breakpoints: Sequence[str] = ()) -> TracerApp:
     """Build the app for the CLI and for tests.
 
     Args:
         path: The trace file.
         live: Follow the file as it grows.
+        breakpoints: Breakpoints to set on every live process of the file (``tracer view --break``).
     """
-    return TracerApp(path, live=live)
+    return TracerApp(path, live=live, breakpoints=breakpoints)
 
 
-def run_view(path: str, *, follow: bool = False) -> int:
+def run_view(path: str, *, follow: bool = False, breakpoints: Sequence[str] = ()) -> int:
     """Run the UI on `path` until the user quits (the ``tracer.ui`` entry point).
+
+    It attaches to the live processes recording into `path` that have
+    breakpoints on, sets `breakpoints` on each, and closes the connections
+    when it quits (which lets their held requests go on).
 
     Returns:
         The exit status: 0.
     """
-    app = make_app(path, live=follow)
+    app = make_app(path, live=follow, breakpoints=breakpoints)
     result = app.run()
     return int(result or 0)

@@ -207,6 +207,7 @@ class RequestList:
         """Sent with a `Change` after every change, on the UI thread."""
         self.store: list[TraceSummary] = []
         """Every trace taken from the scan, in order of first appearance (`summary.number` is its place)."""
+        self._by_id: dict[str, TraceSummary] = {}
         self.rows: list[TraceSummary] = []
         """The traces that pass the filter, in the current order (a new list at each change, never changed in place)."""
         self.expression = ""
@@ -302,6 +303,8 @@ class RequestList:
         known = len(self.store)
         fresh = [s for s in summaries if s.number >= known]
         self.store.extend(fresh)
+        for summary in fresh:
+            self._by_id.setdefault(summary.id, summary)
         updated = {number for number in updated if number < known}  # New ones are new, not grown.
         self._scan.problems.extend(problems)
         self._scan.progress = progress
@@ -323,6 +326,10 @@ class RequestList:
             if updated:
                 change |= Change.CONTENT
         self.changed.send(change)
+
+    def find(self, trace_id: str) -> TraceSummary | None:
+        """The trace of that id, if the scan has found it."""
+        return self._by_id.get(trace_id)
 
     def scan_failed(self, message: str) -> None:
         """The file could not be read at all."""

@@ -109,3 +109,23 @@ class DifferenceChosen(Message):
     """
 
     index: int
+
+
+@dataclass
+class DebuggersAttached(Message):
+    """A look for live processes of the trace file found these (maybe none).
+
+    Attributes:
+        connections: The new connections (`tracer.debug.client.Connection`), already subscribed.
+        first: This was the first look.
+    """
+
+    connections: list[object] = field(default_factory=list)
+    first: bool = False
+
+
+@dataclass
+class DebugEventArrived(Message):
+    """A connection to a live process heard a debugger event (`tracer.debug.client.DebugEvent`)."""
+
+    event: object

@@ -4,6 +4,10 @@ Besides replaying a request, the list acts on requests: `m` marks one and
 `M` compares another against it (`CompareScreen`), `C` and `H` copy the
 request under the cursor as a curl command or httpx code, and `w` writes it,
 or every request the list shows, to a HAR or a new trace file.
+
+Requests held in the debugger (`DebugSession`) show at once, marked where
+they are held, even before the file has a line of them; Enter on one opens
+`HeldScreen`. ``b`` adds a breakpoint, ``B`` lists and removes them.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from tracer.summary import TraceSummary
 from .. import format as fmt
 from ..export import COPY_FORMATS, EXPORT_FORMATS, client_code, copied_message, write_requests
 from ..filters import HINT
+from ..debugger import HELD_MARK, DebugSession, where
 from ..listmodel import Change, RequestList, Search
-from ..messages import ColumnClicked, FilterMatched, RowsChecked
+from ..messages import ColumnClicked, FilterMatched, RowsChecked, TraceSelected
 from ..widgets.filter_line import FilterLine
-from ..widgets.marked_table import COMPARE_MARK, MarkedRequestTable
+from ..widgets.held_table import HeldRequestTable
+from ..widgets.marked_table import COMPARE_MARK
+from .breakpoints import BreakpointScreen, BreakpointsScreen, add_breakpoint
 from .compare import CompareScreen
 from .export import ExportChoice, ExportScreen
+from .held import HeldScreen
 from .problems import ProblemsScreen
 
 MARK_INTERVAL = 0.3
@@ -64,11 +72,16 @@ class RequestsScreen(Screen[None]):
                 tooltip="Copy the request under the cursor as Python code using httpx"),
         Binding("w", "export", "Export", id="requests.export", show=False,
                 tooltip="Write the request under the cursor, or every request shown, to a HAR or trace file"),
+        Binding("b", "add_breakpoint", "Break", id="requests.break",
+                tooltip="Add a breakpoint: hold matching live requests at a protocol event"),
+        Binding("B", "breakpoints", "Breakpoints", id="requests.breakpoints", show=False,
+                tooltip="List the breakpoints of the attached processes, and remove them"),
     ]
 
-    def __init__(self, requests: RequestList) -> None:
+    def __init__(self, requests: RequestList, debug: DebugSession | None = None) -> None:
         super().__init__()
         self.requests = requests
+        self.debug = debug if debug is not None else DebugSession()
         self._searching = False
         """A search pass is running (its last report starts the next one, if the file grew)."""
         self._marking: Worker[None] | None = None
@@ -76,12 +89,14 @@ class RequestsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterLine(placeholder=HINT, id="filter", compact=True)
-        yield MarkedRequestTable(id="requests")
+        yield HeldRequestTable(id="requests")
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.table.mark_of = self.requests.mark_of
+        self.table.held_label = self._held_label
+        self.debug.connect(self._debug_changed)
         self.table.set_marked(self.requests.compare_mark)
         self.requests.changed.connect(self._changed)
         self.set_focus(self.table)
@@ -90,11 +105,12 @@ class RequestsScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.requests.changed.disconnect(self._changed)
+        self.debug.disconnect_receiver(self._debug_changed)
 
     @property
-    def table(self) -> MarkedRequestTable:
+    def table(self) -> HeldRequestTable:
         """The request list."""
-        return self.query_one(MarkedRequestTable)
+        return self.query_one(HeldRequestTable)
 
     @property
     def filter_line(self) -> FilterLine:
@@ -118,7 +134,7 @@ class RequestsScreen(Screen[None]):
             tail = Change.ADDED in change and requests.live and table.shown > 0 and table.cursor >= table.shown - 1
             table.sort_key = requests.sort_key
             table.sort_reverse = requests.reverse
-            table.set_rows(requests.rows, keep=table.current)
+            table.set_rows(self._rows(), keep=table.current)
             if tail:
                 table.action_last()
         elif Change.CONTENT in change:
@@ -143,6 +159,9 @@ class RequestsScreen(Screen[None]):
             parts.append(f"[$text-error]{count} problem{'s' if count != 1 else ''} (p)[/]")
         if requests.cut_line:
             parts.append(f"[$text-warning]line {requests.cut_line} cut off[/]")
+        debugging = self.debug.status()
+        if debugging:
+            parts.append(f"[$text-warning]{fmt.markup(debugging)}[/]" if self.debug.held else fmt.markup(debugging))
         parts.append(f"sort: {requests.sort_key}{' ▼' if requests.reverse else ''}")
         if requests.filter_error:
             parts.append(f"[$text-error]filter: {fmt.markup(requests.filter_error)}[/]")
@@ -159,6 +178,46 @@ class RequestsScreen(Screen[None]):
         if empty != self.table.empty_text:
             self.table.empty_text = empty
             self.table.refresh()
+
+    # The debugger
+
+    def _rows(self) -> list[TraceSummary]:
+        """The list model's rows, then the held requests the file does not show yet."""
+        rows = self.requests.rows
+        pending = self.debug.pending_rows(lambda trace: self.requests.find(trace) is not None)
+        return [*rows, *pending] if pending else rows
+
+    def _held_label(self, summary: TraceSummary) -> str | None:
+        held = self.debug.held_for(summary.id)
+        return None if held is None else f"{HELD_MARK} {where(held)}"
+
+    def _debug_changed(self) -> None:
+        table = self.table
+        table.set_rows(self._rows(), keep=table.current)
+        table.refresh()
+        self.update_status()
+
+    @on(TraceSelected)
+    def _selected(self, message: TraceSelected) -> None:
+        # A held request, or one that is not in the file yet, opens live; the app replays the others.
+        held = self.debug.held_for(message.summary.id)
+        if held is None and self.requests.find(message.summary.id) is not None:
+            return
+        message.stop()
+        if self.app.screen is not self:
+            return
+        title = held.title if held is not None else _title(message.summary)
+        self.app.push_screen(HeldScreen(self.debug, self.requests, message.summary.id, title))
+
+    def action_add_breakpoint(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text:
+                add_breakpoint(self, self.debug, text)
+
+        self.app.push_screen(BreakpointScreen(), chosen)
+
+    def action_breakpoints(self) -> None:
+        self.app.push_screen(BreakpointsScreen(self.debug))
 
     # Filter
 

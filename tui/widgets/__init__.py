@@ -2,6 +2,7 @@
 
 from .difference_list import DifferenceList
 from .filter_line import FilterLine
+from .held_table import HeldRequestTable
 from .marked_table import MarkedRequestTable
 from .phase_table import PhaseTable
 from .request_table import RequestTable
@@ -11,6 +12,7 @@ from .step_detail import StepDetail
 __all__ = [
     "DifferenceList",
     "FilterLine",
+    "HeldRequestTable",
     "MarkedRequestTable",
     "PhaseTable",
     "RequestTable",
