@@ -77,7 +77,7 @@ class TracerApp(App[int]):
         self.index = TraceIndex(path, live=live)
         self.requests = RequestList(self.index, checker=checker, live=live)
         """The request list's state: store, filter, order, marks, loaded traces."""
-        self.debug = DebugSession(breakpoints)
+        self.debugger = DebugSession(breakpoints)
         """The live processes of the file attached to: their held requests and breakpoints."""
         self._notified = 0
         self._unnotified = 0
@@ -88,7 +88,7 @@ class TracerApp(App[int]):
         return self.requests.scanning
 
     def get_default_screen(self) -> RequestsScreen:
-        return RequestsScreen(self.requests, self.debug)
+        return RequestsScreen(self.requests, self.debugger)
 
     def on_mount(self) -> None:
         self.sub_title = self.path + ("  (following)" if self.live else "")
@@ -166,7 +166,7 @@ class TracerApp(App[int]):
         )
 
     def on_debuggers_attached(self, message: DebuggersAttached) -> None:
-        errors = self.debug.add_connections(message.connections)  # type: ignore[arg-type]
+        errors = self.debugger.add_connections(message.connections)  # type: ignore[arg-type]
         for error in errors:
             self.notify(error, title="breakpoint", severity="error", markup=False)
         count = len(message.connections)
@@ -175,7 +175,7 @@ class TracerApp(App[int]):
                         "b sets a breakpoint, B lists them", title="debugger", markup=False)
 
     def on_debug_event_arrived(self, message: DebugEventArrived) -> None:
-        self.debug.take(message.event)  # type: ignore[arg-type]
+        self.debugger.take(message.event)  # type: ignore[arg-type]
 
     # Traces
 
@@ -256,7 +256,7 @@ class TracerApp(App[int]):
     def on_unmount(self) -> None:
         self.workers.cancel_group(self, "scan")
         self.workers.cancel_group(self, "debug")
-        self.debug.close()
+        self.debugger.close()
         self.index.close()
 
 

@@ -31,7 +31,7 @@ class EditHeldScreen(ModalScreen["dict[str, Any] | None"]):
 
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", id="edit.apply", tooltip="Apply the changed fields to the held message"),
-        Binding("escape", "cancel", "Cancel", id="edit.cancel", tooltip="Close, changing nothing"),
+        Binding("escape", "cancel", "Cancel", id="edit.cancel", tooltip="Close, changing nothing", priority=True),
     ]
 
     DEFAULT_CSS = """
