@@ -161,6 +161,10 @@ class DebugSession:
                 return held
         return None
 
+    def held_for_any(self) -> Held | None:
+        """The oldest held event, if any."""
+        return next(iter(self.held.values()), None)
+
     def held_traces(self) -> dict[str, Held]:
         """Trace id -> its held event."""
         return {held.trace: held for held in self.held.values()}

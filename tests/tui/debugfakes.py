@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from tracer.debug.breakpoints import parse_breakpoint
+from tracer.debug.edits import describe
 from tracer.debug.client import (
     BreakpointInfo,
     BreakpointsChanged,
@@ -45,7 +46,7 @@ def held_event(
         hold=hold or f"{trace}:1", trace=trace, pid=pid, kind=kind,
         type=msg.get("type") if isinstance(msg, dict) else None, seq=seq,
         reason="~u /stream @ http.response.body", since=since, deadline=since + 60.0, data=data, original=original,
-        summary="http.response.body 4 B, more_body", title=title, protocol="asgi" if kind.startswith("asgi") else "wsgi",
+        summary=describe(kind, msg if isinstance(msg, dict) else None), title=title, protocol="asgi" if kind.startswith("asgi") else "wsgi",
         scope_type="http", method=title.split()[0], path=title.split()[-1], editable=editable,
         can_disconnect=can_disconnect,
     )
