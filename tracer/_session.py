@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import threading
 import time
 import traceback
 import warnings
 from typing import Any
+
+import orjson
 
 from ._failsafe import FailureReporter
 from .codec import encode_bytes
@@ -27,6 +30,9 @@ STOPPED_BY_SERVER = "server shutdown"
 """The end event's ``stopped`` value for a request the server cut short when it stopped."""
 
 _monotonic_ns = time.monotonic_ns
+_OPT = orjson.OPT_APPEND_NEWLINE
+_dumps = orjson.dumps
+_BATCH_BYTES = 16 * 1024
 _PROCESS_TAG = os.urandom(4).hex()
 _counter = itertools.count(1)
 
@@ -72,7 +78,20 @@ class BodyBudget:
 class TraceSession:
     """Numbers, timestamps and hands one trace's events to the sink, fenced."""
 
-    __slots__ = ("trace_id", "_seq", "_t0", "_write", "_failures", "_protocol", "_scope_type", "request_body", "response_body")
+    __slots__ = (
+        "trace_id",
+        "_seq",
+        "_t0",
+        "_write",
+        "_failures",
+        "_protocol",
+        "_scope_type",
+        "request_body",
+        "response_body",
+        "_sink",
+        "_lines",
+        "_pending",
+    )
 
     def __init__(
         self,
@@ -142,6 +161,10 @@ class TraceSession:
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
+    def finish(self, kind: str, data: dict[str, Any]) -> None:
+        """Record the trace's end event."""
+        self.emit(kind, data)
+
     def fenced(self, kind: str, build: Any, *args: Any) -> None:
         """Build an event's data with `build(*args)` and record it; a failure to build is reported."""
         try:
@@ -150,6 +173,96 @@ class TraceSession:
             self._failures.report(exc)
             data = unrecordable(exc)
         self.emit(kind, data)
+
+
+class LineSession(TraceSession):
+    """A `TraceSession` for a sink that takes whole lines (`JsonlSink`): one call per event.
+
+    Each event is encoded here and kept in the trace's own list, which the
+    sink writes at the trace's end (and, for a trace still running, every
+    ``flush_interval``). A sink that cannot take a trace now (closed) makes
+    this an ordinary `TraceSession`, whose writes report the failure.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        sink: Any,
+        failures: FailureReporter,
+        protocol: str,
+        scope_type: str,
+        max_body_bytes: int | None,
+    ) -> None:
+        TraceSession.__init__(self, sink, failures, protocol, scope_type, max_body_bytes)
+        self._sink = sink
+        self._pending = 0
+        try:
+            self._lines = sink._begin_trace(self)
+        except Exception:  # noqa: BLE001 - the sink reports it at each write
+            self.__class__ = TraceSession  # type: ignore[assignment]
+
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
+        now = _monotonic_ns()
+        seq = self._seq
+        self._seq = seq + 1
+        if seq:
+            record: dict[str, Any] = {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
+        else:
+            self._t0 = now
+            record = {
+                "trace": self.trace_id,
+                "seq": 0,
+                "t_ns": 0,
+                "kind": kind,
+                "data": data,
+                "protocol": self._protocol,
+                "scope_type": self._scope_type,
+                "start": time.time(),
+            }
+        try:
+            line = _dumps(record, option=_OPT)
+        except Exception:  # noqa: BLE001 - recording never fails a request
+            line = self._slow_line(record)
+            if line is None:
+                return
+        self._lines.append(line)
+        pending = self._pending + len(line)
+        if pending >= _BATCH_BYTES:
+            self._pending = 0
+            self._sink._hand_over(self)
+        else:
+            self._pending = pending
+
+    def _slow_line(self, record: dict[str, Any]) -> bytes | None:
+        try:
+            # orjson refuses lone surrogates; the stdlib escapes them instead.
+            return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+        except Exception as exc:  # noqa: BLE001
+            self._failures.report(exc)
+            return None
+
+    def finish(self, kind: str, data: dict[str, Any]) -> None:
+        self.emit(kind, data)
+        self._end(self._sink.write)
+
+    def emit_last(self, kind: str, data: dict[str, Any]) -> None:
+        self.emit(kind, data)
+        self._end(_dropped)
+
+    def _end(self, later: Any) -> None:
+        """Hand the trace's lines to the sink; whatever comes after goes to `later`, as with any sink."""
+        self.__class__ = TraceSession  # type: ignore[assignment]
+        self._write = later
+        try:
+            self._sink._end_trace(self)
+        except Exception as exc:  # noqa: BLE001 - recording never fails a request
+            self._failures.report(exc)
+
+
+def session_class(sink: Any) -> type[TraceSession]:
+    """`LineSession` for a sink that takes whole lines, else `TraceSession`."""
+    return LineSession if callable(getattr(sink, "_begin_trace", None)) else TraceSession
 
 
 _nested_lock = threading.Lock()

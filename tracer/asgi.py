@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.compatibility import guarantee_single_callable
 
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
-from ._session import TRACED_KEY, TraceSession, describe_exception, unrecordable, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class ASGITracer:
         self._debugger: Debugger | None = None
         self._held: Any = None
         self._hold_timeout = hold_timeout
+        self._session_class = session_class(self.options.sink)
         enabled, initial = breakpoints_option(breakpoints, hold_timeout)
         if enabled:
             from .debug import enable
@@ -122,7 +123,7 @@ class ASGITracer:
             return await self.app(scope, receive, send)
         if self._held is not None:
             return await self._held(self, scope, receive, send)
-        session = TraceSession(
+        session = self._session_class(
             options.sink,
             options.failures,
             "asgi",
@@ -172,10 +173,10 @@ class ASGITracer:
             except Exception:  # noqa: BLE001
                 pass
             if opened is None:
-                session.emit("asgi.end", {})
+                session.finish("asgi.end", {})
             else:
                 stopped = opened.pop(session, None)
-                session.emit("asgi.end", {} if stopped is None else {"stopped": stopped})
+                session.finish("asgi.end", {} if stopped is None else {"stopped": stopped})
 
 
 def _scope_data(redactor: Any, scope: Any) -> dict[str, Any]:

@@ -128,6 +128,20 @@ def encode_repr(value: Any) -> dict[str, str]:
     return {"$repr": text, "$type": name}
 
 
+def encode_socket(sock: Any) -> dict[str, str]:
+    """Encode a socket as its repr without the addresses (which cost two system calls to ask for).
+
+    The environ of the same request holds them: ``REMOTE_ADDR``, ``SERVER_NAME``, ``SERVER_PORT``.
+    """
+    kind = type(sock)
+    try:
+        closed = " [closed]" if getattr(sock, "_closed", False) else ""
+        text = f"<{kind.__module__}.{kind.__qualname__}{closed} fd={sock.fileno()}, family={sock.family}, type={sock.type}, proto={sock.proto}>"
+    except Exception:  # noqa: BLE001 - a broken socket must not fail a request
+        text = f"<{kind.__qualname__} object>"
+    return {"$repr": text, "$type": f"{kind.__module__}.{kind.__qualname__}"}
+
+
 def decode(value: Any) -> Any:
     """Turn an encoded JSON value back into Python values (bytes as bytes)."""
     kind = type(value)

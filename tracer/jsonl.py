@@ -104,7 +104,11 @@ class JsonlSink:
         self.backups = backups
         self._identity: tuple[int, int] = (0, 0)
         self._next_look = 0.0
-        self._queue: collections.deque[bytes] = collections.deque()
+        # Lines of ended traces (a list each) and of single events (bytes), in order.
+        self._queue: collections.deque[bytes | list[bytes]] = collections.deque()
+        # The lines of traces in progress, each in its own list: the writer thread
+        # takes what they hold every flush_interval.
+        self._live: dict[Any, list[bytes]] = {}
         self._pending = 0
         self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
@@ -204,6 +208,28 @@ class JsonlSink:
         if self._pending >= _BATCH_BYTES or record["kind"] in END_KINDS:
             self.flush(wait=False)
 
+    def _begin_trace(self, session: Any) -> list[bytes]:
+        """A new list for the lines of `session`'s trace, followed until `_end_trace`."""
+        if self._thread is None:
+            self._start()
+        lines: list[bytes] = []
+        self._live[session] = lines
+        return lines
+
+    def _hand_over(self, session: Any) -> None:
+        """Queue what a trace in progress holds (16 KiB or more) and give it a new list."""
+        lines = session._lines
+        session._lines = self._live[session] = []
+        self._queue.append(lines)
+        self.flush(wait=False, live=False)
+
+    def _end_trace(self, session: Any) -> None:
+        """Queue a trace's lines, now complete, and write them unless another thread is writing."""
+        lines = self._live.pop(session, None)
+        if lines is not None:
+            self._queue.append(lines)
+        self.flush(wait=False, live=False)
+
     def _start(self) -> None:
         with self._start_lock:
             if self._closed:
@@ -217,11 +243,12 @@ class JsonlSink:
         while not self._stop.wait(self.flush_interval):
             self.flush()
 
-    def flush(self, wait: bool = True) -> None:
+    def flush(self, wait: bool = True, live: bool = True) -> None:
         """Write every queued event now, from the calling thread.
 
         Args:
             wait: If False and another thread is writing, return at once.
+            live: Also write what the traces in progress hold so far.
         """
         if not self._write_lock.acquire(blocking=wait):
             return
@@ -231,15 +258,30 @@ class JsonlSink:
             if self._fd < 0:
                 queue.clear()  # closed: nothing can be written any more
                 return
-            if not queue and not self._carry:
-                return
             lines = [self._carry] if self._carry else []
+            if live and self._live:
+                # Only appends happen to these lists meanwhile, so their first `count`
+                # lines stay put; a trace that ends now queues the same list, which is
+                # written after these lines (this thread holds the write lock).
+                for held in list(self._live.values()):
+                    count = len(held)
+                    if count:
+                        lines += held[:count]
+                        del held[:count]
+            if not queue and not lines:
+                return
             popleft = queue.popleft
             try:
                 while True:
-                    lines.append(popleft())
+                    item = popleft()
+                    if type(item) is list:
+                        lines += item
+                    else:
+                        lines.append(item)  # type: ignore[arg-type]
             except IndexError:
                 pass
+            if not lines:
+                return
             now = time.monotonic()
             if now >= self._next_look:
                 # At most once a second: a stat per request would cost every request a system call.
@@ -297,6 +339,7 @@ class JsonlSink:
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
         self._queue.clear()
+        self._live = {}
 
 
 _live_sinks: weakref.WeakSet[JsonlSink] = weakref.WeakSet()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterable
 from typing import Any
 
-from .codec import encode, encode_repr
+from .codec import encode, encode_repr, encode_socket
 
 DEFAULT_REDACT_HEADERS: frozenset[str] = frozenset(
     {
@@ -51,6 +52,8 @@ CGI_KEYS: frozenset[str] = frozenset(
     }
 )
 
+_Socket = socket.socket
+
 REDACTED = "[redacted]"
 REDACTED_BYTES = b"[redacted]"
 
@@ -58,7 +61,7 @@ REDACTED_BYTES = b"[redacted]"
 class Redactor:
     """Encodes header lists and environs with the values of secret headers replaced."""
 
-    __slots__ = ("_names", "_bnames", "_any_names", "environ_keys", "_process_env")
+    __slots__ = ("_names", "_bnames", "_any_names", "environ_keys", "_process_env", "_secret_environ")
 
     def __init__(self, names: Iterable[str] | None = None) -> None:
         chosen = DEFAULT_REDACT_HEADERS if names is None else frozenset(n.lower() for n in names)
@@ -67,6 +70,8 @@ class Redactor:
         self._any_names = self._names | self._bnames
         self.environ_keys = frozenset("HTTP_" + n.upper().replace("-", "_") for n in chosen)
         self._process_env = frozenset(k for k in os.environ if k not in CGI_KEYS and not k.startswith("HTTP_"))
+        # One set, so that an environ is redacted with one intersection.
+        self._secret_environ = self.environ_keys | self._process_env
 
     def is_secret(self, name: Any) -> bool:
         """Whether a header `name` (str or bytes, any case) is redacted."""
@@ -112,18 +117,25 @@ class Redactor:
 
         Variables the server copied from its process environment are replaced too.
         """
-        encoded = encode(environ)
-        if not isinstance(encoded, dict) or "$dict" in encoded:
-            # An odd key (not a str, or starting with "$"): redact before encoding instead.
-            secret = self.environ_keys | self._process_env
-            if isinstance(environ, dict):
+        if type(environ) is not dict:
+            return encode(environ)
+        out: dict[str, Any] = {}
+        for key, value in environ.items():
+            if type(key) is not str or key[:1] == "$":
+                # An odd key (not a str, or starting with "$"): redact before encoding instead.
+                secret = self._secret_environ
                 return encode({k: REDACTED if k in secret else v for k, v in environ.items()})
-            return encoded
-        for key in self.environ_keys.intersection(encoded):
-            encoded[key] = REDACTED
-        for key in self._process_env.intersection(encoded):
-            encoded[key] = REDACTED
-        return encoded
+            kind = type(value)
+            if kind is str or kind is bool or value is None:
+                out[key] = value
+            elif kind is _Socket:
+                # A server's socket (werkzeug.socket): its repr() asks the kernel for both addresses.
+                out[key] = encode_socket(value)
+            else:
+                out[key] = encode(value)
+        for key in self._secret_environ.intersection(out):
+            out[key] = REDACTED
+        return out
 
     def encode_mapping(self, mapping: Any, body_keys: tuple[str, ...] = (), body: Any = None) -> Any:
         """Encode an ASGI scope or message in one pass.

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
-from ._session import TRACED_KEY, TraceSession, describe_exception, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
 from .sink import Sink
@@ -73,6 +73,7 @@ class WSGITracer:
         self._debugger: Debugger | None = None
         self._held: Any = None
         self._hold_timeout = hold_timeout
+        self._session_class = session_class(self.options.sink)
         enabled, initial = breakpoints_option(breakpoints, hold_timeout)
         if enabled:
             from .debug import enable
@@ -118,7 +119,7 @@ class WSGITracer:
                 return self.app(environ, start_response)
         if self._held is not None:
             return self._held(self, environ, start_response)
-        session = TraceSession(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
+        session = self._session_class(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
         session.fenced("wsgi.environ", _environ_data, options.redactor, environ)
         try:
             # After the snapshot, so that the trace shows the environ as the server passed it;
@@ -204,7 +205,7 @@ class _RequestState:
             # The server sent the file itself (perhaps with sendfile); its bytes were not seen.
             data["file_wrapper"] = self.file_wrapper
         if stopped is None:
-            self.session.emit("wsgi.end", data)
+            self.session.finish("wsgi.end", data)
         else:
             data["stopped"] = stopped
             self.session.emit_last("wsgi.end", data)
