@@ -60,6 +60,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"trace file to append to (default: $TRACER_FILE, else ./{DEFAULT_TRACE_FILE})",
     )
+    parser.add_argument(
+        "--max-size",
+        type=parse_size,
+        default=None,
+        metavar="SIZE",
+        help="rotate the trace file when it reaches SIZE (bytes, or with K, M or G: 100M); default never",
+    )
+    parser.add_argument(
+        "--backups",
+        type=int,
+        default=5,
+        metavar="N",
+        help="rotated files to keep with --max-size: FILE.1 … FILE.N (default: %(default)s)",
+    )
     parser.add_argument("--view", action="store_true", help="open the UI on the live trace; quitting it stops the server")
     add_break_options(parser, hold_timeout=True)
     parser.add_argument(
@@ -73,6 +87,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     # Accepted only to say why not: users of uvicorn, Flask and Django reach for it.
     parser.add_argument("--reload", action="store_true", help=argparse.SUPPRESS)
     return parser
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """A size such as ``100M``, ``512K``, ``1G`` or ``1048576`` (bytes), as a positive number of bytes."""
+    cleaned = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = cleaned[-1:] if cleaned[-1:] in ("K", "M", "G") else ""
+    number = cleaned[: len(cleaned) - len(unit)]
+    try:
+        size = int(float(number) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 100M, 512K, 1G, or bytes)") from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive size")
+    return size
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         protocol = args.protocol or _protocol_of(app, reference)
     sock = bind_socket(args.host, args.port)
     try:
-        jsonl = JsonlSink(out)
+        jsonl = JsonlSink(out, max_bytes=args.max_size, backups=args.backups)
     except BaseException:
         sock.close()
         raise
