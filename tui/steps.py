@@ -199,14 +199,19 @@ class Steps:
 
     # Many steps, for a worker thread
 
-    def decoded(self, start: int, stop: int) -> Iterator[Event]:
-        """Events `start` to `stop` decoded afresh, skipping lines that do not decode (thread-safe)."""
-        if self._events is not None:
-            yield from self._events[start:stop]
+    def decoded(self, start: int, stop: int, *, unreadable: bool = False) -> Iterator[Event]:
+        """Events `start` to `stop` decoded afresh (thread-safe).
+
+        Lines that do not decode are skipped, or with `unreadable` kept as steps
+        that say why, so that each step yields one event.
+        """
+        events = self._events
+        if events is not None:
+            yield from events[start:stop]
             return
         for step in range(start, stop):
             event = decode_event(self.line(step), step)
-            if event.kind != UNREADABLE:
+            if unreadable or event.kind != UNREADABLE:
                 yield event
 
     def trace(self) -> Trace:

@@ -2,21 +2,24 @@
 
 The screen reads only what it shows: a step's event is read from the file
 and decoded when it comes on screen (`tui.steps`), the protocol checks run
-in a worker thread and mark their findings when they arrive, and a trace
-still being written gains its new steps in place (the screen looks at the
-index's spans ten times a second).
+in a worker thread and mark their findings when they arrive, another worker
+follows the steps through the protocol's state machine for the state panel
+(`tui.step_states`), and a trace still being written gains its new steps in
+place (the screen looks at the index's spans ten times a second).
 """
 
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -25,13 +28,16 @@ from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding, check_trace
 from tracer.model import END_KINDS, Trace
+from tracer.states import StepState
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
 from ..exchange import Exchange
 from ..messages import StepSelected
+from ..step_states import StateTimeline, StateWalk
 from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
+from ..widgets.state_panel import StatePanel
 from ..widgets.step_detail import StepDetail
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
@@ -43,6 +49,13 @@ POLL_SECONDS = 0.1
 """How often a trace still in progress is looked at for new steps."""
 RECHECK_SECONDS = 10.0
 """While a trace grows, the protocol checks run again at most this often (each run decodes the whole trace)."""
+STATES_AT_ONCE = 200
+"""Up to this many new steps are followed through the state machine on the UI thread (a millisecond or two);
+more go to a worker, and the panel says it is working until their states arrive."""
+STATES_BATCH = 512
+"""Events the states worker decodes and follows between looks at the clock."""
+STATES_POST_SECONDS = 0.1
+"""How often the states worker hands over what it has followed, so the panel fills while it works."""
 
 
 def _takes_live(checker: Callable[..., object]) -> bool:
@@ -68,6 +81,10 @@ class ReplayScreen(Screen[None]):
         Binding("plus,equals_sign,right_square_bracket", "speed(1)", "Faster", id="replay.faster",
                 tooltip="Play faster"),
         Binding("minus,left_square_bracket", "speed(-1)", "Slower", id="replay.slower", tooltip="Play slower"),
+        Binding("s", "toggle_states", "State", id="replay.states",
+                tooltip="Show or hide the protocol state: the state machine, what the app may do next, the framing"),
+        Binding("i", "toggle_spec", "Spec", id="replay.spec",
+                tooltip="Show or hide the spec behind the step and its findings (PEP 3333, ASGI), with links"),
         Binding("escape,backspace,q", "back", "Back", id="replay.back", tooltip="Back to the request list"),
     ]
 
@@ -83,6 +100,14 @@ class ReplayScreen(Screen[None]):
 
         findings: list[Finding]
         steps: int
+
+    @dataclass
+    class StatesFollowed(Message):
+        """The states worker followed the steps from `start` on; `done` when it has stopped."""
+
+        states: list[StepState]
+        start: int
+        done: bool
 
     def __init__(self, summary: TraceSummary, trace: Trace | None = None, findings: list[Finding] | None = None) -> None:
         """Replay the trace `summary` describes.
@@ -111,6 +136,10 @@ class ReplayScreen(Screen[None]):
         self._recheck: Timer | None = None
         self._checked_steps = 0
         """Steps the findings are about."""
+        self._walk: StateWalk | None = None
+        self.timeline: StateTimeline | None = None
+        """The protocol state after each step followed so far (None for a protocol no machine describes)."""
+        self._following = False
 
     def compose(self) -> ComposeResult:
         index = getattr(self.app, "index", None)
@@ -123,15 +152,21 @@ class ReplayScreen(Screen[None]):
         self.exchange = Exchange.of(self.summary)
         yield Header()
         yield Static(id="replay-title")
+        self._walk = StateWalk(self.summary.protocol, self.summary.scope_type)
+        machine = self._walk.machine
+        self.timeline = StateTimeline(machine) if machine is not None else None
         with Horizontal(id="replay-body"):
             yield SequenceDiagram(self.steps, self.findings, id="diagram")
-            yield StepDetail(id="detail")
+            with Vertical(id="replay-side"):
+                yield StepDetail(id="detail")
+                yield StatePanel(machine, id="states")
         yield Static(id="replay-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.diagram.focus()
         self._update_title()
+        self._follow_states()
         self._show_step(0)
         if not self.steps.complete:
             self._poller = self.set_interval(POLL_SECONDS, self._poll)
@@ -147,6 +182,11 @@ class ReplayScreen(Screen[None]):
     def diagram(self) -> SequenceDiagram:
         """The sequence diagram."""
         return self.query_one(SequenceDiagram)
+
+    @property
+    def states_panel(self) -> StatePanel:
+        """The protocol state panel."""
+        return self.query_one(StatePanel)
 
     @property
     def step(self) -> int:
@@ -189,6 +229,7 @@ class ReplayScreen(Screen[None]):
         if self.playing and self._timer is None:
             self._schedule()
         self._check_soon()
+        self._follow_states()
 
     # Protocol checks
 
@@ -252,6 +293,74 @@ class ReplayScreen(Screen[None]):
         for finding in self.findings:
             self._by_seq.setdefault(finding.seq, []).append(finding)
 
+    # Protocol states
+
+    def _follow_states(self) -> None:
+        """Follow the steps not followed yet through the state machine: a few at once, many in a worker."""
+        timeline, walk = self.timeline, self._walk
+        if timeline is None or walk is None or self._following or not self.states_panel.display:
+            return
+        start, stop = timeline.count, self.steps.count
+        if start >= stop:
+            return
+        if stop - start <= STATES_AT_ONCE:
+            timeline.add(walk.follow(self.steps.decoded(start, stop, unreadable=True)))
+            if self._shown is not None and self._shown >= start:
+                self._show_state(self._shown)
+            return
+        self._following = True
+        # After the first paint: the screen shows before the worker takes the CPU.
+        self.call_after_refresh(self._run_states, start, stop)
+
+    @work(thread=True, group="replay-states", exit_on_error=False)
+    def _run_states(self, start: int, stop: int) -> None:
+        """Decode steps `start` to `stop` and follow them, handing over what is done every so often."""
+        walk = self._walk
+        assert walk is not None
+        events = self.steps.decoded(start, stop, unreadable=True)
+        done: list[StepState] = []
+        at = start
+        posted = time.monotonic()
+        try:
+            while chunk := list(islice(events, STATES_BATCH)):
+                done += walk.follow(chunk)
+                if time.monotonic() - posted >= STATES_POST_SECONDS:
+                    self.post_message(self.StatesFollowed(done, at, done=False))
+                    at += len(done)
+                    done = []
+                    posted = time.monotonic()
+        finally:
+            self.post_message(self.StatesFollowed(done, at, done=True))
+
+    def on_replay_screen_states_followed(self, message: StatesFollowed) -> None:
+        timeline = self.timeline
+        if message.done:
+            self._following = False
+        if timeline is None or message.start != timeline.count:
+            return
+        timeline.add(message.states)
+        if message.done:
+            self._follow_states()
+        if self._shown is not None and message.start <= self._shown < timeline.count:
+            self._show_state(self._shown)
+
+    def _show_state(self, step: int) -> None:
+        panel = self.states_panel
+        if panel.display:
+            panel.show(self.timeline.at(step) if self.timeline is not None else None)
+
+    def action_toggle_states(self) -> None:
+        panel = self.states_panel
+        panel.display = not panel.display
+        if panel.display:
+            self._follow_states()
+            if self._shown is not None:
+                self._show_state(self._shown)
+
+    def action_toggle_spec(self) -> None:
+        detail = self.query_one(StepDetail)
+        detail.show_spec(not detail.spec)
+
     # Stepping
 
     def action_step(self, delta: int) -> None:
@@ -297,6 +406,7 @@ class ReplayScreen(Screen[None]):
             response_type=exchange.response_type,
             totals=exchange.rows() if event.kind in END_KINDS and self.summary.scope_type != "lifespan" else None,
         )
+        self._show_state(step)
         self._update_status()
 
     # Playing

@@ -2,7 +2,9 @@
 
 Environ and scope as key/value tables (CGI and WSGI keys, or ASGI keys,
 first), headers as a table, bodies as text, pretty JSON or a hex dump with
-their sizes and any cut marker, exceptions with their traceback.
+their sizes and any cut marker, exceptions with their traceback. On demand,
+the spec behind the step and behind each of its findings (`tracer.spec`),
+with the sections it comes from as links.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +22,7 @@ from textual.widgets import Static
 
 from tracer.checks import Finding
 from tracer.model import Event, ReprValue, TruncatedBytes
+from tracer.spec import KINDS, RULES, SpecNote, note_for_message
 
 from .. import format as fmt
 from ..explain import explain
@@ -53,9 +58,12 @@ class StepDetail(VerticalScroll, can_focus=True):
     """What is shown, as a Rich renderable."""
     event: Event | None = None
     """The event shown."""
+    spec: bool = False
+    """Whether the spec behind the step and its findings is shown."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._shown: tuple[Event, list[Finding], dict[str, Any]] | None = None
         self._hex = HexRows(b"", id="step-hex")
         self._text = TextRows(id="step-text")
 
@@ -79,7 +87,12 @@ class StepDetail(VerticalScroll, can_focus=True):
     ) -> None:
         """Show `event`; the content types decide how bodies are shown; `totals` sum the trace up."""
         self.event = event
+        self._shown = (event, findings, {"request_type": request_type, "response_type": response_type, "totals": totals})
         parts = describe(event, findings, request_type, response_type)
+        if self.spec:
+            # Under the step's sentence and findings, above the payload: it is what was asked for.
+            at = next((i for i, part in enumerate(parts) if isinstance(part, Text) and not part.plain), len(parts))
+            parts[at:at] = [Text(""), *spec_notes(event, findings)]
         if totals:
             parts += [Text(""), _table(totals, "the whole exchange")]
         self.content = Group(*parts)
@@ -100,6 +113,13 @@ class StepDetail(VerticalScroll, can_focus=True):
             tail_view.update(Group(*tail))
             tail_view.display = bool(tail)
         self.scroll_home(animate=False)
+
+    def show_spec(self, on: bool) -> None:
+        """Show the spec behind the step and its findings, or hide it; the step stays."""
+        self.spec = on
+        if self._shown is not None:
+            event, findings, options = self._shown
+            self.show(event, findings, **options)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -161,6 +181,35 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
     if "$error" in data:
         parts.append(Text(fmt.block(str(data["$error"])), style="red"))
     return parts
+
+
+def spec_notes(event: Event, findings: list[Finding]) -> list[RenderableType]:
+    """The spec notes of `event` (its kind's, then its message type's) and of each finding's rule."""
+    notes = [(f"spec · {event.kind}", note) for note in [KINDS.get(event.kind)] if note is not None]
+    message = event.data.get("message") if isinstance(event.data, dict) else None
+    if isinstance(message, dict) and event.kind in ("asgi.send", "asgi.receive"):
+        note = note_for_message(message)
+        if note is not None:
+            notes.append((f"spec · {fmt.line(str(message.get('type')))}", note))
+    for rule in dict.fromkeys(finding.rule for finding in findings):
+        note = RULES.get(rule)
+        if note is not None:
+            notes.append((f"rule · {fmt.line(rule)}", note))
+    if not notes:
+        return [Text("No spec note for this step.", style="dim")]
+    parts: list[RenderableType] = []
+    for title, note in notes:
+        parts += [Text(title, style="bold magenta"), *_note(note)]
+    return parts
+
+
+def _note(note: SpecNote) -> list[RenderableType]:
+    lines = [Text(note.text)]
+    for section in note.sections:
+        link = Style(link=section.url)
+        lines.append(Text.assemble(("↗ ", "dim"), (section.label, link + Style(underline=True))))
+        lines.append(Text(section.url, style=link + Style(dim=True)))
+    return [Padding(Group(*lines), (0, 0, 0, 2))]
 
 
 def _environ(environ: dict[str, Any]) -> list[RenderableType]:
