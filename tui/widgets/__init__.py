@@ -7,6 +7,7 @@ from .marked_table import MarkedRequestTable
 from .phase_table import PhaseTable
 from .request_table import RequestTable
 from .sequence_diagram import SequenceDiagram
+from .state_panel import StatePanel
 from .step_detail import StepDetail
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "PhaseTable",
     "RequestTable",
     "SequenceDiagram",
+    "StatePanel",
     "StepDetail",
 ]
