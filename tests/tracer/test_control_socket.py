@@ -144,7 +144,8 @@ def test_tracer_run_holds_at_its_break_options_until_a_viewer_lets_go(trace_file
         "--break", "~u /stream @ http.response.body", "--hold-timeout", "20",
     )
     try:
-        assert "tracer: breakpoints '~u /stream @ http.response.body'; release held requests with: tracer view" in run.output
+        run.wait_for_line(lambda line: line.startswith(
+            "tracer: breakpoints '~u /stream @ http.response.body'; release held requests with: tracer view"))
         reader = StreamReader("GET", run.url + "/stream")
         run.wait_for_line(lambda line: line.startswith("tracer: held GET /stream at http.response.body (no viewer attached"))
         [connection] = attach(trace_file)
