@@ -58,7 +58,7 @@ class EditHeldScreen(ModalScreen["dict[str, Any] | None"]):
             yield Static(
                 "Text stands for bytes (UTF-8; header names and values latin-1); other bytes are "
                 '{"$base64": ...}. Headers are [name, value] pairs. A websocket message has text or bytes: '
-                "set the other to null. Only the fields you change are sent.",
+                "set the other to null. Only the fields you change are sent. F7 selects all.",
                 id="edit-hint", markup=False,
             )
             yield TextArea(edit_text(held), id="edit-text", soft_wrap=True, show_line_numbers=False, tab_behavior="indent")

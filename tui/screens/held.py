@@ -138,10 +138,10 @@ class HeldScreen(Screen[None]):
         line = self.query_one("#held-time", Static)
         if held is None:
             line.update("n, c, e and d act on a held request; Esc goes back to the list")
-            return
-        left = max(0.0, held.deadline - time.time())
-        line.update(f"held for {held.held_for:.1f} s · goes on by itself in {left:.0f} s · process {held.pid}")
-        self._draw_steps(held)
+        else:
+            left = max(0.0, held.deadline - time.time())
+            line.update(f"held for {held.held_for:.1f} s · goes on by itself in {left:.0f} s · process {held.pid}")
+        self._draw_steps(held)  # The file gains the steps as they go on.
 
     def _events(self) -> list[Event]:
         summary = self.requests.find(self.trace_id)
