@@ -52,6 +52,13 @@ def screen_commands(app: TracerApp, screen: Screen[object]) -> Iterable[SystemCo
             for how, (name, _) in COPY_FORMATS.items():
                 yield SystemCommand(f"Copy as {name}", f"The request under the cursor, as {_CODE[how]}",
                                     partial(screen.action_copy, how))
+        yield SystemCommand("Add a breakpoint", "b: hold matching live requests at a protocol event",
+                            screen.action_add_breakpoint)
+        yield SystemCommand("Breakpoints", "B: the breakpoints of the attached processes; remove them",
+                            screen.action_breakpoints)
+        if screen.debug.held:
+            yield SystemCommand("Continue every held request", "Let every held request run to its end",
+                                screen.continue_all)
         yield SystemCommand("Export requests", "w: the request under the cursor, or every one shown, to HAR or a trace file",
                             screen.action_export)
     elif isinstance(screen, CompareScreen):

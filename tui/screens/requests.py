@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
+from tracer.errors import TracerError
 from tracer.model import Trace
 from tracer.summary import TraceSummary
 
@@ -218,6 +219,15 @@ class RequestsScreen(Screen[None]):
 
     def action_breakpoints(self) -> None:
         self.app.push_screen(BreakpointsScreen(self.debug))
+
+    def continue_all(self) -> None:
+        """Let every held request of every attached process run to its end."""
+        try:
+            count = self.debug.continue_all()
+        except TracerError as exc:
+            self.notify(str(exc), title="continue all", severity="error", markup=False)
+            return
+        self.notify(f"{count} held request{'s' if count != 1 else ''} went on", title="continue all")
 
     # Filter
 
