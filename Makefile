@@ -11,10 +11,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,demo,otlp,mcp]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,otlp,mcp,web]'
 	touch $(STAMP)
 
+# The browser test needs Chromium: as root, install Debian's when it is missing (never fatal here).
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } || \
+		echo "make: no chromium, and it could not be installed: the browser test will be skipped"; }
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)

@@ -1,4 +1,4 @@
-"""`tracer view FILE`: open a trace file in the terminal UI.
+"""`tracer view FILE`: open a trace file in the terminal UI (``--web``: in a browser tab).
 
 The UI lives in the ``tui`` package, which imports tracer and never the
 other way round; it is found through the ``tracer.ui`` entry point group.
@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import TraceFileError, TracerError
+from ..errors import TraceFileError, TracerError, UsageError
 from .._options import DEFAULT_TRACE_FILE
 from ..debug import parse_breakpoints
 from ..debug.options import BREAK_EPILOG, add_break_options
@@ -28,7 +28,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Open a trace file in the terminal UI: the request list, filters, and a step-by-step replay. "
             "It attaches to every live process recording into the file with breakpoints on "
             "(tracer run, or the middleware with breakpoints=True / TRACER_BREAKPOINTS=1), "
-            "so that their held requests can be stepped, edited and released."
+            "so that their held requests can be stepped, edited and released. "
+            "With --web the same UI is served to a browser tab on 127.0.0.1."
         ),
         epilog=BREAK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -43,6 +44,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "-f", "--follow", action="store_true", help="keep reading as the file grows (a live trace)"
     )
     add_break_options(parser, hold_timeout=False)
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the UI to a browser tab on 127.0.0.1 instead of this terminal (extra: pip install 'tracer[web]')",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the port --web listens on; 0 (the default) picks a free one and prints it",
+    )
     return parser
 
 
@@ -51,7 +64,13 @@ def run(args: argparse.Namespace) -> int:
     if args.file is None:
         args.file = default_trace_file()
     breakpoints = [bp.text for bp in parse_breakpoints(getattr(args, "breaks", None) or ())]
+    web = getattr(args, "web", False)
+    port = getattr(args, "port", None)
+    if port is not None and not web:
+        raise UsageError("--port is the browser UI's port: add --web")
     check_trace_file(args.file, allow_empty=args.follow)
+    if web:
+        return open_web_viewer(args.file, follow=args.follow, breakpoints=breakpoints, port=port or 0)
     if breakpoints:
         return open_viewer(args.file, follow=args.follow, breakpoints=breakpoints)
     return open_viewer(args.file, follow=args.follow)
@@ -96,6 +115,27 @@ def open_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] =
     if not _takes_keyword(viewer, "breakpoints"):
         raise TracerError("the installed terminal UI does not take --break yet; set breakpoints in tracer run or the middleware")
     return int(viewer(path, follow=follow, breakpoints=tuple(breakpoints)) or 0)
+
+
+def open_web_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), port: int = 0) -> int:
+    """Serve the UI on `path` to browser tabs on 127.0.0.1 until Ctrl+C; returns the exit status.
+
+    Prints ``tracer: open http://127.0.0.1:PORT in a browser`` once it listens.
+    Every tab runs its own ``tracer view`` with the same file, `follow` and `breakpoints`.
+
+    Args:
+        path: The trace file.
+        follow: Keep reading as it grows (``tracer run --view --web`` passes True).
+        breakpoints: Breakpoints (already checked) for each session to set.
+        port: The port; 0 picks a free one.
+
+    Raises:
+        TracerError: textual-serve is not installed (``pip install 'tracer[web]'``).
+        UsageError: The port is in use or not allowed.
+    """
+    from ..web import serve_viewer
+
+    return serve_viewer(path, follow=follow, breakpoints=breakpoints, port=port)
 
 
 def _takes_keyword(function: Any, name: str) -> bool:
