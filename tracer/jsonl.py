@@ -217,11 +217,13 @@ class JsonlSink:
         return lines
 
     def _hand_over(self, session: Any) -> None:
-        """Queue what a trace in progress holds (16 KiB or more) and give it a new list."""
-        lines = session._lines
-        session._lines = self._live[session] = []
-        self._queue.append(lines)
-        self.flush(wait=False, live=False)
+        """A trace in progress holds 16 KiB or more: write what every trace holds, unless a write is under way.
+
+        Its lines stay in its one list until written, so they reach the file in
+        order: a second list queued apart could be written after lines that
+        follow it (a writer taking the live lists before the queue).
+        """
+        self.flush(wait=False)
 
     def _end_trace(self, session: Any) -> None:
         """Queue a trace's lines, now complete, and write them unless another thread is writing."""
