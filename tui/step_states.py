@@ -8,9 +8,9 @@ indices into the machine, with framing and request body kept only where
 they change; `StateTimeline.at` builds a step's `StepState` when it is
 shown.
 
-    walk = StateWalk(machine_for("asgi", "http"))     # in a worker thread
-    batch = walk.follow(events)                        # list[StepState]
-    timeline.add(batch)                                # on the UI thread
+    walk = StateWalk("asgi", "http")                   # in a worker thread:
+    batch = timeline.pack(walk.follow(events), start)  # the next steps' states, packed
+    timeline.add(batch)                                # on the UI thread: a few array extends
     timeline.at(3).state.label                         # 'response started'
 """
 
@@ -19,10 +19,11 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 from tracer.model import Event
-from tracer.states import Framing, Machine, Mistake, RequestBody, StateFollower, StepState
+from tracer.states import Framing, Machine, Mistake, RequestBody, State, StateFollower, StepState
 
 from .steps import UNREADABLE
 
@@ -76,6 +77,23 @@ class StateWalk:
                          request_body=last.request_body)
 
 
+@dataclass(slots=True)
+class StateBatch:
+    """The states of steps `start` on, packed as `StateTimeline` keeps them (made in the worker thread)."""
+
+    start: int
+    seqs: array[int]
+    states: array[int]
+    before: array[int]
+    transitions: array[int]
+    made: dict[int, tuple[Mistake, ...]]
+    framing: list[tuple[int, Framing | None]]
+    body: list[tuple[int, RequestBody | None]]
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
 class StateTimeline:
     """The state after every step followed so far, kept as indices into the machine.
 
@@ -87,63 +105,76 @@ class StateTimeline:
         self.machine = machine
         self._state_index = {state: i for i, state in enumerate(machine.states)}
         self._transition_index = {id(t): i for i, t in enumerate(machine.transitions)}
-        self._seqs = array("q")
-        self._states = array("b")
-        self._before = array("b")
-        self._transitions = array("h")
-        self._made: dict[int, tuple[Mistake, ...]] = {}
-        self._framing: _Changes[Framing | None] = _Changes()
-        self._body: _Changes[RequestBody | None] = _Changes()
-        self.reached: set[int] = set()
-        """Indices in `machine.states` of the states some step has been in."""
+        self._all = self.pack([], 0)
 
     @property
     def count(self) -> int:
         """Steps followed so far."""
-        return len(self._states)
+        return len(self._all)
 
-    def add(self, states: list[StepState]) -> None:
-        """Take the states of the next steps."""
-        for state in states:
-            step = len(self._states)
-            index = self._state_index[state.state]
-            self._seqs.append(state.seq)
-            self._states.append(index)
-            self._before.append(self._state_index[state.before] if state.before is not None else -1)
+    def pack(self, states: list[StepState], start: int) -> StateBatch:
+        """The states of steps `start` on, packed (thread-safe: it reads only the machine's tables)."""
+        batch = StateBatch(start, array("q"), array("b"), array("b"), array("h"), {}, [], [])
+        state_index, transition_index = self._state_index, self._transition_index
+        for step, state in enumerate(states, start):
+            batch.seqs.append(state.seq)
+            batch.states.append(state_index[state.state])
+            batch.before.append(state_index[state.before] if state.before is not None else -1)
             transition = state.transition
-            self._transitions.append(self._transition_index.get(id(transition), -1) if transition else -1)
+            batch.transitions.append(transition_index.get(id(transition), -1) if transition is not None else -1)
             if state.made:
-                self._made[step] = state.made
-            self._framing.add(step, state.framing)
-            self._body.add(step, state.request_body)
-            self.reached.add(index)
+                batch.made[step] = state.made
+            _change(batch.framing, step, state.framing)
+            _change(batch.body, step, state.request_body)
+        return batch
+
+    def add(self, batch: StateBatch | list[StepState]) -> None:
+        """Take the states of the next steps (a batch must start at `count`)."""
+        if isinstance(batch, list):
+            batch = self.pack(batch, self.count)
+        assert batch.start == self.count
+        kept = self._all
+        kept.seqs.extend(batch.seqs)
+        kept.states.extend(batch.states)
+        kept.before.extend(batch.before)
+        kept.transitions.extend(batch.transitions)
+        kept.made.update(batch.made)
+        for step, value in batch.framing:
+            _change(kept.framing, step, value)
+        for step, value in batch.body:
+            _change(kept.body, step, value)
+
+    @property
+    def reached(self) -> set[State]:
+        """The states some step followed so far has been in."""
+        return {self.machine.states[index] for index in set(self._all.states)}
 
     def at(self, step: int) -> StepState | None:
         """The state after `step`, or None when it has not been followed yet."""
-        if not 0 <= step < len(self._states):
+        kept = self._all
+        if not 0 <= step < len(kept.states):
             return None
         machine = self.machine
-        before = self._before[step]
-        transition = self._transitions[step]
+        before = kept.before[step]
+        transition = kept.transitions[step]
         return StepState(
-            self._seqs[step],
+            kept.seqs[step],
             machine,
-            machine.states[self._states[step]],
+            machine.states[kept.states[step]],
             machine.states[before] if before >= 0 else None,
             machine.transitions[transition] if transition >= 0 else None,
-            self._made.get(step, ()),
-            framing=self._framing.at(step),
-            request_body=self._body.at(step),
+            kept.made.get(step, ()),
+            framing=_at(kept.framing, step),
+            request_body=_at(kept.body, step),
         )
 
 
-class _Changes(list[tuple[int, T]], Generic[T]):
-    """A value per step, kept only where it changes: (first step, value) pairs."""
+def _change(changes: list[tuple[int, T]], step: int, value: T) -> None:
+    """Keep `value` from `step` on, if it differs from the value before."""
+    if not changes or changes[-1][1] != value:
+        changes.append((step, value))
 
-    def add(self, step: int, value: T) -> None:
-        if not self or self[-1][1] != value:
-            self.append((step, value))
 
-    def at(self, step: int) -> T | None:
-        found = bisect_right(self, step, key=lambda change: change[0]) - 1
-        return self[found][1] if found >= 0 else None
+def _at(changes: list[tuple[int, T]], step: int) -> T | None:
+    found = bisect_right(changes, step, key=lambda change: change[0]) - 1
+    return changes[found][1] if found >= 0 else None

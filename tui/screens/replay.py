@@ -34,7 +34,7 @@ from tracer.summary import TraceSummary
 from .. import format as fmt
 from ..exchange import Exchange
 from ..messages import StepSelected
-from ..step_states import StateTimeline, StateWalk
+from ..step_states import StateBatch, StateTimeline, StateWalk
 from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.state_panel import StatePanel
@@ -103,10 +103,9 @@ class ReplayScreen(Screen[None]):
 
     @dataclass
     class StatesFollowed(Message):
-        """The states worker followed the steps from `start` on; `done` when it has stopped."""
+        """The states worker followed the steps of `batch`; `done` when it has stopped."""
 
-        states: list[StepState]
-        start: int
+        batch: StateBatch
         done: bool
 
     def __init__(self, summary: TraceSummary, trace: Trace | None = None, findings: list[Finding] | None = None) -> None:
@@ -140,6 +139,8 @@ class ReplayScreen(Screen[None]):
         self.timeline: StateTimeline | None = None
         """The protocol state after each step followed so far (None for a protocol no machine describes)."""
         self._following = False
+        self._check_waits = False
+        """The checks wait for the states worker to finish."""
 
     def compose(self) -> ComposeResult:
         index = getattr(self.app, "index", None)
@@ -248,6 +249,10 @@ class ReplayScreen(Screen[None]):
         self._recheck = None
         if self._checking or (self.checked and self._checked_steps >= self.steps.count):
             return
+        if self._following:
+            # One worker at a time leaves the UI thread more of the GIL; the states come first, at the cursor.
+            self._check_waits = True
+            return
         self._checking = True
         self._run_checks(self.steps.count, self.checker)
 
@@ -314,9 +319,12 @@ class ReplayScreen(Screen[None]):
 
     @work(thread=True, group="replay-states", exit_on_error=False)
     def _run_states(self, start: int, stop: int) -> None:
-        """Decode steps `start` to `stop` and follow them, handing over what is done every so often."""
-        walk = self._walk
-        assert walk is not None
+        """Decode steps `start` to `stop` and follow them, handing over what is done every so often.
+
+        The states are packed here, so the UI thread only extends arrays with them.
+        """
+        walk, timeline = self._walk, self.timeline
+        assert walk is not None and timeline is not None
         events = self.steps.decoded(start, stop, unreadable=True)
         done: list[StepState] = []
         at = start
@@ -325,23 +333,27 @@ class ReplayScreen(Screen[None]):
             while chunk := list(islice(events, STATES_BATCH)):
                 done += walk.follow(chunk)
                 if time.monotonic() - posted >= STATES_POST_SECONDS:
-                    self.post_message(self.StatesFollowed(done, at, done=False))
+                    self.post_message(self.StatesFollowed(timeline.pack(done, at), done=False))
                     at += len(done)
                     done = []
                     posted = time.monotonic()
+                time.sleep(0)  # Let the UI thread have the GIL between batches.
         finally:
-            self.post_message(self.StatesFollowed(done, at, done=True))
+            self.post_message(self.StatesFollowed(timeline.pack(done, at), done=True))
 
     def on_replay_screen_states_followed(self, message: StatesFollowed) -> None:
-        timeline = self.timeline
+        timeline, batch = self.timeline, message.batch
         if message.done:
             self._following = False
-        if timeline is None or message.start != timeline.count:
+            if self._check_waits:
+                self._check_waits = False
+                self._check()
+        if timeline is None or batch.start != timeline.count:
             return
-        timeline.add(message.states)
+        timeline.add(batch)
         if message.done:
             self._follow_states()
-        if self._shown is not None and message.start <= self._shown < timeline.count:
+        if self._shown is not None and batch.start <= self._shown < timeline.count:
             self._show_state(self._shown)
 
     def _show_state(self, step: int) -> None:
