@@ -368,3 +368,21 @@ def test_the_browser_shows_the_request_list_and_replays_a_request(
     replay = browser.screenshot(tmp_path / "replay.png")
     assert replay != listed
     assert len(png_colours(replay)) >= 4, "the screenshot of the replay is blank"
+
+
+def test_tracer_run_web_serves_the_app_and_the_ui_and_keeps_the_console_log(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.frameworks.running import TracerRun
+
+    run = TracerRun("tests.tracer.breakpoint_servers:wsgi_app", tmp_path / "t.jsonl", "--web")
+    try:
+        ui = run.wait_for_line(lambda line: line.startswith("tracer: open http://127.0.0.1:"), timeout=20)
+        ui_url = re.search(r"http://127\.0\.0\.1:\d+", ui).group(0)  # type: ignore[union-attr]
+        assert httpx.get(run.url + "/hello", timeout=10).text == "hello"
+        page = httpx.get(ui_url, timeout=10)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        run.wait_for_line(lambda line: line.split()[:3] == ["GET", "/hello", "200"])
+    finally:
+        assert run.stop() == 0
+    assert any(line.startswith("tracer: stopped serving the UI on") for line in run.lines)

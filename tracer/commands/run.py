@@ -75,6 +75,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="rotated files to keep with --max-size: FILE.1 … FILE.N (default: %(default)s)",
     )
     parser.add_argument("--view", action="store_true", help="open the UI on the live trace; quitting it stops the server")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="serve the UI to browser tabs on 127.0.0.1 instead (a free port, printed; implies --view; "
+        "extra: pip install 'tracer[web]')",
+    )
     add_break_options(parser, hold_timeout=True)
     parser.add_argument(
         "--factory",
@@ -115,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
         )
     out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     _check_directory_of(out)
+    if args.web:
+        from ..web import load_server_class
+
+        load_server_class()  # a missing extra is one line before anything starts
+        args.view = True
     breakpoints = parse_breakpoints(args.breaks or ())
     hold_timeout = check_hold_timeout(args.hold_timeout)
     app = load_app(args.app, factory=args.factory)
@@ -130,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
-    sink: Any = jsonl if args.view else AccessLogSink(jsonl)
+    # The terminal UI covers the console; with the UI in a browser, the console keeps its access log.
+    sink: Any = jsonl if args.view and not args.web else AccessLogSink(jsonl)
     address = display_address(sock)
     cut: list[tuple[int, float]] = []
     debugger = None
@@ -147,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             marked = traced._stop_open_requests(STOPPED_BY_SERVER)
             cut.append((count or marked, seconds))
 
-        server = make_server(traced, protocol, sock, quiet=args.view, on_cut_short=cut_short)
+        server = make_server(traced, protocol, sock, quiet=args.view and not args.web, on_cut_short=cut_short)
     except BaseException:
         sock.close()
         jsonl.close()
@@ -156,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     try:
         with stop_signals_as_ctrl_c():
-            if args.view:
+            if args.view and not args.web:
                 status = _serve_with_view(server, out)
             else:
                 print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
@@ -166,8 +178,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"tracer: trace file {out}", flush=True)
                 if breakpoints:
                     _announce_breakpoints(debugger, breakpoints, out)
-                print("tracer: press Ctrl+C to stop", flush=True)
-                status = _serve_until_interrupted(server)
+                if args.web:
+                    status = _serve_with_web_view(server, out)
+                else:
+                    print("tracer: press Ctrl+C to stop", flush=True)
+                    status = _serve_until_interrupted(server)
     finally:
         # Held requests go on first, so that the server's graceful shutdown can finish them.
         if debugger is not None:
@@ -261,6 +276,17 @@ def _serve_until_interrupted(server: Any) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _serve_with_web_view(server: Any, out: str) -> int:
+    """Serve the app from a background thread and the UI to browser tabs until Ctrl+C; the caller stops the server."""
+    from .view import open_web_viewer
+
+    try:
+        server.start_in_thread()
+        return open_web_viewer(os.fspath(out), follow=True)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _serve_with_view(server: Any, out: str) -> int:
