@@ -74,9 +74,8 @@ def describe(machine: Machine | None, state: StepState | None) -> list[Renderabl
         parts.append(Text(WORKING, style="dim italic"))
         return parts
     parts.append(StateTrack(machine.states, state.state, state.before))
-    parts.append(Text(state.about, style="dim italic"))
-    parts.append(Text(""))
     parts += _this_step(state)
+    parts.append(Text(state.about, style="dim italic"))
     parts += _section("may next", [Text(line) for line in state.may])
     mistakes = [Text.assemble(m.says, (f"  {m.rule}", "dim")) for m in state.must_not]
     parts += _section("would be a mistake here", mistakes or [Text("nothing the app can send", style="dim")])
