@@ -57,11 +57,20 @@ class StatePanel(VerticalScroll, can_focus=True):
 
     def show(self, state: StepState | None) -> None:
         """Show `state`; None says the step's state is still being worked out."""
-        if state is self.state and self.content:
-            return
+        shown = _looks(self.state) if self.content else ()
         self.state = state
+        # Steps of a long stream often leave the exchange as it was: nothing to draw again.
+        if _looks(state) == shown:
+            return
         self.content = Group(*describe(self.machine, state))
         self.query_one("#state-body", Static).update(self.content)
+
+
+def _looks(state: StepState | None) -> tuple[object, ...]:
+    """What the panel draws of `state` (not its seq)."""
+    if state is None:
+        return (None,)
+    return (state.state, state.before, state.transition, state.made, state.framing, state.request_body)
 
 
 def describe(machine: Machine | None, state: StepState | None) -> list[RenderableType]:
