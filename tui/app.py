@@ -131,10 +131,7 @@ class TracerApp(App[int]):
             message.summaries, message.updated, problems=message.problems, progress=message.progress,
             done=message.done, cut_line=message.cut_line,
         )
-        # The replay may be under help or the command palette: it still grows.
-        for screen in self.screen_stack:
-            if isinstance(screen, ReplayScreen) and screen.summary.number in message.updated:
-                screen.reload(*self.requests.trace(screen.summary))
+        # An open replay grows by itself: it polls the index for its trace's new lines.
 
     def _report(self, message: TracesScanned) -> None:
         """Toast the first few unreadable lines; after that only a count, once per scan."""
@@ -184,8 +181,8 @@ class TracerApp(App[int]):
         # first replay is on screen: only the list opens a replay.
         if self.screen is not self.screen_stack[0]:
             return
-        trace, findings = self.requests.trace(message.summary)
-        self.push_screen(ReplayScreen(message.summary, trace, findings))
+        # The replay reads its steps from the file as they are drawn: opening it decodes nothing.
+        self.push_screen(ReplayScreen(message.summary))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):

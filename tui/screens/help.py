@@ -22,6 +22,7 @@ from textual.widgets import Static
 from ..filters import help_rows
 from ..widgets.request_table import RequestTable
 from .compare import CompareScreen
+from .held import HeldScreen
 from .replay import ReplayScreen
 from .requests import RequestsScreen
 
@@ -29,6 +30,7 @@ SECTIONS: tuple[tuple[str, tuple[type[DOMNode], ...], str], ...] = (
     ("Request list", (RequestsScreen, RequestTable), "Double click a row to replay it; click a heading to sort by it."),
     ("Replay", (ReplayScreen,), ""),
     ("Compare", (CompareScreen,), "Click a phase or a difference to go to it."),
+    ("Held request (debugger)", (HeldScreen,), "A request a breakpoint holds: the client waits until it goes on."),
 )
 """Screens and widgets whose own bindings make a table of keys, with a note on what the mouse does."""
 
