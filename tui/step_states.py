@@ -16,10 +16,12 @@ shown.
 
 from __future__ import annotations
 
+import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import TypeVar
 
 from tracer.model import Event
@@ -28,6 +30,11 @@ from tracer.states import Framing, Machine, Mistake, RequestBody, State, StateFo
 from .steps import UNREADABLE
 
 T = TypeVar("T")
+
+BATCH_EVENTS = 512
+"""Events followed between looks at the clock."""
+BATCH_SECONDS = 0.1
+"""How often `follow_batches` hands over what it has followed, so the panel fills while it works."""
 
 
 class StateWalk:
@@ -167,6 +174,26 @@ class StateTimeline:
             framing=_at(kept.framing, step),
             request_body=_at(kept.body, step),
         )
+
+
+def follow_batches(walk: StateWalk, timeline: StateTimeline, events: Iterable[Event], start: int) -> Iterator[StateBatch]:
+    """Follow `events`, the steps from `start` on, in a worker thread: a packed batch every `BATCH_SECONDS`.
+
+    The states are packed here, so the UI thread only extends arrays with them.
+    """
+    events = iter(events)
+    done: list[StepState] = []
+    posted = time.monotonic()
+    while chunk := list(islice(events, BATCH_EVENTS)):
+        done += walk.follow(chunk)
+        if time.monotonic() - posted >= BATCH_SECONDS:
+            yield timeline.pack(done, start)
+            start += len(done)
+            done = []
+            posted = time.monotonic()
+        time.sleep(0)  # Let the UI thread have the GIL between chunks.
+    if done:
+        yield timeline.pack(done, start)
 
 
 def _change(changes: list[tuple[int, T]], step: int, value: T) -> None:

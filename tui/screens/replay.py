@@ -11,10 +11,8 @@ place (the screen looks at the index's spans ten times a second).
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
 
 from textual import work
 from textual.app import ComposeResult
@@ -28,13 +26,12 @@ from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding, check_trace
 from tracer.model import END_KINDS, Trace
-from tracer.states import StepState
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
 from ..exchange import Exchange
 from ..messages import StepSelected
-from ..step_states import StateBatch, StateTimeline, StateWalk
+from ..step_states import StateBatch, StateTimeline, StateWalk, follow_batches
 from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.state_panel import StatePanel
@@ -52,10 +49,6 @@ RECHECK_SECONDS = 10.0
 STATES_AT_ONCE = 200
 """Up to this many new steps are followed through the state machine on the UI thread (a millisecond or two);
 more go to a worker, and the panel says it is working until their states arrive."""
-STATES_BATCH = 512
-"""Events the states worker decodes and follows between looks at the clock."""
-STATES_POST_SECONDS = 0.1
-"""How often the states worker hands over what it has followed, so the panel fills while it works."""
 
 
 def _takes_live(checker: Callable[..., object]) -> bool:
@@ -319,27 +312,16 @@ class ReplayScreen(Screen[None]):
 
     @work(thread=True, group="replay-states", exit_on_error=False)
     def _run_states(self, start: int, stop: int) -> None:
-        """Decode steps `start` to `stop` and follow them, handing over what is done every so often.
-
-        The states are packed here, so the UI thread only extends arrays with them.
-        """
+        """Decode steps `start` to `stop` and follow them, handing over what is done every so often."""
         walk, timeline = self._walk, self.timeline
         assert walk is not None and timeline is not None
-        events = self.steps.decoded(start, stop, unreadable=True)
-        done: list[StepState] = []
         at = start
-        posted = time.monotonic()
         try:
-            while chunk := list(islice(events, STATES_BATCH)):
-                done += walk.follow(chunk)
-                if time.monotonic() - posted >= STATES_POST_SECONDS:
-                    self.post_message(self.StatesFollowed(timeline.pack(done, at), done=False))
-                    at += len(done)
-                    done = []
-                    posted = time.monotonic()
-                time.sleep(0)  # Let the UI thread have the GIL between batches.
+            for batch in follow_batches(walk, timeline, self.steps.decoded(start, stop, unreadable=True), start):
+                self.post_message(self.StatesFollowed(batch, done=False))
+                at = batch.start + len(batch)
         finally:
-            self.post_message(self.StatesFollowed(timeline.pack(done, at), done=True))
+            self.post_message(self.StatesFollowed(timeline.pack([], at), done=True))
 
     def on_replay_screen_states_followed(self, message: StatesFollowed) -> None:
         timeline, batch = self.timeline, message.batch
