@@ -9,7 +9,8 @@ import threading
 import time
 import traceback
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import orjson
 
@@ -28,6 +29,29 @@ trace: the outer one's.
 
 STOPPED_BY_SERVER = "server shutdown"
 """The end event's ``stopped`` value for a request the server cut short when it stopped."""
+
+class RequestOutput(Protocol):
+    """What a request's session holds while the app's own output is captured (`tracer.app_output`)."""
+
+    def close(self) -> None:
+        """The request's recording ends: record what is still pending, and stop being the current request."""
+
+
+_output_for: dict[FailureReporter, Callable[[TraceSession], RequestOutput]] = {}
+"""The tracers whose requests capture the app's output, by their options' `FailureReporter` (one per tracer).
+
+Sessions get only the sink and the reporter from their tracer, so the reporter
+names the tracer here; `tracer.app_output.capture_output` fills this in.
+"""
+
+
+def capture_output_for(failures: FailureReporter, start: Callable[[TraceSession], RequestOutput] | None) -> None:
+    """Sessions recording with `failures` call `start(session)` as they begin (None: no longer)."""
+    if start is None:
+        _output_for.pop(failures, None)
+    else:
+        _output_for[failures] = start
+
 
 _monotonic_ns = time.monotonic_ns
 _OPT = orjson.OPT_APPEND_NEWLINE
@@ -91,6 +115,7 @@ class TraceSession:
         "_sink",
         "_lines",
         "_pending",
+        "_output",
     )
 
     def __init__(
@@ -110,6 +135,14 @@ class TraceSession:
         self._scope_type = scope_type
         self.request_body = BodyBudget(max_body_bytes)
         self.response_body = BodyBudget(max_body_bytes)
+        self._output: RequestOutput | None = None
+        if _output_for:
+            start = _output_for.get(failures)
+            if start is not None:
+                try:
+                    self._output = start(self)
+                except Exception as exc:  # noqa: BLE001 - recording never fails a request
+                    failures.report(exc)
 
     @property
     def scope_type(self) -> str:
@@ -147,6 +180,8 @@ class TraceSession:
         be running: its later events would read as a server that went on
         after the end.
         """
+        if self._output is not None:
+            self._end_output()
         if self._seq == 0:
             self.emit(kind, data)
             self._write = _dropped
@@ -163,7 +198,18 @@ class TraceSession:
 
     def finish(self, kind: str, data: dict[str, Any]) -> None:
         """Record the trace's end event."""
+        if self._output is not None:
+            self._end_output()
         self.emit(kind, data)
+
+    def _end_output(self) -> None:
+        """Record the app's pending output and stop capturing it for this request (before the end event)."""
+        output = self._output
+        self._output = None
+        try:
+            output.close()  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - recording never fails a request
+            self._failures.report(exc)
 
     def fenced(self, kind: str, build: Any, *args: Any) -> None:
         """Build an event's data with `build(*args)` and record it; a failure to build is reported."""
@@ -243,10 +289,14 @@ class LineSession(TraceSession):
             return None
 
     def finish(self, kind: str, data: dict[str, Any]) -> None:
+        if self._output is not None:
+            self._end_output()
         self.emit(kind, data)
         self._end(self._sink.write)
 
     def emit_last(self, kind: str, data: dict[str, Any]) -> None:
+        if self._output is not None:
+            self._end_output()
         self.emit(kind, data)
         self._end(_dropped)
 

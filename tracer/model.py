@@ -23,12 +23,15 @@ EventKind = Literal[
     "asgi.send",
     "asgi.error",
     "asgi.end",
+    "app.log",
 ]
 
 WSGI_KINDS: tuple[str, ...] = tuple(kind for kind in get_args(EventKind) if kind.startswith("wsgi."))
 ASGI_KINDS: tuple[str, ...] = tuple(kind for kind in get_args(EventKind) if kind.startswith("asgi."))
 END_KINDS = frozenset({"wsgi.end", "asgi.end"})
 ERROR_KINDS = frozenset({"wsgi.error", "asgi.error"})
+APP_LOG = "app.log"
+"""A log record or an output line the app wrote while the request ran: not part of the protocol exchange."""
 
 Protocol = Literal["wsgi", "asgi"]
 ScopeType = Literal["http", "websocket", "lifespan"]
