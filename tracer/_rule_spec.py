@@ -18,6 +18,9 @@ RULE_NOTES: dict[str, SpecNote] = {
     "wsgi-environ-value": _n(
         "CGI and HTTP_* values are native strings; wsgi.version is (1, 0) and wsgi.url_scheme 'http' or 'https'.",
         s.ENVIRON, s.STRING_TYPES),
+    "wsgi-version-not-tuple": _n(
+        "wsgi.version is the tuple (1, 0): a list compares unequal to (1, 0), so an app that checks the "
+        "version the way the PEP writes it sees a different one.", s.ENVIRON),
     "wsgi-environ-path": _n(
         "SCRIPT_NAME is where the app is mounted and PATH_INFO the rest of the path: each is empty or starts "
         "with '/', so the app at the root has SCRIPT_NAME '' and PATH_INFO '/'.", s.ENVIRON),
@@ -44,6 +47,12 @@ RULE_NOTES: dict[str, SpecNote] = {
         "and nothing around them.", s.START_RESPONSE),
     "wsgi-headers-type": _n(
         "The headers are a Python list of (name, value) tuples; the server may change the list.", s.START_RESPONSE),
+    "wsgi-headers-not-list": _n(
+        "response_headers must be a Python list, type(response_headers) is ListType: the server may change "
+        "its contents, and a tuple, or a list subclass, is refused by servers that check.", s.START_RESPONSE),
+    "wsgi-header-not-tuple": _n(
+        "Each item of response_headers is a (header_name, header_value) tuple; wsgiref.validate and "
+        "Werkzeug's lint check that type(item) is tuple.", s.START_RESPONSE, s.WSGIREF_VALIDATE, s.WERKZEUG_LINT),
     "wsgi-header-type": _n(
         "Header names and values are native strings, like every string WSGI passes that is not body.",
         s.START_RESPONSE, s.STRING_TYPES),

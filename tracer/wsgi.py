@@ -224,8 +224,24 @@ def _odd_body(data: Any) -> dict[str, Any]:
     return {"data": encode(data)}
 
 
+def _type_name(value: Any) -> str:
+    kind = type(value)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+_TUPLE_ONLY = frozenset({tuple})
+
+
 def _environ_data(redactor: Any, environ: dict[str, Any]) -> dict[str, Any]:
-    return {"environ": redactor.encode_environ(environ)}
+    data: dict[str, Any] = {"environ": redactor.encode_environ(environ)}
+    # The encoding makes lists of tuples; PEP 3333's wsgi.version is a tuple, so any other type is kept.
+    if type(environ) is dict:
+        version = environ.get("wsgi.version", ())
+        if type(version) is not tuple:
+            data["wsgi_version_type"] = _type_name(version)
+    return data
 
 
 def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +254,16 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
             described = {"type": exc_info[0].__qualname__, "message": str(exc_info[1])}
         except Exception:  # noqa: BLE001 - a malformed exc_info is the app's bug, recorded as is
             described = {"type": "?", "message": repr(exc_info)}
-    return {"status": encode(status), "headers": redactor.encode_headers(headers), "exc_info": described}
+    data: dict[str, Any] = {"status": encode(status), "headers": redactor.encode_headers(headers), "exc_info": described}
+    # The encoding makes lists of tuples; the types PEP 3333 requires (a list of tuples) are kept only
+    # when they are not those, so that ordinary lines stay as they are.
+    kind = type(headers)
+    if kind is not list:
+        data["headers_type"] = _type_name(headers)
+    if kind is list or kind is tuple:
+        if not set(map(type, headers)) <= _TUPLE_ONLY:
+            data["header_item_types"] = [None if type(item) is tuple else _type_name(item) for item in headers]
+    return data
 
 
 def _wrap_streams(environ: dict[str, Any], session: TraceSession) -> None:

@@ -102,6 +102,9 @@ _ALL: tuple[Rule, ...] = (
     _r("wsgi-environ-value", "warning", "an environ value has the wrong type or form",
        "CGI keys hold native str, wsgi.version is (1, 0) and wsgi.url_scheme is 'http' or 'https'", _PEP,
        _wsgi(_FINE, at="wsgi.environ", environ={"wsgi.version": (1, 1)})),
+    _r("wsgi-version-not-tuple", "warning", "wsgi.version is not a tuple",
+       "the server must set wsgi.version to the tuple (1, 0)", _PEP,
+       _wsgi(_FINE, at="wsgi.environ", environ={"wsgi.version": [1, 0]})),
     _r("wsgi-environ-path", "warning", "SCRIPT_NAME or PATH_INFO is malformed",
        "both are empty or start with '/', and SCRIPT_NAME is never '/'", _PEP,
        _wsgi(_FINE, at="wsgi.environ", environ={"PATH_INFO": "no-slash"})),
@@ -153,6 +156,21 @@ _ALL: tuple[Rule, ...] = (
        _wsgi("""
            def app(environ, start_response):
                start_response("200 OK", {"Content-Type": "text/plain"})
+               return [b"hi"]
+           """, at="wsgi.start_response")),
+    _r("wsgi-headers-not-list", "error", "the response headers are not a list",
+       "pass a list (not a tuple): wsgiref's server refuses anything else and the server may change the list",
+       _PEP,
+       _wsgi("""
+           def app(environ, start_response):
+               start_response("200 OK", (("Content-Type", "text/plain; charset=utf-8"),))
+               return [b"hi"]
+           """, at="wsgi.start_response")),
+    _r("wsgi-header-not-tuple", "warning", "a response header item is not a tuple",
+       "give each header as a (name, value) tuple, not a [name, value] list", _PEP,
+       _wsgi("""
+           def app(environ, start_response):
+               start_response("200 OK", [["Content-Type", "text/plain; charset=utf-8"]])
                return [b"hi"]
            """, at="wsgi.start_response")),
     _r("wsgi-header-type", "error", "a header name or value is not a str",

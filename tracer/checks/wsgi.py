@@ -103,6 +103,9 @@ class WSGICheck:
             return
         self.environ = environ
         _check_environ(environ, event.seq, self.out)
+        version_type = event.data.get("wsgi_version_type")
+        if isinstance(version_type, str):
+            self.out.add("wsgi-version-not-tuple", event.seq, f"wsgi.version is a {version_type}, not a tuple")
 
     def _input(self, event: Event) -> None:
         method, size, data = event.data.get("method"), event.data.get("size"), event.data.get("data")
@@ -142,6 +145,7 @@ class WSGICheck:
         self.unknown_start = False
         self.status = _check_status(data.get("status"), seq, self.out)
         self.headers = check_headers(data.get("headers"), seq, self.out, "wsgi")
+        _check_container_types(data, seq, self.out)
 
     def _write(self, event: Event) -> None:
         data = event.data.get("data")
@@ -256,6 +260,31 @@ def _check_environ(environ: dict[str, Any], seq: int, out: Collector) -> None:
             out.add("wsgi-environ-path", seq, f"PATH_INFO {path!r} does not start with '/'")
         if script == "/":
             out.add("wsgi-environ-path", seq, "SCRIPT_NAME is '/' (it should be '' with PATH_INFO '/')")
+
+
+def _check_container_types(data: dict[str, Any], seq: int, out: Collector) -> None:
+    """The list and tuples PEP 3333 asks for, from the types the tracer keeps when they differ.
+
+    Only where the recorded headers are pairs: anything else is `wsgi-headers-type`'s.
+    """
+    headers = data.get("headers")
+    if not isinstance(headers, list):
+        return
+    headers_type = data.get("headers_type")
+    if isinstance(headers_type, str):
+        out.add("wsgi-headers-not-list", seq, f"the headers are a {headers_type}, not a list")
+    item_types = data.get("header_item_types")
+    if not isinstance(item_types, list):
+        return
+    odd = [
+        (item[0], kind)
+        for item, kind in zip(headers, item_types)
+        if isinstance(kind, str) and isinstance(item, list) and len(item) == 2
+    ]
+    if odd:
+        shown = ", ".join(f"{name!r} ({kind})" for name, kind in odd[:5])
+        more = f" and {len(odd) - 5} more" if len(odd) > 5 else ""
+        out.add("wsgi-header-not-tuple", seq, f"header items that are not tuples: {shown}{more}")
 
 
 def _check_status(status: Any, seq: int, out: Collector) -> int | None:
