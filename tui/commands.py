@@ -71,6 +71,10 @@ def screen_commands(app: TracerApp, screen: Screen[object]) -> Iterable[SystemCo
         yield SystemCommand("Play / pause", "Play the steps at recorded speed", screen.action_play)
         yield SystemCommand("First step", "Back to the server calling the app", screen.action_first)
         yield SystemCommand("Last step", "Jump to the end of the trace", screen.action_last)
+        yield SystemCommand("Show/hide the protocol state", "s: the state machine at this step, what may come next",
+                            screen.action_toggle_states)
+        yield SystemCommand("Show/hide the spec", "i: the PEP 3333 / ASGI sections behind this step, with links",
+                            screen.action_toggle_spec)
         yield SystemCommand("Back to the list", "Leave the replay", screen.action_back)
         summary = screen.summary
         title = "lifespan" if summary.scope_type == "lifespan" else summary.title
