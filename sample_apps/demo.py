@@ -11,7 +11,8 @@
    overlapping (a thread per request, or one event loop) and queuing (a
    blocking call inside async code).
 3. Says what to look at, waits for Enter (at a terminal), then opens the UI
-   on the live trace file. The servers keep running while it is open;
+   on the live trace file, on a guided tour of what the trace shows (`.` goes
+   on, `,` goes back, Esc leaves the tour). The servers keep running while it is open;
    quitting the UI, Ctrl+C at any point, SIGTERM or closing the terminal
    stops every one of them, and they stop by themselves if the demo is killed.
 """
@@ -91,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             say(WHAT_TO_LOOK_AT)
             _wait_for_enter()
-            from tracer.commands.view import open_viewer
-
-            return open_viewer(str(trace_file), follow=True)
+            return _open_tour(trace_file)
         except KeyboardInterrupt:
             say("Interrupted.")
             return 130
@@ -106,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 WHAT_TO_LOOK_AT = """
+The UI opens on a guided tour of these requests: . goes on, , goes back, Esc leaves it.
 What to look at in the UI (Enter replays the selected request; → and ← step through it, space plays it):
   - a notes request on WSGI, then the same one on ASGI: environ, start_response, body chunks and close,
     against scope, then receive and send messages; side by side: / ~u /notes, m on the WSGI POST,
@@ -115,6 +115,16 @@ What to look at in the UI (Enter replays the selected request; → and ← step 
   - the waterfall at the bottom: the /slow bursts overlap, the /blocking burst queues
   - / filters the list: try ~wsgi, ~ws, ~err or ~d >500ms; C copies the request as a curl command
   - outside the UI: tracer show, tracer diff and tracer check read the same file (tracer --help)"""
+
+
+def _open_tour(trace_file: Path) -> int:
+    """Open the UI on the live trace file, on the guided tour (a UI without one opens on the list)."""
+    from tracer.commands.view import _takes_keyword, load_viewer
+
+    viewer = load_viewer()
+    if _takes_keyword(viewer, "tour"):
+        return int(viewer(str(trace_file), follow=True, tour=True) or 0)
+    return int(viewer(str(trace_file), follow=True) or 0)
 
 
 def _wait_for_enter() -> None:

@@ -1,4 +1,4 @@
-"""The ``tracer`` command line: ``view``, ``run``, ``show``, ``check``, ``export``, ``diff``, ``replay``, ``resend``, ``mcp``.
+"""The ``tracer`` command line: ``view``, ``run``, ``show``, ``check``, ``export``, ``diff``, ``replay``, ``resend``, ``mcp``, ``learn``.
 
 Each subcommand lives in ``tracer/commands/<name>.py`` with two functions,
 ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that tracer raises
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from .__about__ import __version__
 from .errors import TracerError, TracerWarning
 
-COMMANDS = ("view", "run", "show", "check", "export", "diff", "replay", "resend", "mcp")
+COMMANDS = ("view", "run", "show", "check", "export", "diff", "replay", "resend", "mcp", "learn")
 
 
 def build_parser() -> argparse.ArgumentParser:

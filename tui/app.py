@@ -18,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from tracer.checks import check_trace
@@ -29,9 +30,11 @@ from .commands import screen_commands
 from .debugger import DebugSession, watch_processes
 from .listmodel import Checker, RequestList
 from .messages import DebugEventArrived, DebuggersAttached, ScanFailed, TraceSelected, TracesScanned
+from .screens.compare import CompareScreen
 from .screens.help import HelpScreen
 from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
+from .tour_guide import TourGuide
 from .widgets.request_table import RequestTable
 
 FOLLOW_INTERVAL = 0.1
@@ -52,6 +55,7 @@ class TracerApp(App[int]):
         live: Follow the file as it grows (``tracer view --follow``).
         checker: The protocol checks run on a trace when it is opened.
         breakpoints: Breakpoints to set on every live process of the file it attaches to.
+        tour: Start the guided tour of WSGI and ASGI (`tui.tour`) once the file is read.
     """
 
     TITLE = "tracer"
@@ -63,6 +67,13 @@ class TracerApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key of every screen"),
         Binding("t", "toggle_utc", "UTC/local", id="app.utc", show=False,
                 tooltip="Show times in UTC or in local time"),
+        # The tour's keys work on every screen the tour opens, and only while it is on.
+        Binding("full_stop", "tour_next", "Tour: next", key_display=".", id="app.tour-next", priority=True,
+                tooltip="Guided tour (tracer learn): on to the next stop"),
+        Binding("comma", "tour_back", "Tour: back", key_display=",", id="app.tour-back", priority=True,
+                tooltip="Guided tour: back to the previous stop"),
+        Binding("escape", "tour_leave", "Leave tour", id="app.tour-leave", show=False, priority=True,
+                tooltip="Guided tour: leave it, staying where it is"),
     ]
 
     utc: reactive[bool] = reactive(False, init=False)
@@ -70,6 +81,7 @@ class TracerApp(App[int]):
 
     def __init__(
         self, path: str, *, live: bool = False, checker: Checker = check_trace, breakpoints: Sequence[str] = (),
+        tour: bool = False,
     ) -> None:
         super().__init__()
         self.path = path
@@ -79,6 +91,8 @@ class TracerApp(App[int]):
         """The request list's state: store, filter, order, marks, loaded traces."""
         self.debugger = DebugSession(breakpoints)
         """The live processes of the file attached to: their held requests and breakpoints."""
+        self.guide: TourGuide | None = TourGuide(self) if tour else None
+        """The guided tour, if the app was opened with it."""
         self._notified = 0
         self._unnotified = 0
 
@@ -131,6 +145,9 @@ class TracerApp(App[int]):
             message.summaries, message.updated, problems=message.problems, progress=message.progress,
             done=message.done, cut_line=message.cut_line,
         )
+        if message.done and self.guide is not None and not self.guide.started:
+            self.guide.started = True
+            self.call_later(self.guide.start)
         # An open replay grows by itself: it polls the index for its trace's new lines.
 
     def _report(self, message: TracesScanned) -> None:
@@ -200,6 +217,29 @@ class TracerApp(App[int]):
             yield SystemCommand("Zoom the waterfall", zoom_help, table.action_zoom)
             if table.zoomed:
                 yield SystemCommand("Unzoom the waterfall", "Back to the requests on screen", table.action_unzoom)
+
+    # The guided tour
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("tour_"):
+            # Off the tour, and while text is typed or a dialog is up, the keys are the screen's.
+            guide = self.guide
+            if guide is None or not guide.active or isinstance(self.focused, Input):
+                return False
+            return isinstance(self.screen, (RequestsScreen, ReplayScreen, CompareScreen))
+        return True
+
+    async def action_tour_next(self) -> None:
+        if self.guide is not None:
+            await self.guide.next()
+
+    async def action_tour_back(self) -> None:
+        if self.guide is not None:
+            await self.guide.back()
+
+    def action_tour_leave(self) -> None:
+        if self.guide is not None:
+            self.guide.leave()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -271,27 +311,29 @@ def _write_new(directory: str, name: str, text: str) -> str:
     raise FileExistsError(f"{os.path.join(directory, name)} and 98 more exist")
 
 
-def make_app(path: str, live: bool = False, breakpoints: Sequence[str] = ()) -> TracerApp:
+def make_app(path: str, live: bool = False, breakpoints: Sequence[str] = (), tour: bool = False) -> TracerApp:
     """Build the app for the CLI and for tests.
 
     Args:
         path: The trace file.
         live: Follow the file as it grows.
         breakpoints: Breakpoints to set on every live process of the file (``tracer view --break``).
+        tour: Open on the guided tour of WSGI and ASGI (``tracer learn``, ``make demo``).
     """
-    return TracerApp(path, live=live, breakpoints=breakpoints)
+    return TracerApp(path, live=live, breakpoints=breakpoints, tour=tour)
 
 
-def run_view(path: str, *, follow: bool = False, breakpoints: Sequence[str] = ()) -> int:
+def run_view(path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), tour: bool = False) -> int:
     """Run the UI on `path` until the user quits (the ``tracer.ui`` entry point).
 
     It attaches to the live processes recording into `path` that have
     breakpoints on, sets `breakpoints` on each, and closes the connections
-    when it quits (which lets their held requests go on).
+    when it quits (which lets their held requests go on). With `tour` it
+    opens on the guided tour of WSGI and ASGI.
 
     Returns:
         The exit status: 0.
     """
-    app = make_app(path, live=follow, breakpoints=breakpoints)
+    app = make_app(path, live=follow, breakpoints=breakpoints, tour=tour)
     result = app.run()
     return int(result or 0)

@@ -249,6 +249,11 @@ class RequestTable(ScrollView, can_focus=True):
             self.zoomed = [*self.zoomed, summary]
         self.refresh()
 
+    def zoom_to(self, rows: Sequence[TraceSummary]) -> None:
+        """Zoom the waterfall to `rows`, as `z` on each of them does (rows without a start time stay off the axis)."""
+        self.zoomed = [row for row in rows if row.start]
+        self.refresh()
+
     def action_unzoom(self) -> None:
         self.zoomed = []
         self.refresh()
