@@ -9,10 +9,11 @@ decoder, the one Flask uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from werkzeug.http import parse_options_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+if TYPE_CHECKING:
+    from werkzeug.sansio.multipart import Field, File
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -43,6 +44,9 @@ def parse_form(content_type: str | None, body: bytes) -> list[FormField] | None:
     """
     if not content_type:
         return None
+    # Imported here: importing werkzeug loads its server and test client too, which the UI does not need at start.
+    from werkzeug.http import parse_options_header
+
     mimetype, options = parse_options_header(content_type)
     if mimetype == "application/x-www-form-urlencoded":
         try:
@@ -59,6 +63,8 @@ def parse_form(content_type: str | None, body: bytes) -> list[FormField] | None:
 
 
 def _multipart(boundary: bytes, body: bytes) -> list[FormField]:
+    from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
     decoder = MultipartDecoder(boundary)
     decoder.receive_data(body)
     decoder.receive_data(None)
@@ -74,14 +80,15 @@ def _multipart(boundary: bytes, body: bytes) -> list[FormField]:
         elif isinstance(event, Data) and current is not None:
             parts.append(event.data)
             if not event.more_data:
-                fields.append(_field(current, b"".join(parts)))
+                fields.append(_field(current, b"".join(parts), isinstance(current, File)))
                 current = None
     return fields
 
 
-def _field(part: Field | File, data: bytes) -> FormField:
-    if isinstance(part, File):
-        return FormField(part.name, filename=part.filename, content_type=part.headers.get("content-type"), data=data)
+def _field(part: Field | File, data: bytes, is_file: bool) -> FormField:
+    if is_file:
+        filename = getattr(part, "filename", "")
+        return FormField(part.name, filename=filename, content_type=part.headers.get("content-type"), data=data)
     charset = "utf-8"
     try:
         value = data.decode(charset)
