@@ -80,6 +80,11 @@ def rfc(number: int, section: str, title: str) -> Section:
     return Section(f"RFC {number}", f"§{section} {title}", f"https://www.rfc-editor.org/rfc/rfc{number}#section-{section}")
 
 
+def python_docs(title: str, fragment: str) -> Section:
+    """A section of the Python library reference's logging page."""
+    return Section("Python library reference", title, f"https://docs.python.org/3/library/logging.html#{fragment}")
+
+
 # PEP 3333
 APPLICATION_SIDE = pep("The Application/Framework Side")
 SERVER_SIDE = pep("The Server/Gateway Side")
@@ -162,3 +167,7 @@ WSGIREF_VALIDATE = Section("Python docs", "wsgiref.validate",
                            "https://docs.python.org/3/library/wsgiref.html#module-wsgiref.validate")
 WERKZEUG_LINT = Section("Werkzeug", "Lint Validation Middleware",
                         "https://werkzeug.palletsprojects.com/en/stable/middleware/lint/")
+
+# The Python library reference
+LOGGER_OBJECTS = python_docs("Logger Objects", "logger-objects")
+LOG_RECORD_OBJECTS = python_docs("LogRecord Objects", "logrecord-objects")

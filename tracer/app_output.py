@@ -14,9 +14,8 @@ it, both installed once per process and only while some tracer captures:
   reaches the root (the app's logging configuration decides which do) while a
   request runs becomes an ``app.log`` event of that request;
 - `TeeStream`, which replaces ``sys.stdout`` and ``sys.stderr``: it writes
-  everything to the stream it replaced (or to `redirect_outside_requests`'
-  file, outside requests) and records each complete line written during a
-  request.
+  everything on to the stream it replaced (or to the file `redirect_streams`
+  names) and records each complete line written during a request.
 
 Outside a request nothing is recorded. Messages are app text, so before they
 are recorded the value after a redacted header name (``Authorization:
@@ -43,7 +42,7 @@ __all__ = [
     "TeeStream",
     "capture_output",
     "current_capture",
-    "redirect_outside_requests",
+    "redirect_streams",
     "release_output",
     "ui_write",
 ]
@@ -153,17 +152,18 @@ class CaptureHandler(logging.Handler):
 class TeeStream:
     """``sys.stdout`` / ``sys.stderr`` while output is captured: writes through, and records a request's lines.
 
-    Everything goes to `target` (the stream it replaced, or a log file outside
-    requests under `redirect_outside_requests`); lines written during a request
-    also become ``app.log`` events. Lines a logging handler writes to it are
-    left to `CaptureHandler`, which records them as log records.
+    Everything goes on to the stream it replaced (or to the file
+    `redirect_streams` names); lines written during a request also become
+    ``app.log`` events. Lines a logging handler writes to it are
+    left to `CaptureHandler`, which records them as log records, and tracer's
+    own lines (the access log) are not the app's.
     """
 
     def __init__(self, stream: Any, source: str) -> None:
         self._stream = stream
         self._source = source
-        self.outside: IO[str] | None = None
-        """Where output written outside requests goes instead of `stream` (None: to `stream`)."""
+        self.redirect: IO[str] | None = None
+        """Where written text goes instead of `stream` (None: to `stream`); see `redirect_streams`."""
 
     @property
     def stream(self) -> Any:
@@ -171,12 +171,12 @@ class TeeStream:
         return self._stream
 
     def write(self, text: Any) -> Any:
+        target = self.redirect if self.redirect is not None else self._stream
         capture = current_capture.get()
         if capture is None or not capture.live:
-            target = self.outside if self.outside is not None else self._stream
             return target.write(text)
-        result = self._stream.write(text)
-        if isinstance(text, str) and text and not _from_logging(sys._getframe(1)):
+        result = target.write(text)
+        if isinstance(text, str) and text and not _not_the_apps(sys._getframe(1)):
             try:
                 capture.write(self._source, text)
             except Exception as exc:  # noqa: BLE001 - recording never fails a request
@@ -189,8 +189,8 @@ class TeeStream:
 
     def flush(self) -> None:
         self._stream.flush()
-        if self.outside is not None:
-            self.outside.flush()
+        if self.redirect is not None:
+            self.redirect.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -202,8 +202,11 @@ class TeeStream:
 _EMIT_CODES = frozenset({logging.StreamHandler.emit.__code__})
 
 
-def _from_logging(frame: Any) -> bool:
-    return frame is not None and frame.f_code in _EMIT_CODES
+def _not_the_apps(frame: Any) -> bool:
+    """Whether a write comes from a log handler (`CaptureHandler` has the record) or from tracer itself (its console lines)."""
+    if frame is None:
+        return False
+    return frame.f_code in _EMIT_CODES or str(frame.f_globals.get("__name__", "")).startswith("tracer.")
 
 
 _lock = threading.Lock()
@@ -264,15 +267,15 @@ def release_output(tracer: Any) -> None:
             del _streams[source]
 
 
-def redirect_outside_requests(log: IO[str] | None) -> None:
-    """Send what is written to stdout and stderr outside requests to `log` (None: back to the console).
+def redirect_streams(log: IO[str] | None) -> None:
+    """Send what is written to stdout and stderr to `log` instead of the console (None: back to the console).
 
     For a terminal UI that owns the screen: the server's own output goes to a
-    file, while lines written during a request still go into its trace.
+    file, and lines written during a request still go into its trace too.
     Needs `capture_output` first.
     """
     for tee in _streams.values():
-        tee.outside = log
+        tee.redirect = log
 
 
 def ui_write(text: str, stderr: bool = False) -> None:

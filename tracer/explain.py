@@ -67,8 +67,22 @@ ASGI = {
 }
 
 
+_APP_LOG = {
+    "logging": "The app logged a record while this request ran: not part of the protocol, but what the app said "
+               "about it (its logging configuration decides which records reach the trace).",
+    "stdout": "The app printed this line to stdout while this request ran: not part of the protocol.",
+    "stderr": "The app wrote this line to stderr while this request ran: not part of the protocol.",
+}
+_LOGGED_EXCEPTION = (" It carries an exception the app or its framework caught and logged, as Django and Flask do "
+                     "before they answer 500: the app did not raise, so the trace has no error event.")
+
+
 def explain(event: Event) -> str:
     """What `event` means, in one or two plain sentences; "" for kinds it does not know."""
+    if event.kind == "app.log":
+        data: Any = event.data if isinstance(event.data, dict) else {}
+        sentence = _APP_LOG.get(data.get("source"), _APP_LOG["logging"])
+        return sentence + _LOGGED_EXCEPTION if data.get("exception") else sentence
     if event.kind in WSGI:
         return WSGI[event.kind]
     if event.kind in ASGI:

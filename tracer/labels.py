@@ -6,6 +6,8 @@ labels, so a step reads the same on screen, in a log and in an issue.
 Lifelines: ``server`` and ``app`` for both protocols; for WSGI also the
 ``start_response`` callable (and the ``write`` it returns) and the returned
 ``iterable``, whose chunks and ``close()`` travel between it and the server.
+What the app logged or printed (``app.log``) is no message between two
+lifelines: it is a note on the app's own (source and target ``app``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Event, TruncatedBytes
+from .model import APP_LOG, Event, TruncatedBytes
 from .summary import body_size, first_event_summary
 from .text import line, size
 
@@ -55,6 +57,8 @@ def arrow(event: Event, *, iterating: bool = False) -> Arrow:
             item = _wsgi(kind, data)
         elif kind.startswith("asgi."):
             item = _asgi(kind, data)
+        elif kind == APP_LOG:
+            item = Arrow("app", "app", app_log_label(data))
         else:
             item = Arrow("server", "app", kind)
     except (AttributeError, TypeError, ValueError, KeyError):
@@ -131,6 +135,19 @@ def _asgi(kind: str, data: dict[str, Any]) -> Arrow:
     if kind == "asgi.end":
         return Arrow("app", "server", "return")
     return Arrow("server", "app", kind)
+
+
+def app_log_label(data: dict[str, Any]) -> str:
+    """``app logged: ERROR django.request: Internal Server Error: /x (+ traceback)``, or the line printed."""
+    message = str(data.get("message") or "").strip()
+    first, _, more = message.partition("\n")
+    text = _clip(first, 60) + (" …" if more and len(first) <= 60 else "")
+    source = data.get("source")
+    if source == "logging":
+        where = " ".join(str(part) for part in (data.get("level"), data.get("logger")) if part)
+        traceback = " (+ traceback)" if data.get("exception") else ""
+        return f"app logged: {where}: {text}{traceback}" if where else f"app logged: {text}{traceback}"
+    return f"app logged: {source or 'output'}: {text}"
 
 
 def message_label(message: dict[str, Any]) -> str:

@@ -24,12 +24,14 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 import threading
+import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, Protocol
+from typing import IO, Any, Literal, Protocol
 
 from .errors import TracerError, UsageError
 
@@ -144,6 +146,7 @@ def make_server(
     sock: socket.socket,
     *,
     quiet: bool = False,
+    log: IO[str] | None = None,
     on_cut_short: CutShort | None = None,
 ) -> Server:
     """A server for `app` on the already bound `sock`.
@@ -152,13 +155,14 @@ def make_server(
         app: The (traced) WSGI or ASGI application.
         protocol: Which of the two it speaks.
         sock: From `bind_socket`; the server takes it over.
-        quiet: No server log output at all (for when a UI owns the terminal).
+        quiet: No server log output on the terminal (for when a UI owns it).
+        log: With `quiet`, where the server's warnings and errors go instead (`server_output_to`).
         on_cut_short: Called when the server stops with requests still running, before they are
             abandoned (WSGI: their threads die with the process) or cancelled (ASGI).
     """
     if protocol == "wsgi":
-        return WerkzeugServer(app, sock, quiet=quiet, on_cut_short=on_cut_short)
-    return UvicornServer(app, sock, quiet=quiet, on_cut_short=on_cut_short)
+        return WerkzeugServer(app, sock, quiet=quiet, log=log, on_cut_short=on_cut_short)
+    return UvicornServer(app, sock, quiet=quiet, log=log, on_cut_short=on_cut_short)
 
 
 class WerkzeugServer:
@@ -166,10 +170,18 @@ class WerkzeugServer:
 
     description = "Werkzeug threaded server"
 
-    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False, on_cut_short: CutShort | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        *,
+        quiet: bool = False,
+        log: IO[str] | None = None,
+        on_cut_short: CutShort | None = None,
+    ) -> None:
         from werkzeug.serving import make_server as werkzeug_server
 
-        _quiet_logger("werkzeug", quiet)
+        _quiet_logger("werkzeug", quiet, log)
         host, port = sock.getsockname()[:2]
         self._in_flight = _InFlight()
         handler = _handler_class(self._in_flight)
@@ -256,11 +268,19 @@ class UvicornServer:
 
     description = "uvicorn"
 
-    def __init__(self, app: Any, sock: socket.socket, *, quiet: bool = False, on_cut_short: CutShort | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        sock: socket.socket,
+        *,
+        quiet: bool = False,
+        log: IO[str] | None = None,
+        on_cut_short: CutShort | None = None,
+    ) -> None:
         import uvicorn
 
         for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
-            _quiet_logger(name, quiet)
+            _quiet_logger(name, quiet, log)
         config = uvicorn.Config(
             app,
             # "auto" runs the lifespan protocol and still serves apps that reject it (Django's ASGIHandler).
@@ -377,9 +397,17 @@ class _CutShortFilter(logging.Filter):
         return True
 
 
-def _quiet_logger(name: str, quiet: bool) -> None:
-    """Server messages: warnings and errors on stderr, or nothing at all when `quiet`."""
+def _quiet_logger(name: str, quiet: bool, log: IO[str] | None = None) -> None:
+    """Server messages: warnings and errors on stderr, or in `log`, or nothing at all when `quiet` without one."""
     logger = logging.getLogger(name)
+    if quiet and log is not None:
+        handler = logging.StreamHandler(log)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s"))
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+        if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+        return
     if quiet:
         logger.handlers[:] = [logging.NullHandler()]
         logger.propagate = False
@@ -393,3 +421,61 @@ def _quiet_logger(name: str, quiet: bool) -> None:
         logger.propagate = False
     if logger.level == logging.NOTSET or logger.level < logging.WARNING:
         logger.setLevel(logging.WARNING)
+
+
+def server_log_path(trace_file: str) -> str:
+    """The file beside `trace_file` that the server's own output goes to while a terminal UI runs."""
+    return os.fspath(trace_file) + ".log"
+
+
+@contextlib.contextmanager
+def server_output_to(path: str) -> Iterator[IO[str]]:
+    """Inside the block, the process's console output goes to the file at `path` (appended, owner-only).
+
+    For ``tracer run --view``, whose UI owns the terminal: what is written to
+    stdout and stderr (once `tracer.app_output.capture_output` has put its
+    streams there; lines written during a request still go into its trace
+    too), and the log handlers that write to the console, go to the file.
+    Pass the yielded file to `make_server` as ``log`` for the server's own
+    messages. Everything goes back at the end of the block.
+
+    Raises:
+        UsageError: The file cannot be opened.
+    """
+    from .app_output import redirect_streams
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write the server log {path!r}: {exc.strerror or exc}") from None
+    log = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace", buffering=1)
+    log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} tracer run, pid {os.getpid()}\n")
+    moved = _console_handlers()
+    for handler in moved:
+        handler.setStream(log)
+    redirect_streams(log)
+    try:
+        yield log
+    finally:
+        redirect_streams(None)
+        for handler, stream in moved.items():
+            handler.setStream(stream)
+        log.close()
+
+
+def _console_handlers() -> dict[logging.StreamHandler[Any], Any]:
+    """The log handlers that write to the terminal, with the stream each writes to."""
+    console = {id(stream) for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if stream is not None}
+    for name in ("stdout", "stderr"):
+        inner = getattr(getattr(sys, name), "stream", None)
+        if inner is not None:
+            console.add(id(inner))
+    loggers = [logging.getLogger()] + [
+        logger for logger in list(logging.Logger.manager.loggerDict.values()) if isinstance(logger, logging.Logger)
+    ]
+    found: dict[logging.StreamHandler[Any], Any] = {}
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            if type(handler) is logging.StreamHandler and id(handler.stream) in console:
+                found[handler] = handler.stream
+    return found

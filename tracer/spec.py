@@ -89,6 +89,11 @@ KINDS: Mapping[str, SpecNote] = MappingProxyType({
     "asgi.end": _n(
         "The app's coroutine returned: its connection scope is over. An HTTP response must be complete by "
         "then; a websocket's socket is closed with it.", s.APPLICATIONS, s.CONNECTION_SCOPE, s.WS_SCOPE),
+    "app.log": _n(
+        "Not a protocol step: neither PEP 3333 nor the ASGI specification defines it. It is a log record (its "
+        "level, logger, message, and the traceback of an exception it carries) or a line written to stdout or "
+        "stderr while the request ran. A WSGI app's error stream in the protocol is environ['wsgi.errors'], "
+        "recorded as wsgi.errors.", s.LOG_RECORD_OBJECTS, s.LOGGER_OBJECTS, s.STREAMS),
 })
 """The spec behind every event kind."""
 

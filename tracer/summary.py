@@ -24,7 +24,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import END_KINDS, ERROR_KINDS, TruncatedBytes
+from .model import APP_LOG, END_KINDS, ERROR_KINDS, TruncatedBytes
 
 PROTOCOLS = ("wsgi", "asgi")
 """The protocols the trace format defines."""
@@ -88,6 +88,11 @@ class TraceSummary:
             what was exchanged, the edit; the event's ``original`` keeps what it replaced).
         lifespan_unsupported: A lifespan trace whose app raised or returned without answering startup.
         failure: A lifespan ``startup.failed`` / ``shutdown.failed`` with its message, or None.
+        logs: How many ``app.log`` events (log records and output lines the app wrote) the trace has.
+        logged_exception: A log record with an exception was recorded: an exception the app or its
+            framework handled itself, such as Django's ``Internal Server Error:`` or Flask's
+            ``Exception on / [GET]`` before their 500 page.
+        logged_error: The first line of the first such record's message (``Internal Server Error: /x``), or None.
         number: Order of first appearance in the file, from 0 (set by `TraceIndex`).
         line: Line number of the trace's first event (set by `TraceIndex`).
         spans: ``offset, length`` pairs of the trace's event lines (set by `TraceIndex`).
@@ -127,6 +132,9 @@ class TraceSummary:
     edits: int = 0
     lifespan_unsupported: bool = False
     failure: str | None = None
+    logs: int = 0
+    logged_exception: bool = False
+    logged_error: str | None = None
     number: int = 0
     line: int = 0
     spans: array = field(default_factory=lambda: array("q"))
@@ -263,6 +271,12 @@ def _fold(s: TraceSummary, kind: str, t_ns: int, data: dict[str, Any]) -> None:
     elif kind == "wsgi.close":
         if s.response_end_ns is None:
             s.response_end_ns = t_ns
+    elif kind == APP_LOG:
+        s.logs += 1
+        if not s.logged_exception and data.get("source") == "logging" and text(data.get("exception")):
+            s.logged_exception = True
+            message = text(data.get("message"))
+            s.logged_error = message.strip().split("\n", 1)[0] if message else None
     elif kind in END_KINDS:
         _end(s, kind, t_ns, data)
     elif kind in ERROR_KINDS:

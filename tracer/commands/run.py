@@ -16,6 +16,7 @@ its app is traced once, into the trace file, with that tracer's options.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -25,6 +26,7 @@ from typing import Any
 from .._options import DEFAULT_TRACE_FILE
 from .._session import STOPPED_BY_SERVER
 from ..access_log import AccessLogSink
+from ..app_output import capture_output, release_output
 from ..asgi import ASGITracer
 from ..debug import enable, parse_breakpoints
 from ..debug.options import BREAK_EPILOG, add_break_options, check_hold_timeout
@@ -32,7 +34,16 @@ from ..detect import NotAnApp, app_protocol, retrace, trace_app
 from ..errors import TracerWarning, UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
-from ..serve import STOP_SIGNALS, bind_socket, display_address, handling_signals, make_server, stop_signals_as_ctrl_c
+from ..serve import (
+    STOP_SIGNALS,
+    bind_socket,
+    display_address,
+    handling_signals,
+    make_server,
+    server_log_path,
+    server_output_to,
+    stop_signals_as_ctrl_c,
+)
 from ..wsgi import WSGITracer
 
 _ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -146,6 +157,10 @@ def run(args: argparse.Namespace) -> int:
     address = display_address(sock)
     cut: list[tuple[int, float]] = []
     debugger = None
+    traced: Any = None
+    terminal_ui = args.view and not args.web
+    # With the terminal UI on the screen, the server's own output goes to a file beside the trace.
+    output = contextlib.ExitStack()
     try:
         if already:
             _warn_already_traced(app, reference, out)
@@ -154,13 +169,26 @@ def run(args: argparse.Namespace) -> int:
             traced = trace_app(app, sink, protocol=protocol)
         traced._track_open_requests()
         debugger = enable(traced, breakpoints, hold_timeout=hold_timeout)
+        # After loading the app, which may have configured logging (Django's settings.LOGGING).
+        capture_output(traced)
+        log = None
+        if terminal_ui:
+            log_path = server_log_path(out)
+            print(
+                f"tracer: the app's output goes into its traces; the server's own output goes to {log_path}",
+                flush=True,
+            )
+            log = output.enter_context(server_output_to(log_path))
 
         def cut_short(count: int, seconds: float) -> None:
             marked = traced._stop_open_requests(STOPPED_BY_SERVER)
             cut.append((count or marked, seconds))
 
-        server = make_server(traced, protocol, sock, quiet=args.view and not args.web, on_cut_short=cut_short)
+        server = make_server(traced, protocol, sock, quiet=terminal_ui, log=log, on_cut_short=cut_short)
     except BaseException:
+        output.close()
+        if traced is not None:
+            release_output(traced)
         sock.close()
         jsonl.close()
         if debugger is not None:
@@ -168,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     try:
         with stop_signals_as_ctrl_c():
-            if args.view and not args.web:
+            if terminal_ui:
                 status = _serve_with_view(server, out)
             else:
                 print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
@@ -188,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         if debugger is not None:
             debugger.close()
         _stop(server, sink)
+        output.close()
+        release_output(traced)
     if cut and cut[-1][0]:
         print(_cut_short_line(*cut[-1]), flush=True)
     if args.view:
