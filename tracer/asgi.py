@@ -52,6 +52,8 @@ class ASGITracer:
             ``$TRACER_BREAKPOINTS``. On, a control socket for this process lets
             ``tracer view FILE`` hold, step and edit connections.
         hold_timeout: Seconds after which a held connection goes on by itself.
+        capture_output: Record the app's log records and stdout/stderr lines, written while a
+            request runs, as ``app.log`` events of that request (process-wide; off by default).
     """
 
     def __init__(
@@ -64,6 +66,7 @@ class ASGITracer:
         exclude_paths: Iterable[str] = (),
         breakpoints: bool | Iterable[str] | None = None,
         hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
+        capture_output: bool = False,
     ) -> None:
         self.app = guarantee_single_callable(app)
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
@@ -78,6 +81,11 @@ class ASGITracer:
             from .debug import enable
 
             enable(self, initial, hold_timeout=hold_timeout)
+        if capture_output:
+            # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
+            from .app_output import capture_output as capture
+
+            capture(self)
 
     @property
     def sink(self) -> Sink:

@@ -53,6 +53,8 @@ class WSGITracer:
             ``$TRACER_BREAKPOINTS``. On, a control socket for this process lets
             ``tracer view FILE`` hold, step and edit requests.
         hold_timeout: Seconds after which a held request goes on by itself.
+        capture_output: Record the app's log records and stdout/stderr lines, written while a
+            request runs, as ``app.log`` events of that request (process-wide; off by default).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class WSGITracer:
         exclude_paths: Iterable[str] = (),
         breakpoints: bool | Iterable[str] | None = None,
         hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
+        capture_output: bool = False,
     ) -> None:
         self.app = app
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
@@ -79,6 +82,11 @@ class WSGITracer:
             from .debug import enable
 
             enable(self, initial, hold_timeout=hold_timeout)
+        if capture_output:
+            # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
+            from .app_output import capture_output as capture
+
+            capture(self)
 
     @property
     def sink(self) -> Sink:

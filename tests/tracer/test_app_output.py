@@ -242,3 +242,28 @@ def test_server_output_goes_to_the_log_file_beside_the_trace(tmp_path: Path, cap
     assert "a library on the console" not in captured.err
     # The request's lines went to the file and into its trace.
     assert len(logs(recorder.traces()[0])) == 11
+
+
+def test_the_middleware_option_captures_a_requests_log_records() -> None:
+    import logging
+
+    from werkzeug.test import Client
+
+    from tracer import Recorder, WSGITracer
+    from tracer.app_output import release_output
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        logging.getLogger("myapp").warning("stock is low")
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    recorder = Recorder()
+    traced = WSGITracer(app, sink=recorder, capture_output=True)
+    try:
+        Client(traced).get("/").close()
+    finally:
+        release_output(traced)
+    (trace,) = recorder.traces()
+    logs = [e.data for e in trace.events if e.kind == "app.log"]
+    assert [(d["source"], d["level"], d["message"]) for d in logs] == [("logging", "WARNING", "stock is low")]
+    assert [e.kind for e in trace.events].index("app.log") < [e.kind for e in trace.events].index("wsgi.start_response")
