@@ -96,6 +96,18 @@ def test_each_operator_selects_the_right_traces(index: TraceIndex, expression: s
     assert matching(index, expression) == expected
 
 
+def test_log_and_a_handled_exception_the_app_logged() -> None:
+    from tracer.summary import TraceSummary
+
+    quiet = TraceSummary("quiet", status=200, complete=True)
+    chatty = TraceSummary("chatty", status=200, complete=True, logs=2)
+    handled = TraceSummary("handled", status=200, complete=True, logs=1, logged_exception=True)
+    for expression, expected in (("~log", ["chatty", "handled"]), ("~err", ["handled"]), ("!~log", ["quiet"])):
+        compiled = parse(expression)
+        assert compiled is not None
+        assert [s.id for s in (quiet, chatty, handled) if compiled.matches(s, lambda: None)] == expected
+
+
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
