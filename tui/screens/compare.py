@@ -458,7 +458,7 @@ class CompareScreen(Screen[None]):
                 continue
             phase, _ = side.place(self._at[index])
             lead = "▶" if index == self._leader else " "
-            parts.append(f"{lead}{label} step {self._at[index] + 1}/{side.count} · {phase}")
+            parts.append(f"{lead}{label} step {self._at[index]} of 0–{side.count - 1} · {phase}")
         comparison = self.comparison
         assert comparison is not None
         count = len(comparison.differences)

@@ -481,7 +481,8 @@ class ReplayScreen(Screen[None]):
         row = self.steps.row(step)
         mode = "▶ playing" if self.playing else "❚❚ paused"
         self._line("#replay-status",
-            f"step {step + 1}/{count} · {fmt.markup(fmt.line(row.kind))} · {fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×"
+            f"step {row.seq} of 0–{self.steps.row(count - 1).seq} · {fmt.markup(fmt.line(row.kind))} · "
+            f"{fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×"
         )
 
     def _line(self, selector: str, text: str) -> None:

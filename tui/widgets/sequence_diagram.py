@@ -304,7 +304,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
             severity = min((f.severity for f in findings), key=lambda name: SEVERITY_ORDER.get(name, 3))
             mark_style = "error" if severity == "error" else "warning"
             self._put(chars, styles, 0, MARKS.get(severity, "•"), self.get_component_rich_style(f"sequence-diagram--{mark_style}"))
-        self._put(chars, styles, 1, f"{step:>3} {fmt.offset(row.t_ns):>11}", gutter)
+        # The event's seq, as `tracer check` and the trace file number steps (from 0).
+        self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns):>11}", gutter)
         xs = self._lane_x()
         left = min(xs[item.source], xs[item.target])
         label = item.label
