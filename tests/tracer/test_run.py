@@ -173,9 +173,32 @@ def test_every_interface_host_says_so_and_gives_a_local_address(
         stopper.join(10)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith(f"on http://0.0.0.0:{port}")
+    from tracer.commands.run import lan_address
+
+    lan = lan_address()
+    there = f", from other machines: http://{lan}:{port}" if lan else ""
     assert lines[1] == (
-        f"tracer: listening on every interface, so other machines can reach the app too (here: http://127.0.0.1:{port})"
+        f"tracer: listening on every interface, so other machines can reach the app too (here: http://127.0.0.1:{port}{there})"
     )
+
+
+def test_the_lan_address_is_this_machines_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from tracer.commands.run import lan_address
+
+    address = lan_address()
+    if address is not None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((address, 0))  # only an address of this machine can be bound
+        assert not address.startswith("127.")
+
+    class Unreachable(socket.socket):
+        def connect(self, *args: object) -> None:
+            raise OSError("network is unreachable")
+
+    monkeypatch.setattr(socket, "socket", Unreachable)
+    assert lan_address() is None
 
 
 def test_bind_socket_port_zero_picks_a_free_port() -> None:

@@ -201,8 +201,14 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
                 if args.host in _ALL_INTERFACES:
-                    here = f"http://127.0.0.1:{address.rsplit(':', 1)[1]}"
-                    print(f"tracer: listening on every interface, so other machines can reach the app too (here: {here})", flush=True)
+                    port = address.rsplit(":", 1)[1]
+                    here = f"http://127.0.0.1:{port}"
+                    lan = lan_address()
+                    there = f", from other machines: http://{lan}:{port}" if lan else ""
+                    print(
+                        f"tracer: listening on every interface, so other machines can reach the app too (here: {here}{there})",
+                        flush=True,
+                    )
                 print(f"tracer: trace file {out}", flush=True)
                 if breakpoints:
                     _announce_breakpoints(debugger, breakpoints, out)
@@ -225,6 +231,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("tracer: stopped", flush=True)
     return status
+
+
+def lan_address() -> str | None:
+    """This machine's address on its local network (the one its default route uses), or None.
+
+    Connecting a UDP socket sends nothing; it only makes the kernel pick the outgoing address.
+    """
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.254.254.254", 1))
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith(("127.", "0.")) else address
 
 
 def _announce_breakpoints(debugger: Any, breakpoints: list[Any], out: str) -> None:
