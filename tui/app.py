@@ -56,6 +56,7 @@ class TracerApp(App[int]):
         checker: The protocol checks run on a trace when it is opened.
         breakpoints: Breakpoints to set on every live process of the file it attaches to.
         tour: Start the guided tour of WSGI and ASGI (`tui.tour`) once the file is read.
+        app_url: Where the traced app listens (``tracer run --view``), for ``R`` to re-send requests to.
     """
 
     TITLE = "tracer"
@@ -81,11 +82,13 @@ class TracerApp(App[int]):
 
     def __init__(
         self, path: str, *, live: bool = False, checker: Checker = check_trace, breakpoints: Sequence[str] = (),
-        tour: bool = False,
+        tour: bool = False, app_url: str | None = None,
     ) -> None:
         super().__init__()
         self.path = path
         self.live = live
+        self.app_url = app_url
+        """Where the traced app listens (``tracer run --view``), for ``R`` to re-send requests to; None otherwise."""
         self.index = TraceIndex(path, live=live)
         self.requests = RequestList(self.index, checker=checker, live=live)
         """The request list's state: store, filter, order, marks, loaded traces."""
@@ -311,7 +314,9 @@ def _write_new(directory: str, name: str, text: str) -> str:
     raise FileExistsError(f"{os.path.join(directory, name)} and 98 more exist")
 
 
-def make_app(path: str, live: bool = False, breakpoints: Sequence[str] = (), tour: bool = False) -> TracerApp:
+def make_app(
+    path: str, live: bool = False, breakpoints: Sequence[str] = (), tour: bool = False, app_url: str | None = None,
+) -> TracerApp:
     """Build the app for the CLI and for tests.
 
     Args:
@@ -319,21 +324,25 @@ def make_app(path: str, live: bool = False, breakpoints: Sequence[str] = (), tou
         live: Follow the file as it grows.
         breakpoints: Breakpoints to set on every live process of the file (``tracer view --break``).
         tour: Open on the guided tour of WSGI and ASGI (``tracer learn``, ``make demo``).
+        app_url: Where the traced app listens (``tracer run --view``): ``R`` re-sends requests there.
     """
-    return TracerApp(path, live=live, breakpoints=breakpoints, tour=tour)
+    return TracerApp(path, live=live, breakpoints=breakpoints, tour=tour, app_url=app_url)
 
 
-def run_view(path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), tour: bool = False) -> int:
+def run_view(
+    path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), tour: bool = False, app_url: str | None = None,
+) -> int:
     """Run the UI on `path` until the user quits (the ``tracer.ui`` entry point).
 
     It attaches to the live processes recording into `path` that have
     breakpoints on, sets `breakpoints` on each, and closes the connections
     when it quits (which lets their held requests go on). With `tour` it
-    opens on the guided tour of WSGI and ASGI.
+    opens on the guided tour of WSGI and ASGI. With `app_url` (``tracer run
+    --view``), ``R`` re-sends the selected request to the app there.
 
     Returns:
         The exit status: 0.
     """
-    app = make_app(path, live=follow, breakpoints=breakpoints, tour=tour)
+    app = make_app(path, live=follow, breakpoints=breakpoints, tour=tour, app_url=app_url)
     result = app.run()
     return int(result or 0)

@@ -20,16 +20,14 @@ from urllib.parse import urlsplit
 from ..compare_ws import WebSocketMessage, websocket_messages
 from ..errors import TracerError, UsageError
 from ..exporters._http import Exchange, exchange
-from ..exporters.client_code import LEFT_TO_THE_CLIENT
 from ..model import Trace
-from ..redact import REDACTED
+from ..resend import request_headers, send_again, target_url
 from .check import describe
 from .replay import parse_headers
 from ._trace_ref import load_trace, parse_ref
 
 BODY_CHARS = 2000
 """Characters of a text response body printed (the size is always said)."""
-_HANDSHAKE = frozenset({"upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"})
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -84,23 +82,7 @@ def _base_url(url: str) -> str:
 
 
 def _headers(ex: Exchange, supplied: list[tuple[str, str]], *, websocket: bool) -> list[tuple[str, str]]:
-    replaced = {name.lower() for name, _ in supplied}
-    skipped = LEFT_TO_THE_CLIENT | (_HANDSHAKE if websocket else frozenset())
-    headers = []
-    for name, value in ex.request_headers:
-        if name.lower() in skipped or name.lower() in replaced:
-            continue
-        if value == REDACTED:
-            print(f"tracer: warning: {name} was redacted in the recording and is not sent; supply it with --header '{name}: …'", file=sys.stderr)
-            continue
-        headers.append((name, value))
-    return headers + supplied
-
-
-def _target(ex: Exchange, base: str, scheme: str | None = None) -> str:
-    parts = urlsplit(ex.url)
-    url = base + parts.path + (f"?{parts.query}" if parts.query else "")
-    return url if scheme is None else scheme + url[url.index(":"):]
+    return request_headers(ex, supplied, websocket=websocket, warn=sys.stderr)
 
 
 def _http(trace: Trace, ex: Exchange, base: str, headers: list[tuple[str, str]], timeout: float, out: IO[str]) -> None:
@@ -108,16 +90,16 @@ def _http(trace: Trace, ex: Exchange, base: str, headers: list[tuple[str, str]],
         import httpx
     except ImportError:
         raise TracerError("tracer resend needs httpx (pip install httpx)") from None
-    url = _target(ex, base)
+    url = target_url(ex, base)
     body = bytes(ex.request_body)
     print(f"sent      {ex.method} {url}" + (f" ({len(body)} bytes)" if body else ""), file=out)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            with client.stream(ex.method, url, headers=headers, content=body or None) as response:
-                # The bytes as sent, as the trace recorded them (httpx would undo a gzip coding).
-                raw = b"".join(response.iter_raw())
+        # The headers are chosen (and the redacted ones warned about) by `run`.
+        response = send_again(trace, base, timeout=timeout, headers=headers)
     except httpx.HTTPError as exc:
         raise TracerError(f"{url}: {type(exc).__name__}: {str(exc) or 'no answer'}") from None
+    # The bytes as sent, as the trace recorded them (httpx would undo a gzip coding).
+    raw = response.extensions["raw_body"]
     print(file=out)
     print(f"{response.http_version} {response.status_code} {response.reason_phrase}", file=out)
     for name, value in response.headers.multi_items():
@@ -159,7 +141,7 @@ def _websocket(trace: Trace, ex: Exchange, base: str, headers: list[tuple[str, s
     from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
     from websockets.sync.client import connect
 
-    url = _target(ex, base, "wss" if base.startswith("https") else "ws")
+    url = target_url(ex, base, "wss" if base.startswith("https") else "ws")
     scope = trace.request_info
     subprotocols = [p for p in scope.get("subprotocols") or () if isinstance(p, str)] or None
     print(f"sent      websocket {url}", file=out)

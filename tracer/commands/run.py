@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with stop_signals_as_ctrl_c():
             if terminal_ui:
-                status = _serve_with_view(server, out)
+                status = _serve_with_view(server, out, address)
             else:
                 print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
                 if args.host in _ALL_INTERFACES:
@@ -341,13 +341,16 @@ def _serve_with_web_view(server: Any, out: str) -> int:
         return 0
 
 
-def _serve_with_view(server: Any, out: str) -> int:
-    """Serve from a background thread while the UI follows the trace file; the caller stops the server."""
+def _serve_with_view(server: Any, out: str, app_url: str | None = None) -> int:
+    """Serve from a background thread while the UI follows the trace file; the caller stops the server.
+
+    `app_url` (``http://HOST:PORT``) is where the UI re-sends requests to.
+    """
     from .view import open_viewer
 
     try:
         server.start_in_thread()
-        return open_viewer(os.fspath(out), follow=True)
+        return open_viewer(os.fspath(out), follow=True, app_url=app_url)
     except KeyboardInterrupt:
         # A stop signal before the UI took over the terminal, or after it gave it back.
         return 0

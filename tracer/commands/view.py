@@ -97,7 +97,9 @@ def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
     check_header(first, path)
 
 
-def open_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] = ()) -> int:
+def open_viewer(
+    path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), app_url: str | None = None,
+) -> int:
     """Run the terminal UI on `path` until the user quits; returns the exit status.
 
     Args:
@@ -105,16 +107,22 @@ def open_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] =
         follow: Keep reading as it grows.
         breakpoints: Breakpoints (already checked) for the UI to set on every
             process it attaches to; passed as the ``breakpoints`` keyword, only when given.
+        app_url: Where the traced app listens (``http://127.0.0.1:PORT``, from
+            ``tracer run --view``), for the UI to re-send requests to; passed as
+            the ``app_url`` keyword only when given and only to a UI that takes it.
 
     Raises:
         TracerError: No UI is installed, or it does not take breakpoints.
     """
     viewer = load_viewer()
+    extra: dict[str, Any] = {}
+    if app_url is not None and _takes_keyword(viewer, "app_url"):
+        extra["app_url"] = app_url
     if not breakpoints:
-        return int(viewer(path, follow=follow) or 0)
+        return int(viewer(path, follow=follow, **extra) or 0)
     if not _takes_keyword(viewer, "breakpoints"):
         raise TracerError("the installed terminal UI does not take --break yet; set breakpoints in tracer run or the middleware")
-    return int(viewer(path, follow=follow, breakpoints=tuple(breakpoints)) or 0)
+    return int(viewer(path, follow=follow, breakpoints=tuple(breakpoints), **extra) or 0)
 
 
 def open_web_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[str] = (), port: int = 0) -> int:

@@ -8,9 +8,14 @@ or every request the list shows, to a HAR or a new trace file.
 Requests held in the debugger (`DebugSession`) show at once, marked where
 they are held, even before the file has a line of them; Enter on one opens
 `HeldScreen`. ``b`` adds a breakpoint, ``B`` lists and removes them.
+
+Under ``tracer run --view`` (the app knows the app's URL), ``R`` sends the
+request under the cursor again and compares the new trace with it.
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -21,6 +26,7 @@ from textual.worker import Worker, get_current_worker
 
 from tracer.errors import TracerError
 from tracer.model import Trace
+from tracer.resend import send_again
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
@@ -38,6 +44,10 @@ from .export import ExportChoice, ExportScreen
 from .held import HeldScreen
 from .problems import ProblemsScreen
 
+RESEND_TIMEOUT = 10.0
+"""Seconds ``R`` waits for the app to answer."""
+RESEND_WAIT = 5.0
+"""Seconds ``R`` then waits for the new trace to show in the followed file."""
 MARK_INTERVAL = 0.3
 """Seconds between looks for rows on screen that the protocol checks have not seen."""
 
@@ -77,6 +87,8 @@ class RequestsScreen(Screen[None]):
                 tooltip="Add a breakpoint: hold matching live requests at a protocol event"),
         Binding("B", "breakpoints", "Breakpoints", id="requests.breakpoints", show=False,
                 tooltip="List the breakpoints of the attached processes, and remove them"),
+        Binding("R", "resend", "Re-send", id="requests.resend",
+                tooltip="Send the request under the cursor to the running app again, and compare the new trace with it"),
     ]
 
     def __init__(self, requests: RequestList, debug: DebugSession | None = None) -> None:
@@ -237,6 +249,8 @@ class RequestsScreen(Screen[None]):
             return not editing  # "/" and "f" are text while the filter line has the focus.
         if action in ("apply_filter", "leave_filter"):
             return editing  # Elsewhere Enter replays the trace under the cursor.
+        if action == "resend":
+            return getattr(self.app, "app_url", None) is not None  # Only under tracer run --view.
         return True
 
     def action_filter(self) -> None:
@@ -369,6 +383,43 @@ class RequestsScreen(Screen[None]):
             return
         self.app.push_screen(CompareScreen(marked, current, self._decoded))
 
+    def action_resend(self) -> None:
+        summary, url = self.table.current, getattr(self.app, "app_url", None)
+        if summary is None:
+            return
+        if url is None:
+            self.notify("re-send needs tracer run --view", title="re-send", severity="warning")
+            return
+        self.resend(summary, url)
+
+    @work(thread=True, group="resend", exit_on_error=False)
+    def resend(self, old: TraceSummary, url: str) -> None:
+        """Send `old` again to the app at `url`, wait for its new trace, then compare the two."""
+        import httpx  # only here: the UI starts without it
+
+        began = time.time()
+        try:
+            response = send_again(self._decoded(old), url, timeout=RESEND_TIMEOUT)
+        except ValueError as exc:
+            self.notify(str(exc), title="re-send", severity="error", markup=False)
+            return
+        except httpx.HTTPError as exc:
+            self.notify(f"{url}: {type(exc).__name__}: {str(exc) or 'no answer'}", title="re-send",
+                        severity="error", markup=False)
+            return
+        worker = get_current_worker()
+        deadline = time.monotonic() + RESEND_WAIT
+        while not worker.is_cancelled:
+            new = _resent(self.requests.index.summaries, old, began)
+            if new is not None:
+                self.app.call_from_thread(self.app.push_screen, CompareScreen(old, new, self._decoded))
+                return
+            if time.monotonic() > deadline:
+                self.notify(f"the app answered {response.status_code}, but no new trace of {_title(old)} showed "
+                            f"within {RESEND_WAIT:g} s", title="re-send", severity="warning", markup=False)
+                return
+            time.sleep(0.05)
+
     def _decoded(self, summary: TraceSummary) -> Trace:
         """A trace's events, read through the list model's cache (from a worker thread too)."""
         return self.requests.load(summary).trace
@@ -408,6 +459,15 @@ class RequestsScreen(Screen[None]):
             f"{count} request{'s' if count != 1 else ''} written as a {what} to {choice.path} (readable by you only){aside}",
             title="exported", markup=False, timeout=8,
         )
+
+
+def _resent(summaries: list[TraceSummary], old: TraceSummary, began: float) -> TraceSummary | None:
+    """The first complete trace with `old`'s method, path and query that started at `began` or later."""
+    for summary in list(summaries):
+        if (summary.id != old.id and summary.complete and summary.start >= began - 0.01
+                and (summary.method, summary.path, summary.query) == (old.method, old.path, old.query)):
+            return summary
+    return None
 
 
 def _title(summary: TraceSummary) -> str:
