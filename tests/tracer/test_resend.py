@@ -25,7 +25,7 @@ from werkzeug.serving import make_server
 
 from tests.frameworks.running import logger_state, restore_loggers
 from tests.tracer.replay_apps import asgi_app, wsgi_app
-from tracer import ASGITracer, JsonlSink, WSGITracer, read_traces
+from tracer import ASGITracer, JsonlSink, TraceSummary, WSGITracer, read_traces
 from tracer.commands import diff as diff_command
 from tracer.commands import replay as replay_command
 from tracer.commands import resend as resend_command
@@ -168,3 +168,39 @@ def test_real_server_recordings_replay_the_same_in_process(servers: Servers, rec
     ref = f"{servers.trace_file}#{recorded[title]}"
     code, out, _ = _cli(replay_command, "replay", [ref, "--app", f"tests.tracer.replay_apps:{app}"], capsys)
     assert code == 0, out
+
+
+def test_resend_through_tracer_run_records_a_second_trace_that_diffs_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.frameworks.running import TracerRun
+    from tracer.cli import main
+
+    trace_file = tmp_path / "t.jsonl"
+    run = TracerRun("sample_apps.twin_asgi:app", trace_file)
+    try:
+        created = httpx.post(run.url + "/notes", json={"text": "hello"}, timeout=10)
+        assert created.status_code == 201
+        run.wait_for_line(lambda line: line.split()[:3] == ["POST", "/notes", "201"])
+        (first,) = [s for s in _summaries(trace_file) if s.path == "/notes"]
+        assert main(["resend", f"{trace_file}#{first.id}", "--to", run.url]) == 0
+        assert "201" in capsys.readouterr().out
+        deadline = time.monotonic() + 10
+        while len([s for s in _summaries(trace_file) if s.path == "/notes" and s.complete]) < 2:
+            assert time.monotonic() < deadline, "the re-sent request was not traced"
+            time.sleep(0.05)
+    finally:
+        assert run.stop() == 0
+    again = [s for s in _summaries(trace_file) if s.path == "/notes"][1]
+    assert (again.method, again.status, again.request_bytes) == ("POST", 201, first.request_bytes)
+    # The notes app numbers its notes: the bodies differ in the id, and diff says so (exit 1) naming the body.
+    assert main(["diff", f"{trace_file}#{first.id}", f"{trace_file}#{again.id}"]) == 1
+    assert "body" in capsys.readouterr().out
+
+
+def _summaries(path: Path) -> list[TraceSummary]:
+    from tracer import TraceIndex
+
+    index = TraceIndex(str(path))
+    index.scan()
+    summaries = index.in_start_order()
+    index.close()
+    return summaries
