@@ -118,6 +118,14 @@ class Trace:
         return self._summary
 
     @property
+    def missing_steps(self) -> list[int]:
+        """The seqs between the first and the last event that the trace lacks (lines of the file that could not be read)."""
+        seqs = {event.seq for event in self.events}
+        if not seqs:
+            return []
+        return [seq for seq in range(0, max(seqs)) if seq not in seqs]
+
+    @property
     def complete(self) -> bool:
         """Whether the last event is ``wsgi.end`` / ``asgi.end``."""
         return bool(self.events) and self.events[-1].kind in END_KINDS

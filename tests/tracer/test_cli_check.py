@@ -253,6 +253,10 @@ def test_a_request_the_server_stopped_is_not_blamed_on_the_app(tmp_path: Path, c
     lines = path.read_bytes().splitlines(keepends=True)
     # What `tracer run` leaves when a server stops mid-request: no close(), an end that says why.
     kept = [line for line in lines if b'"wsgi.close"' not in line and b'"wsgi.body"' not in line]
+    events = [json.loads(line) for line in kept[1:]]
+    for seq, event in enumerate(events):  # numbered without gaps: these steps never happened
+        event["seq"] = seq
+    kept = kept[:1] + [(json.dumps(event) + "\n").encode() for event in events]
     end = json.loads(kept[-1])
     end["data"]["stopped"] = "server shutdown"
     kept[-1] = (json.dumps(end) + "\n").encode()
@@ -266,3 +270,15 @@ def test_a_request_the_server_stopped_is_not_blamed_on_the_app(tmp_path: Path, c
     path.write_bytes(b"".join(kept[:-1]) + (json.dumps(unstopped) + "\n").encode())
     (trace,) = read_traces(path)
     assert "wsgi-close-not-called" in [f.rule for f in check_trace(trace)]
+
+
+def test_a_gap_in_the_file_is_not_blamed_on_the_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = record(tmp_path / "t.jsonl", good)
+    lines = path.read_bytes().splitlines(keepends=True)
+    (close,) = [i for i, line in enumerate(lines) if b'"wsgi.close"' in line]
+    lines[close] = b"{this line was damaged\n"
+    path.write_bytes(b"".join(lines))
+    assert main(["check", "--skip-bad-lines", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "wsgi-close-not-called" not in out
+    assert out.splitlines()[-1].startswith("1 trace checked, 0 with findings")

@@ -316,3 +316,27 @@ async def test_enter_and_escape_in_one_burst_never_stack_two_replays(mixed: str)
         assert len(app.screen_stack) == 2
         await pilot.press("escape")
         assert isinstance(app.screen, RequestsScreen)
+
+
+async def test_a_missing_step_is_marked_not_skipped_silently(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.conftest import fixture
+    from tui.widgets.sequence_diagram import GAP_MARK, SequenceDiagram
+
+    from pathlib import Path
+
+    lines = Path(fixture("mixed.jsonl")).read_bytes().splitlines(keepends=True)
+    # Damage the wsgi-post-json trace's start_response line (its step 2).
+    damaged = [i for i, line in enumerate(lines) if b'"wsgi-post-json"' in line and b'"wsgi.start_response"' in line]
+    assert len(damaged) == 1
+    lines[damaged[0]] = b"{damaged\n"
+    path = tmp_path / "gap.jsonl"
+    path.write_bytes(b"".join(lines))
+    app = TracerApp(str(path), checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_trace(pilot, "wsgi-post-json")
+        assert "1 step missing (unreadable lines" in status_text(screen)
+        assert "step 0 of 0–5" in status_text(screen)
+        diagram = screen.query_one(SequenceDiagram)
+        gutters = [diagram._label_line(step).plain[:5] for step in range(5)]
+        assert [g[0] for g in gutters] == [" ", " ", GAP_MARK, " ", " "]  # on the step after the gap
+        assert [int(g[1:]) for g in gutters] == [0, 1, 3, 4, 5]

@@ -36,7 +36,8 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
 
     Checks that need the whole request (a missing ``close()``, a response
     left unfinished) run only on complete traces that the server did not
-    cut short (an end event with ``stopped``). A trace with no end event
+    cut short (an end event with ``stopped``) and that lack no step (a line
+    of the file that could not be read may hold the very call they look for). A trace with no end event
     gets ``trace-incomplete`` instead, unless `live` says it may still be
     being recorded.
 
@@ -58,8 +59,9 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
     if trace.complete:
         end = trace.events[-1]
         # A request the server cut short (Ctrl+C, a shutdown) did not end by the app's doing:
-        # what it left undone is not the app's mistake.
-        if not (isinstance(end.data, dict) and end.data.get("stopped")):
+        # what it left undone is not the app's mistake. Nor is what unreadable lines hide.
+        stopped = isinstance(end.data, dict) and end.data.get("stopped")
+        if not stopped and not trace.missing_steps:
             checker.finish(end)
     elif trace.events and not live and not any(event.kind in END_KINDS for event in trace.events):
         out.add("trace-incomplete", trace.events[-1].seq)

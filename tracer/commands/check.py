@@ -142,6 +142,10 @@ def describe(trace: Trace) -> str:
         suffix += f" (closed {summary.close_code})"
     if summary.stopped:
         suffix += f" (stopped: {summary.stopped})"
+    missing = trace.missing_steps
+    if missing:
+        steps = ", ".join(map(str, missing[:5])) + (", …" if len(missing) > 5 else "")
+        suffix += f" (step{'s' if len(missing) > 1 else ''} {steps} unreadable: end-of-request checks skipped)"
     return f"{summary.title}{suffix}  [{trace.protocol} {trace.scope_type}, trace {trace.id}]"
 
 

@@ -480,9 +480,12 @@ class ReplayScreen(Screen[None]):
         step = min(self.step, count - 1)
         row = self.steps.row(step)
         mode = "▶ playing" if self.playing else "❚❚ paused"
+        last = self.steps.row(count - 1).seq
+        missing = last + 1 - count
+        gap = f" · [$text-warning]{missing} step{'s' if missing != 1 else ''} missing (unreadable lines, ⋮)[/]" if missing > 0 else ""
         self._line("#replay-status",
-            f"step {row.seq} of 0–{self.steps.row(count - 1).seq} · {fmt.markup(fmt.line(row.kind))} · "
-            f"{fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×"
+            f"step {row.seq} of 0–{last} · {fmt.markup(fmt.line(row.kind))} · "
+            f"{fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×{gap}"
         )
 
     def _line(self, selector: str, text: str) -> None:

@@ -36,6 +36,8 @@ ROW_HEIGHT = 2
 STRIP_CACHE = 1024
 """Drawn lines kept, by step, part and state: moving the cursor redraws only what changed."""
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+GAP_MARK = "⋮"
+"""In the gutter of a step that follows missing steps (unreadable lines of the file)."""
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -304,6 +306,9 @@ class SequenceDiagram(ScrollView, can_focus=True):
             severity = min((f.severity for f in findings), key=lambda name: SEVERITY_ORDER.get(name, 3))
             mark_style = "error" if severity == "error" else "warning"
             self._put(chars, styles, 0, MARKS.get(severity, "•"), self.get_component_rich_style(f"sequence-diagram--{mark_style}"))
+        elif step and row.seq != self.row(step - 1).seq + 1:
+            # Steps before this one are missing (lines of the file that could not be read).
+            self._put(chars, styles, 0, GAP_MARK, self.get_component_rich_style("sequence-diagram--warning"))
         # The event's seq, as `tracer check` and the trace file number steps (from 0).
         self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns):>11}", gutter)
         xs = self._lane_x()
