@@ -1,8 +1,8 @@
 """`tracer export FILE [--format har|chrome|otlp] [--out PATH | --endpoint URL]`: take traces to other tools.
 
-Streams: the file is indexed first, then traces are read back one by one in
-the order they started and written as they are read, so a file of any size
-exports in bounded memory. With ``--out`` the result is
+The file is indexed first (a summary and line offsets per trace), then traces
+are read back one by one in the order they started and written as they are
+read, so memory grows with the number of traces, not their size. With ``--out`` the result is
 written to ``PATH.part`` and renamed when complete, so a failed export
 never leaves a half-written file under the real name. With ``--endpoint``
 (OTLP only) the spans go to an OpenTelemetry collector instead, in batches.
