@@ -3,7 +3,7 @@
     python -m sample_apps.record_tour [--out FILE]
 
 Runs the demo without its UI (``python -m sample_apps.demo --no-view``) and
-writes the trace to ``tui/data/tour.jsonl``, the file shipped in the package.
+writes the trace to ``tracer/data/tour.jsonl``, the file shipped in the package.
 The tour finds its requests by method, path and protocol, so a new
 recording needs no change to it.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sample_apps import demo
 
-SAMPLE = demo.ROOT / "tui" / "data" / "tour.jsonl"
+SAMPLE = demo.ROOT / "tracer" / "data" / "tour.jsonl"
 MAX_BYTES = 300 * 1024
 """The shipped file stays small: it is installed with every copy of tracer."""
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib.resources import as_file, files
 from typing import Literal
 
+from tracer.samples import tour_trace
 from tracer.summary import TraceSummary
 
 View = Literal["compare", "replay", "burst", "list"]
@@ -206,15 +206,9 @@ class Tour:
         return True
 
 
-SAMPLE_RESOURCE = ("data", "tour.jsonl")
-"""The sample trace shipped in the ``tui`` package: the demo's tour, recorded by ``python -m sample_apps.record_tour``."""
-
-
 def sample_trace() -> bytes:
-    """The shipped sample trace file's bytes."""
-    resource = files("tui").joinpath(*SAMPLE_RESOURCE)
-    with as_file(resource) as path:
-        return path.read_bytes()
+    """The shipped sample trace file's bytes (`tracer.samples`)."""
+    return tour_trace()
 
 
 __all__ = ["STOPS", "Match", "Stop", "Tour", "sample_trace"]

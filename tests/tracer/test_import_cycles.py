@@ -44,12 +44,31 @@ def test_each_module_imports_alone(name: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+UI_PACKAGES = ("textual", "textual_serve", "tui")
+"""What the library must never import: the toolkit, its web server, and the UI package itself."""
+
+
 def test_the_library_never_imports_textual() -> None:
     names = sorted(modules("tracer"))
-    code = "import sys\n" + "".join(f"import {name}\n" for name in names) + "print('textual' in sys.modules)"
+    code = "import sys\n" + "".join(f"import {name}\n" for name in names)
+    code += f"print(sorted(m for m in sys.modules if m.split('.')[0] in {UI_PACKAGES!r}))"
     result = _run(code)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False", f"a tracer module imports textual: {names}"
+    assert result.stdout.strip() == "[]", f"a tracer module imports the UI: {result.stdout}"
+
+
+def test_no_tracer_module_names_the_ui_in_an_import_even_inside_a_function() -> None:
+    """Imported lazily or not, the capture side never reaches for the UI (it finds it through entry points)."""
+    offenders = []
+    for name, path in modules("tracer").items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets = [node.module]
+            offenders += [f"{name}: {target}" for target in targets if target.split(".")[0] in UI_PACKAGES]
+    assert offenders == []
 
 
 # The static import graph

@@ -12,10 +12,11 @@ from tracer import cli
 from tracer.commands import learn
 from tracer.errors import TracerError
 from tracer.reader import check_header
+from tracer.samples import TOUR_TRACE
 
 
 def sample_bytes() -> bytes:
-    return files("tui").joinpath(*learn.SAMPLE).read_bytes()
+    return files("tracer").joinpath(*TOUR_TRACE).read_bytes()
 
 
 def test_the_sample_trace_is_package_data_and_small() -> None:

@@ -106,7 +106,7 @@ def test_a_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_each_browser_session_runs_tracer_view_with_the_same_options() -> None:
-    from tracer.web import view_command
+    from tui.web import view_command
 
     command = view_command("traces.jsonl", follow=True, breakpoints=["~u /api", "@ http.response.start"])
     assert command.split(" ")[:4] == [sys.executable, "-m", "tracer.cli", "view"]

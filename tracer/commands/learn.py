@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import tempfile
-from importlib.resources import as_file, files
 from typing import Any
 
 from ..errors import TracerError
+from ..samples import TOUR_TRACE, copy_tour_trace
 from .view import _takes_keyword, load_viewer
 
-SAMPLE = ("data", "tour.jsonl")
-"""The sample trace, inside the UI package (``tui``)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -51,11 +48,6 @@ def copy_sample(directory: str) -> str:
     Raises:
         TracerError: The sample is not installed.
     """
-    try:
-        resource = files("tui").joinpath(*SAMPLE)
-        target = os.path.join(directory, SAMPLE[-1])
-        with as_file(resource) as source:
-            shutil.copyfile(source, target)
-    except (ModuleNotFoundError, OSError) as exc:
-        raise TracerError(f"the sample traces are not installed ({exc}): reinstall tracer (pip install -e .)") from None
+    target = os.path.join(directory, TOUR_TRACE[-1])
+    copy_tour_trace(target)
     return target

@@ -133,9 +133,9 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
     _check_directory_of(out)
     if args.web:
-        from ..web import load_server_class
+        from .view import load_web_viewer
 
-        load_server_class()  # a missing extra is one line before anything starts
+        load_web_viewer().load_server_class()  # a missing extra is one line before anything starts
         args.view = True
     breakpoints = parse_breakpoints(args.breaks or ())
     hold_timeout = check_hold_timeout(args.hold_timeout)

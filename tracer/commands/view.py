@@ -141,9 +141,7 @@ def open_web_viewer(path: str, *, follow: bool = False, breakpoints: Sequence[st
         TracerError: textual-serve is not installed (``pip install 'tracer[web]'``).
         UsageError: The port is in use or not allowed.
     """
-    from ..web import serve_viewer
-
-    return serve_viewer(path, follow=follow, breakpoints=breakpoints, port=port)
+    return load_web_viewer().serve_viewer(path, follow=follow, breakpoints=breakpoints, port=port)
 
 
 def _takes_keyword(function: Any, name: str) -> bool:
@@ -160,8 +158,24 @@ def load_viewer() -> Any:
     Raises:
         TracerError: No UI is installed.
     """
+    return _ui_entry("textual", "the terminal UI")
+
+
+def load_web_viewer() -> Any:
+    """The browser UI's module: ``load_server_class()`` (fails early without the extra) and ``serve_viewer(...)``.
+
+    The browser UI belongs to the UI package, as the terminal one does: tracer finds both
+    through the ``tracer.ui`` entry points and never imports them itself.
+
+    Raises:
+        TracerError: No UI is installed.
+    """
+    return _ui_entry("web", "the browser UI")
+
+
+def _ui_entry(name: str, what: str) -> Any:
     from importlib.metadata import entry_points
 
-    for entry in entry_points(group="tracer.ui"):
+    for entry in entry_points(group="tracer.ui", name=name):
         return entry.load()
-    raise TracerError("the terminal UI is not installed (reinstall tracer: pip install -e .)")
+    raise TracerError(f"{what} is not installed (reinstall tracer: pip install -e .)")

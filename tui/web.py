@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import TracerError
-from .serve import STOP_SIGNALS, bind_socket, display_address
+from tracer.errors import TracerError
+from tracer.serve import STOP_SIGNALS, bind_socket, display_address
 
 WEB_HOST = "127.0.0.1"
 """The only address the browser UI listens on."""
