@@ -63,6 +63,24 @@ class TracerOptions:
         return path in self._exact or (bool(self._prefixes) and path.startswith(self._prefixes))
 
 
+def start_extras(tracer: Any, breakpoints: Any, hold_timeout: float, capture_output: bool) -> None:
+    """Turn on what a `WSGITracer` or `ASGITracer` was asked for beyond recording: breakpoints, output capture.
+
+    Both are off unless asked (the request path then has one check), and
+    imported only when on.
+    """
+    enabled, initial = breakpoints_option(breakpoints, hold_timeout)
+    if enabled:
+        from .debug import enable
+
+        enable(tracer, initial, hold_timeout=hold_timeout)
+    if capture_output:
+        # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
+        from .app_output import capture_output as capture
+
+        capture(tracer)
+
+
 def breakpoints_option(breakpoints: Any, hold_timeout: Any) -> tuple[bool, list[str]]:
     """Whether the middleware's ``breakpoints`` option turns the debugger on, and the breakpoints it gives.
 

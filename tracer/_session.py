@@ -149,25 +149,28 @@ class TraceSession:
         """``"http"``, ``"websocket"`` or ``"lifespan"``."""
         return self._scope_type
 
-    def emit(self, kind: str, data: dict[str, Any]) -> None:
-        """Record one event whose `data` is already encoded."""
+    def _record(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The next event's record: numbered and timed, the first one also naming protocol, scope type and start."""
         now = _monotonic_ns()
         seq = self._seq
         self._seq = seq + 1
-        if seq == 0:
-            self._t0 = now
-            record = {
-                "trace": self.trace_id,
-                "seq": 0,
-                "t_ns": 0,
-                "kind": kind,
-                "data": data,
-                "protocol": self._protocol,
-                "scope_type": self._scope_type,
-                "start": time.time(),
-            }
-        else:
-            record = {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
+        if seq:
+            return {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
+        self._t0 = now
+        return {
+            "trace": self.trace_id,
+            "seq": 0,
+            "t_ns": 0,
+            "kind": kind,
+            "data": data,
+            "protocol": self._protocol,
+            "scope_type": self._scope_type,
+            "start": time.time(),
+        }
+
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
+        """Record one event whose `data` is already encoded."""
+        record = self._record(kind, data)
         try:
             self._write(record)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
@@ -249,23 +252,7 @@ class LineSession(TraceSession):
             self.__class__ = TraceSession  # type: ignore[assignment]
 
     def emit(self, kind: str, data: dict[str, Any]) -> None:
-        now = _monotonic_ns()
-        seq = self._seq
-        self._seq = seq + 1
-        if seq:
-            record: dict[str, Any] = {"trace": self.trace_id, "seq": seq, "t_ns": now - self._t0, "kind": kind, "data": data}
-        else:
-            self._t0 = now
-            record = {
-                "trace": self.trace_id,
-                "seq": 0,
-                "t_ns": 0,
-                "kind": kind,
-                "data": data,
-                "protocol": self._protocol,
-                "scope_type": self._scope_type,
-                "start": time.time(),
-            }
+        record = self._record(kind, data)
         try:
             line = _dumps(record, option=_OPT)
         except Exception:  # noqa: BLE001 - recording never fails a request

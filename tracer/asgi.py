@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.compatibility import guarantee_single_callable
 
-from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
+from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
 from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
 from .sink import Sink
 
@@ -76,16 +76,7 @@ class ASGITracer:
         self._held: Any = None
         self._hold_timeout = hold_timeout
         self._session_class = session_class(self.options.sink)
-        enabled, initial = breakpoints_option(breakpoints, hold_timeout)
-        if enabled:
-            from .debug import enable
-
-            enable(self, initial, hold_timeout=hold_timeout)
-        if capture_output:
-            # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
-            from .app_output import capture_output as capture
-
-            capture(self)
+        start_extras(self, breakpoints, hold_timeout, capture_output)
 
     @property
     def sink(self) -> Sink:

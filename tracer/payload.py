@@ -235,13 +235,15 @@ def body_text(raw: bytes, is_str: bool, *, cut: bool = False) -> str | None:
 
 def hex_dump(data: bytes, per_row: int = 16) -> str:
     """A classic hex dump: offset, the bytes in hex, the printable ASCII beside."""
-    rows = []
-    for start in range(0, len(data), per_row):
-        row = data[start : start + per_row]
-        hexes = " ".join(f"{b:02x}" for b in row)
-        ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-        rows.append(f"{start:08x}  {hexes:<{per_row * 3 - 1}}  {ascii_}")
-    return "\n".join(rows)
+    return "\n".join(hex_row(data, start, per_row) for start in range(0, len(data), per_row))
+
+
+def hex_row(data: bytes, start: int, per_row: int = 16) -> str:
+    """One row of a hex dump: the offset, `per_row` bytes from `start` in hex, their printable ASCII."""
+    row = data[start : start + per_row]
+    hexes = " ".join(f"{b:02x}" for b in row)
+    ascii_ = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+    return f"{start:08x}  {hexes:<{per_row * 3 - 1}}  {ascii_}"
 
 
 def text_of(value: Any) -> str:
@@ -260,19 +262,20 @@ def value_text(value: Any) -> str:
     if isinstance(value, str):
         return line(value) if value else "''"
     if isinstance(value, (bytes, bytearray, list, tuple, dict)):
-        return _clip(line(repr(_plain(value))), VALUE_WIDTH)
+        return _clip(line(repr(plain(value))), VALUE_WIDTH)
     return line(str(value))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """`value` with kept reprs shown bare and cut bytes as bytes, for a readable ``repr()`` of a container."""
     if isinstance(value, ReprValue):
         return _Raw(value.repr)
     if isinstance(value, TruncatedBytes):
         return bytes(value)
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain(item) for item in value)
+        return type(value)(plain(item) for item in value)
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     return value
 
 

@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, breakpoints_option
+from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
 from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
@@ -77,16 +77,7 @@ class WSGITracer:
         self._held: Any = None
         self._hold_timeout = hold_timeout
         self._session_class = session_class(self.options.sink)
-        enabled, initial = breakpoints_option(breakpoints, hold_timeout)
-        if enabled:
-            from .debug import enable
-
-            enable(self, initial, hold_timeout=hold_timeout)
-        if capture_output:
-            # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
-            from .app_output import capture_output as capture
-
-            capture(self)
+        start_extras(self, breakpoints, hold_timeout, capture_output)
 
     @property
     def sink(self) -> Sink:
@@ -149,18 +140,26 @@ class WSGITracer:
         # What functools.wraps would say, for introspection, without its per-request cost.
         traced_start_response.__wrapped__ = start_response  # type: ignore[attr-defined]
 
-        try:
-            result = self.app(environ, traced_start_response)
-        except BaseException as exc:
-            session.fenced("wsgi.error", describe_exception, exc)
-            state.end()
-            raise
-        file_wrapper = environ.get("wsgi.file_wrapper")
-        if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
-            return _pass_file_wrapper(result, state)
-        if hasattr(result, "__len__"):
-            return SizedTracedIterable(result, state)
-        return TracedIterable(result, state)
+        return call_app(self.app, environ, traced_start_response, state, TracedIterable, SizedTracedIterable)
+
+
+def call_app(app: Any, environ: Any, start_response: Any, state: _RequestState, iterable: Any, sized: Any) -> Any:
+    """Call the app; record what it raises; wrap what it returns (`sized` when it has a length) to record the body.
+
+    The server's own ``wsgi.file_wrapper`` object goes back untouched, so that it can still send the file itself.
+    """
+    try:
+        result = app(environ, start_response)
+    except BaseException as exc:
+        state.session.fenced("wsgi.error", describe_exception, exc)
+        state.end()
+        raise
+    file_wrapper = environ.get("wsgi.file_wrapper")
+    if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
+        return _pass_file_wrapper(result, state)
+    if hasattr(result, "__len__"):
+        return sized(result, state)
+    return iterable(result, state)
 
 
 _ending = threading.Lock()

@@ -25,8 +25,8 @@ from ..wsgi import (
     SizedTracedIterable,
     TracedIterable,
     TracedWrite,
+    call_app,
     _environ_data,
-    _pass_file_wrapper,
     _RequestState,
     _start_response_data,
 )
@@ -79,18 +79,7 @@ def held_call(tracer: WSGITracer, environ: WSGIEnvironment, start_response: Star
 
     traced_start_response.__wrapped__ = start_response  # type: ignore[attr-defined]
 
-    try:
-        result = tracer.app(environ, traced_start_response)
-    except BaseException as exc:
-        session.fenced("wsgi.error", describe_exception, exc)
-        state.end()
-        raise
-    file_wrapper = environ.get("wsgi.file_wrapper")
-    if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
-        return _pass_file_wrapper(result, state)
-    if hasattr(result, "__len__"):
-        return SizedHeldIterable(result, state)
-    return HeldIterable(result, state)
+    return call_app(tracer.app, environ, traced_start_response, state, HeldIterable, SizedHeldIterable)
 
 
 def _annotated(session: DebugSession, kind: str, outcome: Outcome | None, build: Any, *args: Any) -> dict[str, Any]:

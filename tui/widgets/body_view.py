@@ -22,6 +22,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tracer.model import ReprValue, TruncatedBytes
+from tracer.payload import body_text, hex_row
 
 from .. import format as fmt
 
@@ -74,7 +75,7 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
         heading.append("  (empty)", style="dim")
         return [heading]
     shown = raw[:MAX_SHOWN]
-    text = _text(shown, isinstance(value, str), cut=len(shown) < len(raw) or isinstance(value, TruncatedBytes))
+    text = body_text(shown, isinstance(value, str), cut=len(shown) < len(raw) or isinstance(value, TruncatedBytes))
     if text is None:
         heading.append("  binary, hex", style="dim")
         parts = [heading, hex_dump(raw[:FIRST_SCREEN])]
@@ -86,27 +87,6 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
     if more is not None:
         parts.append(more)
     return parts
-
-
-def _text(raw: bytes, is_str: bool, cut: bool = False) -> str | None:
-    """The bytes as text, or None when they look binary: not UTF-8, or holding controls text does not.
-
-    A str value (a websocket text frame) is text whatever it holds; its control
-    characters are shown as symbols. Bytes cut off (here or by ``max_body_bytes``)
-    may end inside a character: that partial character is left out.
-    """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if is_str:
-            text = raw.decode("utf-8", "replace")
-        elif cut and exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
-            text = raw[: exc.start].decode("utf-8", "replace")
-        else:
-            return None
-    if not is_str and fmt.looks_binary(text):
-        return None
-    return fmt.block(text)
 
 
 def _text_or_json(text: str, content_type: str, cut: bool) -> list[RenderableType]:
@@ -166,14 +146,6 @@ class HexDump:
         data = self.data
         lines = [hex_row(data, start, per_row) for start in range(0, len(data), per_row)]
         return Text("\n".join(lines), no_wrap=True, overflow="crop")
-
-
-def hex_row(data: bytes, start: int, per_row: int) -> str:
-    """One row of a hex dump: the offset, `per_row` bytes from `start` in hex, and as ASCII."""
-    row = data[start : start + per_row]
-    hexes = " ".join(f"{b:02x}" for b in row)
-    text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
-    return f"{start:08x}  {hexes:<{per_row * 3 - 1}}  {text}"
 
 
 def bytes_per_row(width: int) -> int:

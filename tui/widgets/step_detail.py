@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from tracer.checks import Finding
 from tracer.model import Event, ReprValue, TruncatedBytes
+from tracer.payload import plain
 from tracer.spec import KINDS, RULES, SpecNote, note_for_message
 
 from .. import format as fmt
@@ -294,28 +295,8 @@ def _show(value: Any) -> Text:
     if value is None:
         return Text("None", style="dim")
     if isinstance(value, (list, tuple, dict)):
-        return Text(fmt.line(repr(_plain(value))))
+        return Text(fmt.line(repr(plain(value))))
     return Text(repr(value) if isinstance(value, str) and value == "" else fmt.line(str(value)))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, ReprValue):
-        return _Raw(value.repr)
-    if isinstance(value, TruncatedBytes):
-        return bytes(value)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-class _Raw:
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
 
 
 def _bytes_text(value: bytes) -> Text:
