@@ -93,6 +93,9 @@ class TraceSummary:
             framework handled itself, such as Django's ``Internal Server Error:`` or Flask's
             ``Exception on / [GET]`` before their 500 page.
         logged_error: The first line of the first such record's message (``Internal Server Error: /x``), or None.
+        worker: The process tag of the trace id (``6d29d4dd`` of ``6d29d4dd-000001``): which
+            process recorded it, when several append to one file (``gunicorn -w 4``,
+            ``tracer run --workers N``); ``""`` for an id not written by tracer's middlewares.
         number: Order of first appearance in the file, from 0 (set by `TraceIndex`).
         line: Line number of the trace's first event (set by `TraceIndex`).
         spans: ``offset, length`` pairs of the trace's event lines (set by `TraceIndex`).
@@ -135,12 +138,16 @@ class TraceSummary:
     logs: int = 0
     logged_exception: bool = False
     logged_error: str | None = None
+    worker: str = field(default="", init=False)
     number: int = 0
     line: int = 0
     spans: array = field(default_factory=lambda: array("q"))
     keep_headers: bool = field(default=True, repr=False)
     _answered: bool = field(default=False, repr=False)
     _status_final: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.worker = process_tag(self.id)
 
     @classmethod
     def begin(cls, record: dict[str, Any], *, keep_headers: bool = True) -> TraceSummary:
@@ -215,6 +222,24 @@ class TraceSummary:
             _fold(self, kind, when, data)
         except (AttributeError, TypeError, ValueError, KeyError, OverflowError):
             pass  # Odd data shows in the replay; the summary just stays sparse.
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def process_tag(trace_id: Any) -> str:
+    """The process tag of a trace id tracer wrote (8 hex digits, ``-``, a counter), else ``""``.
+
+    Every process that records (each worker of a server) draws its own tag, so
+    the tag tells which process served a request. Tags are interned: a file of
+    many traces holds one copy of each.
+    """
+    if type(trace_id) is not str:
+        return ""
+    tag, dash, count = trace_id.rpartition("-")
+    if dash and len(tag) == 8 and count.isdigit() and count.isascii() and _HEX.issuperset(tag):
+        return sys.intern(tag)
+    return ""
 
 
 def summarize(trace: Any, *, keep_headers: bool = True) -> TraceSummary:
