@@ -169,7 +169,8 @@ def _message_label(message: dict[str, Any]) -> str:
         return f"{kind} {message.get('status')}, {len(headers)} header{'s' if len(headers) != 1 else ''}{trailers}"
     if kind in ("websocket.send", "websocket.receive"):
         if message.get("text") is not None:
-            return f"{kind} text {size(body_size(message.get('text')))}"
+            text = message.get("text")
+            return f"{kind} {text_preview(text)} ({size(body_size(text))})"
         return f"{kind} bytes {size(body_size(message.get('bytes')))}"
     if kind in ("websocket.close", "websocket.disconnect"):
         reason = message.get("reason")
@@ -180,6 +181,16 @@ def _message_label(message: dict[str, Any]) -> str:
     if kind.startswith("lifespan.") and message.get("message"):
         return f"{kind} {_clip(str(message.get('message')), 30)!r}"
     return kind
+
+
+TEXT_PREVIEW = 20
+"""Characters of a websocket text message an arrow shows."""
+
+
+def text_preview(text: Any, width: int = TEXT_PREVIEW) -> str:
+    """A text message in quotes on one short line: runs of white space as one space, cut with ``…``."""
+    flat = " ".join(str(text).split())
+    return f'"{_clip(flat, width)}"'
 
 
 def _cut(value: Any) -> str:

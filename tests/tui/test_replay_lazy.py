@@ -107,7 +107,7 @@ async def test_a_long_trace_opens_and_steps_reading_only_the_steps_on_screen(tmp
         page = screen.diagram.page_steps
         assert page > 5 and screen.step == page and f"#{page} asgi.send" in detail_text(screen)
         label = screen.diagram.render_line(1 + 2 * page - round(screen.diagram.scroll_y)).text
-        assert f"{page:>4} " in label and "send(websocket.send text" in label
+        assert f"{page:>4} " in label and 'send(websocket.send "' in label
         await pilot.press("pageup")
         assert screen.step == 0
         # A few screens of the diagram, not the whole trace.
