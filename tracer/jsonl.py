@@ -226,11 +226,16 @@ class JsonlSink:
         self.flush(wait=False)
 
     def _end_trace(self, session: Any) -> None:
-        """Queue a trace's lines, now complete, and write them unless another thread is writing."""
+        """Write a trace's lines, now complete, after what is queued; queue them if another thread is writing."""
         lines = self._live.pop(session, None)
-        if lines is not None:
-            self._queue.append(lines)
-        self.flush(wait=False, live=False)
+        if not self._write_lock.acquire(blocking=False):
+            if lines is not None:
+                self._queue.append(lines)
+            return
+        try:
+            self._flush_locked(False, lines)
+        finally:
+            self._write_lock.release()
 
     def _start(self) -> None:
         with self._start_lock:
@@ -255,11 +260,23 @@ class JsonlSink:
         if not self._write_lock.acquire(blocking=wait):
             return
         try:
-            queue = self._queue
-            self._pending = 0
-            if self._fd < 0:
-                queue.clear()  # closed: nothing can be written any more
+            self._flush_locked(live, None)
+        finally:
+            self._write_lock.release()
+
+    def _flush_locked(self, live: bool, last: list[bytes] | None) -> None:
+        """`flush`'s work, with the write lock held; `last`: an ended trace's lines, written after the queue's."""
+        queue = self._queue
+        self._pending = 0
+        if self._fd < 0:
+            queue.clear()  # closed: nothing can be written any more
+            return
+        if not queue and not self._carry and not (live and self._live):
+            # The common case, a trace ending with nothing else waiting: its own list, as it is.
+            lines = last
+            if not lines:
                 return
+        else:
             lines = [self._carry] if self._carry else []
             if live and self._live:
                 # Only appends happen to these lists meanwhile, so their first `count`
@@ -270,8 +287,6 @@ class JsonlSink:
                     if count:
                         lines += held[:count]
                         del held[:count]
-            if not queue and not lines:
-                return
             popleft = queue.popleft
             try:
                 while True:
@@ -282,31 +297,31 @@ class JsonlSink:
                         lines.append(item)  # type: ignore[arg-type]
             except IndexError:
                 pass
+            if last:
+                lines += last
             if not lines:
                 return
-            now = time.monotonic()
-            if now >= self._next_look:
-                # At most once a second: a stat per request would cost every request a system call.
-                self._next_look = now + _LOOK_SECONDS
-                self._follow_path()
-            if self._needs_header and os.fstat(self._fd).st_size == 0:
-                lines.insert(0, header_line())
-            try:
-                _write_lines(self._fd, lines)
-            except OSError as exc:
-                # Keep the rest of a line cut short, so that the file never holds a torn line.
-                self._carry = getattr(exc, "unwritten_tail", b"")
-                self._failures.report(exc)
-            else:
-                self._carry = b""
-                self._needs_header = False
-                if self.max_bytes is not None and os.fstat(self._fd).st_size >= self.max_bytes:
-                    try:
-                        self._rotate()
-                    except OSError as exc:
-                        self._failures.report(exc)
-        finally:
-            self._write_lock.release()
+        now = time.monotonic()
+        if now >= self._next_look:
+            # At most once a second: a stat per request would cost every request a system call.
+            self._next_look = now + _LOOK_SECONDS
+            self._follow_path()
+        if self._needs_header and os.fstat(self._fd).st_size == 0:
+            lines.insert(0, header_line())
+        try:
+            _write_lines(self._fd, lines)
+        except OSError as exc:
+            # Keep the rest of a line cut short, so that the file never holds a torn line.
+            self._carry = getattr(exc, "unwritten_tail", b"")
+            self._failures.report(exc)
+        else:
+            self._carry = b""
+            self._needs_header = False
+            if self.max_bytes is not None and os.fstat(self._fd).st_size >= self.max_bytes:
+                try:
+                    self._rotate()
+                except OSError as exc:
+                    self._failures.report(exc)
 
     def close(self) -> None:
         """Write what is queued, stop the writer thread and close the file. Idempotent."""
@@ -376,14 +391,21 @@ def _write_lines(fd: int, lines: list[bytes]) -> None:
     """
     index, offset, count = 0, 0, len(lines)
     while index < count:
-        group = lines[index : index + _IOV_MAX]
-        if offset:
-            group[0] = group[0][offset:]
+        if index or offset or count > _IOV_MAX:
+            group = lines[index : index + _IOV_MAX]
+            if offset:
+                group[0] = group[0][offset:]
+        else:
+            group = lines  # the usual case: one call for all of them, without a copy of the list
         try:
             written = os.writev(fd, group)
         except OSError as exc:
             exc.unwritten_tail = lines[index][offset:] if offset else b""  # type: ignore[attr-defined]
             raise
+        if written == sum(map(len, group)):
+            index += len(group)
+            offset = 0
+            continue
         while written and index < count:
             left_in_line = len(lines[index]) - offset
             if written >= left_in_line:
