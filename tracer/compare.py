@@ -40,8 +40,15 @@ from .model import Event, Trace
 from .phases import HTTP_PHASES, WEBSOCKET_PHASES, event_names, grouped, phase_times, phases
 from .summary import TraceSummary, body_size
 
+SERVER_ADDRESS_HEADER = "host"
+"""The header that names the server a request was sent to. While it is left out, so is the
+server's own address (WSGI's SERVER_NAME and SERVER_PORT, ASGI's ``scope["server"]``): two
+recordings of one app on two servers (a WSGI one and an ASGI one, on different ports) differ
+there and nowhere that matters."""
+
 DEFAULT_IGNORED_HEADERS: frozenset[str] = frozenset(
     {
+        SERVER_ADDRESS_HEADER,
         "date",
         "server",
         "x-request-id",
@@ -58,8 +65,9 @@ DEFAULT_IGNORED_HEADERS: frozenset[str] = frozenset(
         "sec-websocket-accept",
     }
 )
-"""Headers whose values change from run to run, left out of a comparison unless
-``ignore_headers`` replaces this set. Content-Length is left out as well
+"""Headers whose values change from run to run or from server to server, left out of a
+comparison unless ``ignore_headers`` replaces this set (``DEFAULT_IGNORED_HEADERS - {"host"}``
+compares the Host header and the server's address too). Content-Length is left out as well
 whenever the bodies themselves are compared."""
 
 _RESPONSE_BODY = frozenset({"http.response.body", "websocket.http.response.body"})
@@ -208,7 +216,8 @@ def compare(
         a: The first trace (the recorded one, in a replay).
         b: The second trace.
         ignore_headers: Header names (any case) left out of the comparison;
-            replaces `DEFAULT_IGNORED_HEADERS` (pass ``DEFAULT_IGNORED_HEADERS | {...}`` to extend it).
+            replaces `DEFAULT_IGNORED_HEADERS` (pass ``DEFAULT_IGNORED_HEADERS | {...}`` to extend it,
+            ``DEFAULT_IGNORED_HEADERS - {"host"}`` to compare the Host header and the server's address).
         labels: Names of the two sides in messages and diffs.
 
     Returns:
@@ -225,6 +234,10 @@ def compare(
         if x != y:
             out.append(Difference("request", aspect, f"{aspect}: {x!r} → {y!r}", a=x, b=y))
     bodies_known = _bodies_known(left, right)
+    if SERVER_ADDRESS_HEADER not in ignored:
+        x, y = server_address(a), server_address(b)
+        if x != y:
+            out.append(Difference("request", "server address", f"server address: {x!r} → {y!r}", a=x, b=y))
     request_ignored = ignored | {"content-length"}
     out += _header_differences("request", "request header", sa.request_headers, sb.request_headers, request_ignored)
     websocket = sa.scope_type == sb.scope_type == "websocket"
@@ -254,6 +267,26 @@ def compare(
     order = {phase: index for index, phase in enumerate(dict.fromkeys((*HTTP_PHASES, *WEBSOCKET_PHASES)))}
     out.sort(key=lambda d: order.get(d.phase, 0))
     return result
+
+
+def server_address(trace: Trace) -> str | None:
+    """``host:port`` of the server the request came through: SERVER_NAME and SERVER_PORT, or ``scope["server"]``.
+
+    Just the host when there is no port (a Unix socket's ``[path, None]``); None when the trace does not say.
+    """
+    first = trace.events[0] if trace.events else None
+    data = first.data if first is not None and isinstance(first.data, dict) else {}
+    if first is not None and first.kind == "wsgi.environ":
+        environ = data.get("environ")
+        if isinstance(environ, dict) and isinstance(environ.get("SERVER_NAME"), str):
+            port = environ.get("SERVER_PORT")
+            return f"{environ['SERVER_NAME']}:{port}" if isinstance(port, str) and port else environ["SERVER_NAME"]
+        return None
+    scope = data.get("scope")
+    server = scope.get("server") if isinstance(scope, dict) else None
+    if isinstance(server, list) and len(server) == 2 and isinstance(server[0], str):
+        return server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return None
 
 
 def _bodies_known(left: _Side, right: _Side) -> bool:

@@ -13,7 +13,7 @@ import json
 import sys
 from typing import IO, Any
 
-from ..compare import DEFAULT_IGNORED_HEADERS, Comparison, compare, pair_summaries
+from ..compare import DEFAULT_IGNORED_HEADERS, SERVER_ADDRESS_HEADER, Comparison, compare, pair_summaries
 from ..errors import UsageError
 from ..model import Trace
 from .check import wants_colour, describe
@@ -50,13 +50,38 @@ def add_compare_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         action="append",
         default=[],
-        help=f"leave this header out of the comparison (repeat for more; always left out: {', '.join(sorted(DEFAULT_IGNORED_HEADERS)[:4])}, …)",
+        help=f"leave this header out of the comparison (repeat for more; left out by default: {_defaults(4)}, …)",
+    )
+    parser.add_argument(
+        "--include-header",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help=(
+            "compare a header that is left out by default (repeat for more); --include-header host also compares "
+            "the server's address (SERVER_NAME/SERVER_PORT, scope['server'])"
+        ),
     )
 
 
+def _defaults(count: int) -> str:
+    return ", ".join(sorted(DEFAULT_IGNORED_HEADERS)[:count])
+
+
 def ignored_headers(args: argparse.Namespace) -> frozenset[str]:
-    """The header names a comparison leaves out: the volatile ones, and those given with ``--ignore-header``."""
-    return DEFAULT_IGNORED_HEADERS | {name.strip().lower() for name in args.ignore_header if name.strip()}
+    """The header names a comparison leaves out: the defaults but those given with ``--include-header``, and those given with ``--ignore-header``.
+
+    Raises:
+        UsageError: an ``--include-header`` name that is compared anyway.
+    """
+    included = {name.strip().lower() for name in args.include_header if name.strip()}
+    compared = sorted(included - DEFAULT_IGNORED_HEADERS)
+    if compared:
+        raise UsageError(
+            f"--include-header: {compared[0]!r} is compared anyway; the headers left out by default are "
+            f"{_defaults(len(DEFAULT_IGNORED_HEADERS))}"
+        )
+    return (DEFAULT_IGNORED_HEADERS - included) | {name.strip().lower() for name in args.ignore_header if name.strip()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -172,7 +197,11 @@ def _diff_line(line: str, colour: bool) -> str:
 
 
 def _ignored(result: Comparison) -> str:
-    names = ["content-length (bodies compared)", *(n for n in result.ignored_headers if n != "content-length")]
+    names = [
+        "content-length (bodies compared)",
+        *(f"{n} (and the server's address)" if n == SERVER_ADDRESS_HEADER else n
+          for n in result.ignored_headers if n != "content-length"),
+    ]
     shown = names[:5]
     return ", ".join(shown) + (f" and {len(names) - len(shown)} more" if len(names) > len(shown) else "")
 
