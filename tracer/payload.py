@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import Event, ReprValue, TruncatedBytes
+from .app_frames import read_traceback
+from .model import APP_LOG, Event, ReprValue, TruncatedBytes
 from .text import block, line, looks_binary, size
 
 Row = tuple[str, str]
@@ -81,17 +82,34 @@ def _payload(event: Event, request_type: str, response_type: str, max_body: int)
         rows = [("text", _lines(block(str(data.get("data", ""))).rstrip("\n"), MAX_LINES))]
     elif kind in ("wsgi.error", "asgi.error"):
         rows = [("exception", line(f"{data.get('type', '')}: {data.get('message', '')}"))]
-        traceback = str(data.get("traceback") or "").rstrip("\n")
-        if traceback:
-            rows.append(("traceback", _last_lines(block(traceback), MAX_LINES)))
+        rows += traceback_rows(data.get("traceback"))
     elif kind in ("asgi.receive", "asgi.send"):
         content_type = request_type if kind == "asgi.receive" else response_type
         rows = _message(data.get("message") or {}, content_type, max_body)
+    elif kind == APP_LOG:
+        rows = [(line(str(key)), value_text(value)) for key, value in data.items() if key not in ("message", "exception")]
+        rows.append(("message", _lines(block(str(data.get("message", ""))).rstrip("\n"), MAX_LINES)))
+        rows += traceback_rows(data.get("exception"))
     else:
         # wsgi.end, wsgi.close, asgi.end and kinds this version does not know: every field.
         return [(line(str(key)), value_text(value)) for key, value in data.items()]
     if "$error" in data:
         rows.append(("$error", block(str(data["$error"]))))
+    return rows
+
+
+def traceback_rows(traceback: Any) -> list[Row]:
+    """A recorded traceback as rows: the app's own innermost frame first (``your code``), then the
+    traceback's last lines with tracer's frames left out, the exception last."""
+    text = str(traceback or "").rstrip("\n")
+    if not text:
+        return []
+    read = read_traceback(text)
+    rows: list[Row] = []
+    if read.yours is not None:
+        rows.append(("your code", line(read.yours.where) + (f"\n{line(read.yours.code)}" if read.yours.code else "")))
+    shown = "\n".join(item.text for item in read.lines)
+    rows.append(("traceback", _last_lines(block(shown), MAX_LINES)))
     return rows
 
 
