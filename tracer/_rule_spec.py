@@ -177,7 +177,10 @@ RULE_NOTES: dict[str, SpecNote] = {
         s.EXTENSIONS, s.PATH_SEND, s.ZERO_COPY, s.EARLY_HINTS, s.PUSH, s.DEBUG),
     "asgi-extension-late": _n(
         "The Debug extension's message is sent once, before the Response Start message. The Early Hints "
-        "extension says its message may come after Response Start but before the final body.",
+        "extension's text lets its message come after Response Start but before the final body; yet a 103 "
+        "response precedes the final response (RFC 8297), and Hypercorn and uvicorn send it only before "
+        "http.response.start and raise on it later, so an early hint after the start is a warning and one "
+        "after the final body an error.",
         s.DEBUG, s.EARLY_HINTS),
     # ASGI: WebSocket
     "ws-send-before-accept": _n(

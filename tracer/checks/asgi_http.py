@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import TruncatedBytes
-from ..states.http import HTTPFollow
+from ..states.http import STARTED, STREAMING, HTTPFollow
 from ..states.machine import Step
 from ._asgi_common import EXTENSION_TYPES, MessageMachine, extension_offered
 from ._headers import check_headers, pairs
@@ -47,7 +47,11 @@ class HTTPCheck(MessageMachine):
     def send(self, message: dict[str, Any], seq: int, step: Step) -> None:
         kind = message["type"]
         if step.made:
-            self.out.report(step.made, seq, lambda rule: self._detail(rule, kind))
+            late_hint = kind == "http.response.early_hint" and step.before in (STARTED, STREAMING)
+            self.out.report(
+                step.made, seq, lambda rule: self._detail(rule, kind, late_hint),
+                lambda rule: "warning" if late_hint and rule == "asgi-extension-late" else None,
+            )
         if step.broke("asgi-send-after-complete"):
             return
         handler = {
@@ -65,7 +69,18 @@ class HTTPCheck(MessageMachine):
         if handler is not None:
             handler(message, seq)
 
-    def _detail(self, rule: str, kind: str) -> str | None:
+    def _detail(self, rule: str, kind: str, late_hint: bool = False) -> str | None:
+        if rule == "asgi-extension-late" and late_hint:
+            # The Early Hints extension's text allows the message until the final body, but a 103 comes
+            # before the final response (RFC 8297), and Hypercorn and uvicorn accept it only before
+            # http.response.start (they raise otherwise): a warning, not a broken protocol.
+            return (
+                "http.response.early_hint was sent after http.response.start: the ASGI text allows it until the final "
+                "body, but a 103 response must come before the final one (RFC 8297) and servers such as Hypercorn "
+                "and uvicorn raise on it"
+            )
+        if rule == "asgi-extension-late" and kind == "http.response.early_hint":
+            return "http.response.early_hint was sent after the final body"
         return {
             "asgi-send-after-disconnect": f"{kind} was sent after http.disconnect (step {self.disconnect_seq})",
             "asgi-send-after-complete": f"{kind} was sent after the response was complete",

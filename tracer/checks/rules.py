@@ -540,9 +540,9 @@ _ALL: tuple[Rule, ...] = (
        _asgi("""
            async def app(scope, receive, send):
                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-               await send({"type": "http.response.early_hint", "links": [b"</a.css>; rel=preload"]})
+               await send({"type": "http.response.debug", "info": {"template": "index.html"}})
                await send({"type": "http.response.body", "body": b"hi"})
-           """, at="asgi.send", scope={"extensions": {"http.response.early_hint": {}}})),
+           """, at="asgi.send", scope={"extensions": {"http.response.debug": {}}})),
     # ASGI: WebSocket
     _r("ws-send-before-accept", "error", "websocket.send came before websocket.accept",
        "accept the connection first", _WS,
