@@ -125,6 +125,14 @@ def display_address(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
+def cut_short_line(count: int, seconds: float) -> str:
+    """One line for requests that outlived the graceful shutdown; their tracebacks are in the trace only."""
+    after = f"{seconds:.1f}".rstrip("0").rstrip(".")
+    if count == 1:
+        return f"tracer: 1 request was still running after {after} s and was cut short; its trace is marked stopped"
+    return f"tracer: {count} requests were still running after {after} s and were cut short; their traces are marked stopped"
+
+
 class Server(Protocol):
     """What `tracer run` needs of a server, whichever protocol it speaks."""
 
@@ -444,12 +452,7 @@ def server_output_to(path: str) -> Iterator[IO[str]]:
     """
     from .app_output import redirect_streams
 
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    except OSError as exc:
-        raise UsageError(f"cannot write the server log {path!r}: {exc.strerror or exc}") from None
-    log = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace", buffering=1)
-    log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} tracer run, pid {os.getpid()}\n")
+    log = open_server_log(path)
     moved = _console_handlers()
     for handler in moved:
         handler.setStream(log)
@@ -461,6 +464,39 @@ def server_output_to(path: str) -> Iterator[IO[str]]:
         for handler, stream in moved.items():
             handler.setStream(stream)
         log.close()
+
+
+def open_server_log(path: str) -> IO[str]:
+    """The server log at `path`, opened for appending (owner-only), with a line that says who writes from here on.
+
+    Raises:
+        UsageError: It cannot be opened.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot write the server log {path!r}: {exc.strerror or exc}") from None
+    log = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace", buffering=1)
+    log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} tracer run, pid {os.getpid()}\n")
+    log.flush()
+    return log
+
+
+def say_when_held(debugger: Any, prefix: str = "tracer: ") -> None:
+    """Print a line each time a request is held at a breakpoint while no viewer is attached to release it."""
+
+    def held(event: dict[str, Any]) -> None:
+        if event.get("event") != "held" or debugger.clients:
+            return
+        info = event["held"]
+        where = info.get("type") or info.get("kind")
+        print(
+            f"{prefix}held {info.get('title')} at {where} (no viewer attached; it goes on by itself after "
+            f"{debugger.hold_timeout:g} s)",
+            flush=True,
+        )
+
+    debugger.subscribe(held)
 
 
 def _console_handlers() -> dict[logging.StreamHandler[Any], Any]:

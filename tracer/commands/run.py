@@ -31,19 +31,23 @@ from ..asgi import ASGITracer
 from ..debug import enable, parse_breakpoints
 from ..debug.options import BREAK_EPILOG, add_break_options, check_hold_timeout
 from ..detect import NotAnApp, app_protocol, retrace, trace_app
+from ..django_static import with_static_files
 from ..errors import TracerWarning, UsageError
 from ..jsonl import JsonlSink
 from ..loader import load_app
 from ..serve import (
     STOP_SIGNALS,
     bind_socket,
+    cut_short_line,
     display_address,
     handling_signals,
     make_server,
     server_log_path,
+    say_when_held,
     server_output_to,
     stop_signals_as_ctrl_c,
 )
+from ..workers import check_gunicorn, parse_workers
 from ..wsgi import WSGITracer
 
 _ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -93,6 +97,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "extra: pip install 'tracer[web]')",
     )
     add_break_options(parser, hold_timeout=True)
+    parser.add_argument(
+        "--workers",
+        type=parse_workers,
+        default=1,
+        metavar="N",
+        help="serve with N worker processes, all appending to the one trace file: uvicorn's workers for ASGI, "
+        "gunicorn's for WSGI (extra: pip install 'tracer[workers]'); default %(default)s, this process",
+    )
     parser.add_argument(
         "--factory",
         action="store_true",
@@ -146,6 +158,15 @@ def run(args: argparse.Namespace) -> int:
         protocol = _protocol_of_tracer(app, args.protocol)
     else:
         protocol = args.protocol or _protocol_of(app, reference)
+    app, static_note = _with_static_files(app)
+    if args.workers > 1:
+        if protocol == "wsgi":
+            check_gunicorn()
+        from .run_workers import run_workers
+
+        if already:
+            _warn_already_traced(app, reference, out)
+        return run_workers(args, protocol, out, breakpoints, hold_timeout, static_note)
     sock = bind_socket(args.host, args.port)
     try:
         jsonl = JsonlSink(out, max_bytes=args.max_size, backups=args.backups)
@@ -197,19 +218,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         with stop_signals_as_ctrl_c():
             if terminal_ui:
+                if static_note:
+                    print(f"tracer: {static_note}", flush=True)
                 status = _serve_with_view(server, out, address)
             else:
-                print(f"tracer: serving {args.app} ({protocol.upper()}, {server.description}) on {address}", flush=True)
-                if args.host in _ALL_INTERFACES:
-                    port = address.rsplit(":", 1)[1]
-                    here = f"http://127.0.0.1:{port}"
-                    lan = lan_address()
-                    there = f", from other machines: http://{lan}:{port}" if lan else ""
-                    print(
-                        f"tracer: listening on every interface, so other machines can reach the app too (here: {here}{there})",
-                        flush=True,
-                    )
-                print(f"tracer: trace file {out}", flush=True)
+                announce_serving(args, f"{protocol.upper()}, {server.description}", address, out)
+                if static_note:
+                    print(f"tracer: {static_note}", flush=True)
                 if breakpoints:
                     _announce_breakpoints(debugger, breakpoints, out)
                 if args.web:
@@ -225,12 +240,35 @@ def run(args: argparse.Namespace) -> int:
         output.close()
         release_output(traced)
     if cut and cut[-1][0]:
-        print(_cut_short_line(*cut[-1]), flush=True)
+        print(cut_short_line(*cut[-1]), flush=True)
     if args.view:
         print(f"tracer: stopped the server on {address}; the trace is in {out}", flush=True)
     else:
         print("tracer: stopped", flush=True)
     return status
+
+
+def announce_serving(args: argparse.Namespace, how: str, address: str, out: str) -> None:
+    """The console lines before the first request: what serves the app where, and the trace file."""
+    print(f"tracer: serving {args.app} ({how}) on {address}", flush=True)
+    if args.host in _ALL_INTERFACES:
+        port = address.rsplit(":", 1)[1]
+        here = f"http://127.0.0.1:{port}"
+        lan = lan_address()
+        there = f", from other machines: http://{lan}:{port}" if lan else ""
+        print(
+            f"tracer: listening on every interface, so other machines can reach the app too (here: {here}{there})",
+            flush=True,
+        )
+    print(f"tracer: trace file {out}", flush=True)
+
+
+def _with_static_files(app: Any) -> tuple[Any, str | None]:
+    """The app with Django's static files served where runserver would serve them, and the console's sentence."""
+    if isinstance(app, (WSGITracer, ASGITracer)):
+        app.app, note = with_static_files(app.app)
+        return app, note
+    return with_static_files(app)
 
 
 def lan_address() -> str | None:
@@ -253,19 +291,8 @@ def _announce_breakpoints(debugger: Any, breakpoints: list[Any], out: str) -> No
     """Say which breakpoints hold requests, how to release them, and (later) each request held while nobody is attached."""
     listed = ", ".join(repr(bp.text) for bp in breakpoints)
     print(f"tracer: breakpoints {listed}; release held requests with: tracer view {shlex.quote(out)}", flush=True)
-
-    def held(event: dict[str, Any]) -> None:
-        if event.get("event") != "held" or debugger.clients:
-            return
-        info = event["held"]
-        where = info.get("type") or info.get("kind")
-        print(
-            f"tracer: held {info.get('title')} at {where} (no viewer attached; it goes on by itself after "
-            f"{debugger.hold_timeout:g} s)",
-            flush=True,
-        )
-
-    debugger.subscribe(held)
+    if debugger is not None:
+        say_when_held(debugger)
 
 
 def _stop(server: Any, sink: Any) -> None:
@@ -311,14 +338,6 @@ def _warn_already_traced(tracer: Any, reference: str, out: str) -> None:
         TracerWarning,
         stacklevel=2,
     )
-
-
-def _cut_short_line(count: int, seconds: float) -> str:
-    """One line for requests that outlived the graceful shutdown; their tracebacks are in the trace only."""
-    after = f"{seconds:.1f}".rstrip("0").rstrip(".")
-    if count == 1:
-        return f"tracer: 1 request was still running after {after} s and was cut short; its trace is marked stopped"
-    return f"tracer: {count} requests were still running after {after} s and were cut short; their traces are marked stopped"
 
 
 def _serve_until_interrupted(server: Any) -> int:
