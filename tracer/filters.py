@@ -356,6 +356,16 @@ def _size(arg: str) -> Filter:
     return _Summary(lambda s: compare(s.request_bytes + s.response_bytes, limit))
 
 
+_HEX_DIGITS = re.compile(r"^[0-9a-f]{1,8}$")
+
+
+def _worker(arg: str) -> Filter:
+    tag = arg.lower()
+    if not _HEX_DIGITS.match(tag):
+        raise FilterError(f"~w wants a worker's tag or its first hex digits, as the worker column shows, not {arg!r}")
+    return _Summary(lambda s: s.worker.startswith(tag))
+
+
 def _violation() -> Filter:
     return _Loaded(lambda deep: any(finding.severity in ("error", "warning") for finding in deep.findings), CHECKS)
 
@@ -381,11 +391,15 @@ OPERATORS: tuple[Operator, ...] = (
     Operator("~http", "http scopes (every WSGI trace)", _flag(lambda s: s.scope_type == "http")),
     Operator("~ws", "websocket scopes", _flag(lambda s: s.scope_type == "websocket"), preset="websockets"),
     Operator("~lifespan", "lifespan scopes", _flag(lambda s: s.scope_type == "lifespan")),
+    Operator("~w", "worker: the process tag the trace id starts with, or its first hex digits (the worker column)", _worker,
+             "TAG", ("6d29",)),
     Operator("~err", "the app raised, answered 5xx, or logged an exception it handled",
              _flag(lambda s: s.error or s.logged_exception or (s.status is not None and s.status >= 500)),
              preset="errors and 5xx"),
     Operator("~log", "the app logged or printed while the request ran (app.log steps)", _flag(lambda s: s.logs > 0),
              preset="requests the app logged in"),
+    Operator("~exc", "the app logged an exception it handled (a framework's error log before its 500 page)",
+             _flag(lambda s: s.logged_exception), preset="exceptions the app logged"),
     Operator("~live", "not complete: in progress, or cut off", _flag(lambda s: not s.complete),
              preset="in progress or cut off"),
     Operator("~h", "text in a request or response header line (name: value)", _headers(""), "TEXT",

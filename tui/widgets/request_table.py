@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter, ne
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
@@ -43,16 +45,22 @@ COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("resp", 9, True),
     ("waterfall", BAR_WIDTH, False),
 )
+WORKER_COLUMN = ("worker", 6, False)
+"""Shown after the time when the rows come from more than one process (`TraceSummary.worker`)."""
+WORKER_LABEL = 4
+"""Hex digits of a worker's tag the worker column shows: short, and the same for as long as the file grows."""
 MIN_PATH = 16
 NARROW_BAR = 12
-DROP_ORDER = ("req", "ev", "scope", "proto", "time", "waterfall")
+DROP_ORDER = ("req", "ev", "scope", "proto", "worker", "time", "waterfall")
 """Columns given up, in this order, when the terminal is too narrow for all of them."""
 
 
 @functools.lru_cache(maxsize=16)
-def layout(width: int) -> tuple[tuple[str, int, bool], ...]:
-    """The columns that fit in `width` cells, with the path taking what is left."""
+def layout(width: int, workers: bool = False) -> tuple[tuple[str, int, bool], ...]:
+    """The columns that fit in `width` cells, with the path taking what is left (and the worker's, if `workers`)."""
     columns = list(COLUMNS)
+    if workers:
+        columns.insert(columns.index(("time", 12, False)) + 1, WORKER_COLUMN)
 
     def fixed() -> int:
         return sum(w for _, w, _ in columns) + len(columns) - 1
@@ -70,9 +78,12 @@ def layout(width: int) -> tuple[tuple[str, int, bool], ...]:
 class RequestTable(ScrollView, can_focus=True):
     """The filtered, sorted list of traces with a waterfall of their timing.
 
-    The rows are a list of `TraceSummary` set from outside (`set_rows`). The
-    waterfall's time axis spans the requests on screen, so neighbours that
-    overlap in time show as overlapping bars; its heading gives the scale.
+    The rows are a list of `TraceSummary` set from outside (`set_rows`). Once
+    they come from more than one process (two worker tags), a worker column
+    shows the first `WORKER_LABEL` hex digits of each row's tag, and stays:
+    a filter that shows one worker's rows keeps it. The waterfall's time
+    axis spans the requests on screen, so neighbours that overlap in time
+    show as overlapping bars; its heading gives the scale.
     `z` zooms the axis to the row under the cursor, and widens the zoom to
     take in each row it is pressed on after that; `Z` goes back.
     """
@@ -147,6 +158,8 @@ class RequestTable(ScrollView, can_focus=True):
         """The wall clock, epoch seconds (the recorder's clock too: trace start times come from it)."""
         self.zoomed: list[TraceSummary] = []
         """The rows the waterfall is zoomed to; none for the requests on screen."""
+        self.workers_shown = False
+        """Rows from two processes or more have been set: the worker column shows."""
 
     def on_mount(self) -> None:
         if self.live is None:
@@ -163,6 +176,10 @@ class RequestTable(ScrollView, can_focus=True):
         """Number of rows shown."""
         return self.shown
 
+    def columns(self) -> tuple[tuple[str, int, bool], ...]:
+        """The columns drawn: name, width, right-aligned."""
+        return layout(self.width_inside, self.workers_shown)
+
     @property
     def current(self) -> TraceSummary | None:
         """The trace under the cursor."""
@@ -174,6 +191,10 @@ class RequestTable(ScrollView, can_focus=True):
         """Show `rows`, keeping the cursor on `keep` if it is still there."""
         self.rows = rows
         self.shown = len(rows)
+        if not self.workers_shown and rows:
+            # One pass at C speed until a second tag turns up; then never again.
+            first = rows[0].worker
+            self.workers_shown = any(map(ne, map(_WORKER, rows), repeat(first)))
         self.virtual_size = Size(self.width_inside, len(rows) + 1)
         cursor = min(self.cursor, max(len(rows) - 1, 0))
         if keep is not None and not (cursor < len(rows) and rows[cursor] is keep):
@@ -224,7 +245,7 @@ class RequestTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = 0
-            for name, width, _ in layout(self.width_inside):
+            for name, width, _ in self.columns():
                 if x <= event.x < x + width + 1:
                     self.post_message(ColumnClicked(name))
                     break
@@ -301,7 +322,7 @@ class RequestTable(ScrollView, can_focus=True):
         """Each column's heading as drawn: the sort column's with its arrow, the time column's with its zone."""
         labels: dict[str, str] = {}
         arrow = "▼" if self.sort_reverse else "▲"
-        for name, width, _ in layout(self.width_inside):
+        for name, width, _ in self.columns():
             label = {"!": "", "time": f"time {'UTC' if self.utc else 'local'}"}.get(name, name)
             if name == "waterfall":
                 label = self._scale(width)
@@ -314,7 +335,7 @@ class RequestTable(ScrollView, can_focus=True):
     def _header(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         labels = self.header_labels()
-        for name, width, right in layout(self.width_inside):
+        for name, width, right in self.columns():
             label = labels[name]
             text.append((label.rjust(width) if right else label.ljust(width))[:width] + " ")
         return text
@@ -364,7 +385,7 @@ class RequestTable(ScrollView, can_focus=True):
         if not s.complete:
             row_style = row_style + style("request-table--live")
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
-        if s.error:
+        if _raised(s):
             status = "err" if s.status is None else f"!{status}"
         mark = self.mark_of(s)
         took = fmt.duration(self.duration_ns(s))
@@ -374,6 +395,7 @@ class RequestTable(ScrollView, can_focus=True):
         cells = {
             "!": MARKS.get(mark or "", " "),
             "time": fmt.clock(s.start, utc=self.utc),
+            "worker": s.worker[:WORKER_LABEL] or "-",
             "proto": s.protocol.upper(),
             "scope": SCOPE_NAMES.get(s.scope_type, s.scope_type),
             "method": fmt.line(s.method or ""),
@@ -385,7 +407,7 @@ class RequestTable(ScrollView, can_focus=True):
             "resp": fmt.size(s.response_bytes) if s.response_bytes else "-",
         }
         text = Text(no_wrap=True, overflow="ellipsis", style=row_style)
-        for name, width, right in layout(self.width_inside):
+        for name, width, right in self.columns():
             if name == "waterfall":
                 text.append_text(self._bar(s, axis, width))
                 continue
@@ -412,7 +434,7 @@ class RequestTable(ScrollView, can_focus=True):
         right = max(left + 1, min(right, width))
         if end < start:
             left, right = 0, 1  # Ended before the axis starts: a mark at its left edge.
-        if s.error or (s.status or 0) >= 500:
+        if _raised(s) or (s.status or 0) >= 500:
             bar_style = "request-table--bar-error"
         elif not s.complete:
             bar_style = "request-table--bar-live"
@@ -439,9 +461,17 @@ def _fit(cell: str, width: int, right: bool) -> str:
     return padding + cell if right else cell + padding
 
 
+_WORKER = attrgetter("worker")
+
+
+def _raised(summary: TraceSummary) -> bool:
+    """The app raised, or logged an exception it handled (Django's ``Internal Server Error:``): marked alike."""
+    return summary.error or summary.logged_exception
+
+
 def _status_class(summary: TraceSummary) -> str:
     status = summary.status
-    if summary.error or (status is not None and status >= 500):
+    if _raised(summary) or (status is not None and status >= 500):
         return "request-table--error"
     if status is None:
         return ""
