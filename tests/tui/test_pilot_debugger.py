@@ -1,7 +1,10 @@
-"""The debugger in the UI: breakpoint dialogs, held marks in the list, the held view's keys, the edit dialog."""
+"""The debugger in the UI: breakpoint dialogs, held marks in the list, the held replay's keys, the edit dialog."""
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tests.tui.conftest import fixed_checker, scanned, wait_for
@@ -13,6 +16,7 @@ from tui.screens.edit_held import EditHeldScreen
 from tui.screens.held import HeldScreen
 from tui.screens.requests import RequestsScreen
 from tui.widgets.held_table import HeldRequestTable
+from tui.widgets.step_detail import StepDetail
 
 SIZE = (120, 36)
 
@@ -30,6 +34,16 @@ def table(app: TracerApp) -> HeldRequestTable:
 def rendered(app: TracerApp) -> str:
     lines = [table(app).render_line(y).text for y in range(table(app).size.height)]
     return "\n".join(lines)
+
+
+def held_line(screen) -> str:  # type: ignore[no-untyped-def]
+    return str(screen.query_one("#replay-held", Static).content)
+
+
+def detail_text(screen) -> str:  # type: ignore[no-untyped-def]
+    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+    console.print(screen.query_one(StepDetail).content)
+    return console.export_text()
 
 
 def status_line(app: TracerApp) -> str:
@@ -136,21 +150,25 @@ async def open_held(pilot, connection: FakeConnection, held) -> HeldScreen:  # t
     return app.screen  # type: ignore[return-value]
 
 
-async def test_the_held_view_shows_the_step_and_payload(mixed: str) -> None:
+async def test_the_held_replay_shows_the_held_step_and_its_payload(mixed: str) -> None:
     app = TracerApp(mixed, checker=fixed_checker)
     connection = FakeConnection()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_held(pilot, connection, held_event(
             message={"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]},
             editable=("status", "headers", "trailers", "message")))
-        title = str(screen.query_one("#held-title", Static).content)
-        assert "held at http.response.start (step 3)" in title
-        assert "goes on by itself in" in str(screen.query_one("#held-time", Static).content)
-        assert screen.query_one("#held-headers").row_count == 1
-        assert "status: 200" in str(screen.query_one("#held-fields", Static).content)
+        line = held_line(screen)
+        assert "held at http.response.start (step 3)" in line
+        assert "goes on by itself in" in line
+        # Not in the file yet: the replay is the held step alone, the cursor on it, its payload beside it.
+        assert screen.view.held_step == 0 and screen.step == 0
+        detail = detail_text(screen)
+        assert "200" in detail and "content-type" in detail and "text/plain" in detail
+        assert "held here" in str(screen.query_one("#replay-status", Static).content)
+        assert "held" in screen.diagram.render_line(1).text
 
 
-async def test_n_steps_and_the_view_follows_to_the_next_hold(mixed: str) -> None:
+async def test_n_steps_and_the_replay_follows_to_the_next_hold(mixed: str) -> None:
     app = TracerApp(mixed, checker=fixed_checker)
     connection = FakeConnection()
     async with app.run_test(size=SIZE) as pilot:
@@ -159,10 +177,13 @@ async def test_n_steps_and_the_view_follows_to_the_next_hold(mixed: str) -> None
         await pilot.press("n")
         assert connection.calls[-1] == ("next", held.hold)
         await wait_for(pilot, lambda: screen.held is None)
-        assert "it went on: next" in str(screen.query_one("#held-title", Static).content)
+        assert "it went on (next)" in held_line(screen)
+        assert screen.view.held_step is None
         connection.hold(held_event(hold="live-000001:2", seq=4,
                                    message={"type": "http.response.body", "body": b"three\n", "more_body": False}))
         await wait_for(pilot, lambda: screen.held is not None and screen.held.hold == "live-000001:2")
+        assert "held at http.response.body (step 4)" in held_line(screen)
+        assert "three" in detail_text(screen)
         await pilot.press("c")
         assert connection.calls[-1] == ("continue", "live-000001:2")
 
@@ -215,7 +236,8 @@ async def test_the_edit_dialog_sends_the_changed_fields(mixed: str) -> None:
         await wait_for(pilot, lambda: app.screen is screen)
         assert connection.calls[-1] == ("edit", held.hold, {"status": 404, "headers": [["x-a", "1"], ["x-b", "2"]]})
         await wait_for(pilot, lambda: screen.held is not None and screen.held.edited)
-        assert "edited" in str(screen.query_one("#held-title", Static).content)
+        assert "edited" in held_line(screen)
+        assert "404" in detail_text(screen) and "x-b" in detail_text(screen)
 
 
 async def test_the_edit_dialog_shows_errors_and_stays(mixed: str) -> None:

@@ -6,11 +6,18 @@ in a worker thread and mark their findings when they arrive, another worker
 follows the steps through the protocol's state machine for the state panel
 (`tui.step_states`), and a trace still being written gains its new steps in
 place (the screen looks at the index's spans ten times a second).
+
+A request the debugger holds (`tui.debugger.DebugSession`) is replayed live:
+after the file's steps comes the held one (`tui.held_steps.HeldSteps`),
+marked and highlighted, the cursor on it and its payload beside it, a line
+above the diagram says where and how long it is held, and the held
+request's keys (`HeldKeys`: ``n``, ``c``, ``e``, ``d``...) let it go on.
 """
 
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,17 +32,21 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding, check_trace
+from tracer.debug.client import Held
 from tracer.model import END_KINDS, Trace
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
+from ..debugger import HELD_MARK, DebugSession, where
 from ..exchange import Exchange
+from ..held_steps import HeldSteps
 from ..messages import StepSelected
 from ..step_states import StateBatch, StateTimeline, StateWalk, follow_batches
 from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.state_panel import StatePanel
 from ..widgets.step_detail import StepDetail
+from .held_keys import HeldKeys
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
 MIN_STEP_SECONDS = 0.3
@@ -49,6 +60,8 @@ RECHECK_SECONDS = 10.0
 STATES_AT_ONCE = 200
 """Up to this many new steps are followed through the state machine on the UI thread (a millisecond or two);
 more go to a worker, and the panel says it is working until their states arrive."""
+HELD_TICK = 0.5
+"""Seconds between redraws of how long a held step has been held."""
 
 
 def _takes_live(checker: Callable[..., object]) -> bool:
@@ -59,7 +72,7 @@ def _takes_live(checker: Callable[..., object]) -> bool:
         return False
 
 
-class ReplayScreen(Screen[None]):
+class ReplayScreen(HeldKeys):
     """Replays one trace: a cursor steps through its events in the sequence diagram."""
 
     BINDINGS = [
@@ -81,6 +94,11 @@ class ReplayScreen(Screen[None]):
         Binding("escape,backspace,q", "back", "Back", id="replay.back", tooltip="Back to the request list"),
     ]
 
+    DEFAULT_CSS = """
+    ReplayScreen #replay-held { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    ReplayScreen #replay-held.-held { background: $warning-muted; color: $text; text-style: bold; }
+    """
+
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     """Below 110 cells the step detail goes under the diagram instead of beside it."""
 
@@ -101,7 +119,10 @@ class ReplayScreen(Screen[None]):
         batch: StateBatch
         done: bool
 
-    def __init__(self, summary: TraceSummary, trace: Trace | None = None, findings: list[Finding] | None = None) -> None:
+    def __init__(
+        self, summary: TraceSummary, trace: Trace | None = None, findings: list[Finding] | None = None,
+        debug: DebugSession | None = None,
+    ) -> None:
         """Replay the trace `summary` describes.
 
         Args:
@@ -111,8 +132,14 @@ class ReplayScreen(Screen[None]):
                 (without spans); otherwise the events are read as they are shown.
             findings: The protocol findings, if already known; otherwise the
                 checks run in a worker once the screen is up.
+            debug: The debugger session; by default the app's (``app.debugger``), if it has one.
         """
         super().__init__()
+        self.debug = debug
+        self.held: Held | None = None
+        self._held_timer: Timer | None = None
+        self._follow_seq: int | None = None
+        """The seq the cursor goes to when it is drawn: the held step's, kept as it goes on."""
         self.summary = summary
         self.findings: list[Finding] = list(findings or [])
         self.checked = findings is not None
@@ -141,16 +168,19 @@ class ReplayScreen(Screen[None]):
             self._reader = LineReader(index.path)
         events = self._given.events if self._given is not None else None
         self.steps = Steps(self.summary, self._reader, events)
+        self.view = HeldSteps(self.steps)
+        """What the diagram draws: the file's steps, then the held one."""
         if self.checked:
             self._checked_steps = self.steps.count
         self.exchange = Exchange.of(self.summary)
         yield Header()
         yield Static(id="replay-title")
+        yield Static(id="replay-held", markup=False)
         self._walk = StateWalk(self.summary.protocol, self.summary.scope_type)
         machine = self._walk.machine
         self.timeline = StateTimeline(machine) if machine is not None else None
         with Horizontal(id="replay-body"):
-            yield SequenceDiagram(self.steps, self.findings, id="diagram")
+            yield SequenceDiagram(self.view, self.findings, id="diagram")
             with Vertical(id="replay-side"):
                 yield StepDetail(id="detail")
                 yield StatePanel(machine, id="states")
@@ -167,8 +197,17 @@ class ReplayScreen(Screen[None]):
         if not self.checked:
             # After the first paint: the screen shows before the checks take the CPU.
             self.call_after_refresh(self._check)
+        if self.debug is None:
+            debug = getattr(self.app, "debugger", None)
+            self.debug = debug if isinstance(debug, DebugSession) else None
+        self.query_one("#replay-held", Static).display = False
+        if self.debug is not None and not self.steps.complete:
+            self.debug.connect(self._debug_changed)
+            self._debug_changed()
 
     def on_unmount(self) -> None:
+        if self.debug is not None:
+            self.debug.disconnect_receiver(self._debug_changed)
         if self._reader is not None:
             self._reader.close()
 
@@ -207,14 +246,40 @@ class ReplayScreen(Screen[None]):
     # A trace in progress
 
     def _poll(self) -> None:
-        before = self.steps.count
+        if not self.summary.spans and self._given is None:
+            self._adopt()
+        before, held = self.view.count, self.view.held_step
         if self.steps.grow():
-            self._grew(before)
+            self._grew(before, held)
 
-    def _grew(self, before: int) -> None:
-        """The trace gained steps: draw them, without rebuilding what is on screen."""
+    def _adopt(self) -> None:
+        """A request shown before the file had a line of it (held at its first event): read its steps once it has."""
+        requests = getattr(self.app, "requests", None)
+        index = getattr(self.app, "index", None)
+        found = requests.find(self.summary.id) if requests is not None else None
+        if found is None or found is self.summary or not found.spans or index is None:
+            return
+        self.summary = found
+        if self._reader is None:
+            self._reader = LineReader(index.path)
+        before, held = self.view.count, self.view.held_step
+        self.steps = Steps(found, self._reader)
+        self.view.steps = self.steps
+        self._grew(before, held)
+
+    def _grew(self, before: int, held: int | None = None) -> None:
+        """The trace gained steps: draw them, without rebuilding what is on screen.
+
+        Args:
+            before: Steps drawn before.
+            held: Where the held step was drawn, if it was: it may have moved or become the file's.
+        """
         self.exchange = Exchange.of(self.summary)
-        self.diagram.grew(before)
+        if held is not None or self.view.held_step is not None:
+            self.diagram.held_changed()
+        else:
+            self.diagram.grew(before)
+        self._follow_held()
         self._update_title()
         self._update_status()
         if self.steps.complete and self._poller is not None:
@@ -341,7 +406,9 @@ class ReplayScreen(Screen[None]):
     def _show_state(self, step: int) -> None:
         panel = self.states_panel
         if panel.display:
-            panel.show(self.timeline.at(step) if self.timeline is not None else None)
+            # On the held step: the state it is held in, after the last step that happened.
+            step = min(step, self.steps.count - 1)
+            panel.show(self.timeline.at(step) if self.timeline is not None and step >= 0 else None)
 
     def action_toggle_states(self) -> None:
         panel = self.states_panel
@@ -377,6 +444,10 @@ class ReplayScreen(Screen[None]):
         self.dismiss()
 
     def _move(self, step: int) -> None:
+        self._follow_seq = None  # The reader moved: the cursor stays where they put it.
+        self._go(step)
+
+    def _go(self, step: int) -> None:
         # The detail follows at once, so the diagram and the detail are painted together.
         self.diagram.cursor = step
         self._show_step(self.diagram.cursor)
@@ -386,16 +457,17 @@ class ReplayScreen(Screen[None]):
             self._show_step(message.step)
 
     def _show_step(self, step: int) -> None:
-        count = self.steps.count
+        count = self.view.count
         if not count:
             return
         step = max(0, min(step, count - 1))
         self._shown = step
-        event = self.steps.event(step)
+        event = self.view.event(step)
+        findings = [] if step == self.view.held_step else self._by_seq.get(event.seq, [])
         exchange = self.exchange  # Read off the summary, not added up per step: a trace may have 100,000 events.
         self.query_one(StepDetail).show(
             event,
-            self._by_seq.get(event.seq, []),
+            findings,
             request_type=exchange.request_type,
             response_type=exchange.response_type,
             totals=exchange.rows() if event.kind in END_KINDS and self.summary.scope_type != "lifespan" else None,
@@ -447,6 +519,71 @@ class ReplayScreen(Screen[None]):
         self._move(self.step + 1)
         self._schedule()
 
+    # The debugger
+
+    def _debug_changed(self) -> None:
+        """The debugger's state changed: draw this request's held step, if it is held, and follow it."""
+        debug = self.debug
+        held = debug.held_for(self.summary.id) if debug is not None else None
+        if held == self.held:
+            return
+        new_hold = held is not None and (self.held is None or held.hold != self.held.hold)
+        self.held = held
+        before, was_at = self.view.count, self.view.held_step
+        self.view.hold(held)
+        if held is not None and self._held_timer is None:
+            self._held_timer = self.set_interval(HELD_TICK, self._show_held)
+        if new_hold:
+            assert held is not None
+            self._follow_seq = held.seq
+        self._grew(before, was_at)
+        if self._shown is not None and self._shown == self.view.held_step:
+            self._show_step(self._shown)  # An edit: the payload beside it changed.
+        elif self.step >= self.view.count:
+            self._go(self.view.count - 1)
+        self._show_held()
+        self.refresh_bindings()
+
+    def _follow_held(self) -> None:
+        """Put the cursor on the held step, or on the step it became in the file once it went on."""
+        seq = self._follow_seq
+        view = self.view
+        if seq is None or not view.count:
+            return
+        held_step = view.held_step
+        if held_step is not None and view.row(held_step).seq == seq:
+            step: int | None = held_step
+        else:
+            step = view.index_of(seq) if view.steps.count else None
+        if step is None:
+            return
+        if self.held is None:
+            self._follow_seq = None  # It went on and the file has it: the cursor stays there.
+        if step != self.step or self._shown != step:
+            self._go(step)
+
+    def _show_held(self) -> None:
+        """The line over the diagram: where the request is held, since when, until when; or how it went on."""
+        line = self.query_one("#replay-held", Static)
+        held = self.held
+        if held is None:
+            if self._held_timer is None:
+                return  # Never held while on screen: no line.
+            how = self.debug.released.get(self.summary.id, "") if self.debug is not None else ""
+            line.update(f"not held: it went on{f' ({how})' if how else ''}")
+            line.remove_class("-held")
+        else:
+            caught = "after n" if held.reason == "next" else f"by {held.reason!r}"
+            edited = ", edited" if held.edited else ""
+            left = max(0.0, held.deadline - time.time())
+            line.update(
+                f"{HELD_MARK} held at {where(held)} (step {held.seq}), {caught}{edited} · held for "
+                f"{held.held_for:.1f} s · goes on by itself in {left:.0f} s · process {held.pid}"
+            )
+            line.add_class("-held")
+        line.display = True
+        self._update_title()
+
     # Text
 
     def _update_title(self) -> None:
@@ -455,6 +592,8 @@ class ReplayScreen(Screen[None]):
         what = "lifespan" if s.scope_type == "lifespan" else s.title
         status = s.status
         state = "" if steps.complete else "  [$text-warning]in progress[/]"
+        if self.held is not None:
+            state = f"  [$text-warning]{HELD_MARK} held[/]"
         errors = "  [$text-error]app raised[/]" if s.error else ""
         count = len(self.findings)
         severities = {finding.severity for finding in self.findings}
@@ -473,19 +612,21 @@ class ReplayScreen(Screen[None]):
         )
 
     def _update_status(self) -> None:
-        count = self.steps.count
+        view = self.view
+        count = view.count
         if not count:
             self._line("#replay-status", "no events")
             return
         step = min(self.step, count - 1)
-        row = self.steps.row(step)
+        row = view.row(step)
         mode = "▶ playing" if self.playing else "❚❚ paused"
-        last = self.steps.row(count - 1).seq
+        last = view.row(count - 1).seq
         missing = last + 1 - count
         gap = f" · [$text-warning]{missing} step{'s' if missing != 1 else ''} missing (unreadable lines, ⋮)[/]" if missing > 0 else ""
+        when = f"[$text-warning]{HELD_MARK} held here[/]" if step == view.held_step else fmt.offset(row.t_ns)
         self._line("#replay-status",
             f"step {row.seq} of 0–{last} · {fmt.markup(fmt.line(row.kind))} · "
-            f"{fmt.offset(row.t_ns)} · {mode} at {self.speed:g}×{gap}"
+            f"{when} · {mode} at {self.speed:g}×{gap}"
         )
 
     def _line(self, selector: str, text: str) -> None:

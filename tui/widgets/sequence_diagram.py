@@ -4,6 +4,10 @@ Each event takes two lines: its label above, its arrow below, the time
 offset in the gutter. Steps after the cursor are dimmed, so moving the
 cursor forward shows the exchange unfolding as it happened.
 
+A request held in the debugger has one more step after those of the file
+(`tui.held_steps.HeldSteps`): it is marked ``⏸``, says ``held`` where
+the time goes and stands out until it goes on.
+
 Only the lines on screen are drawn (Textual's Line API), and a step's arrow
 is worked out when its line is first drawn (`Steps.row`): a trace of
 100,000 events costs what a screenful of them does.
@@ -12,6 +16,7 @@ is worked out when its line is first drawn (`Steps.row`): a trace of
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.style import Style
@@ -27,9 +32,13 @@ from textual.strip import Strip
 from tracer.checks import Finding
 
 from .. import format as fmt
+from ..debugger import HELD_MARK
 from ..labels import Arrow, lanes
 from ..messages import StepSelected
 from ..steps import Row, Steps
+
+if TYPE_CHECKING:
+    from ..held_steps import HeldSteps
 
 GUTTER = 17
 ROW_HEIGHT = 2
@@ -54,6 +63,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         "sequence-diagram--error",
         "sequence-diagram--warning",
         "sequence-diagram--gutter",
+        "sequence-diagram--held",
     }
 
     DEFAULT_CSS = """
@@ -69,6 +79,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         & > .sequence-diagram--error { color: $text-error; text-style: bold; }
         & > .sequence-diagram--warning { color: $text-warning; text-style: bold; }
         & > .sequence-diagram--gutter { color: $text-muted; }
+        & > .sequence-diagram--held { color: $text-warning; background: $warning-muted; text-style: bold; }
     }
     """
 
@@ -82,7 +93,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, source: Steps, findings: list[Finding], *, id: str | None = None) -> None:
+    def __init__(self, source: Steps | HeldSteps, findings: list[Finding], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source = source
         self.lanes = lanes(source.summary.protocol)
@@ -111,6 +122,17 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * count)
         # Only the new rows change, and the "in progress" line under them.
         self.refresh_lines(1 + before * ROW_HEIGHT, (count - before) * ROW_HEIGHT + 1)
+
+    def held_changed(self) -> None:
+        """The held step came, went, moved or was edited: draw every step again."""
+        self._strips.clear()
+        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
+        self.refresh()
+
+    @property
+    def held_step(self) -> int | None:
+        """The step the debugger holds, if the source has one."""
+        return getattr(self.source, "held_step", None)
 
     def _fit(self, item: Arrow) -> Arrow:
         """An arrow whose ends are lifelines of this diagram (a WSGI event in an ASGI trace is odd data)."""
@@ -187,14 +209,14 @@ class SequenceDiagram(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Worked out once for all the lines drawn, not once a line.
-        self._pass = (self.width_inside, self.rich_style, self.has_focus)
+        self._pass = (self.width_inside, self.rich_style, self.has_focus, self.held_step)
         try:
             return super().render_lines(crop)
         finally:
             self._pass = None
 
     def render_line(self, y: int) -> Strip:
-        width, base, focused = self._pass or (self.width_inside, self.rich_style, self.has_focus)
+        width, base, focused, held_step = self._pass or (self.width_inside, self.rich_style, self.has_focus, self.held_step)
         if y == 0:
             return self._cached(("header", width, base), lambda: self._header(width, base))
         line = y - 1 + round(self.scroll_y)
@@ -205,13 +227,17 @@ class SequenceDiagram(ScrollView, can_focus=True):
                 return self._cached(("waiting", count > 0, width, base), lambda: self._waiting(width, base))
             return self._cached(("lifelines", width, base), lambda: self._lifelines_only(width, base))
         state = (step > self.cursor) - (step < self.cursor)
-        key = (step, part, state, width, base, state == 0 and focused)
+        held = step == held_step
+        key = (step, part, state, width, base, state == 0 and focused, held)
         strip = self._strips.get(key)
         if strip is None:
-            text = self._label_line(step) if part == 0 else self._arrow_line(step)
+            text = self._label_line(step, held) if part == 0 else self._arrow_line(step)
             style = base
             if state == 0:
                 style = style + self.get_component_rich_style("sequence-diagram--cursor")
+            elif held:
+                # Not dimmed as a step still to come: it is where the request waits now.
+                style = style + self.get_component_rich_style("sequence-diagram--held")
             elif state > 0:
                 text.stylize(self.get_component_rich_style("sequence-diagram--unreached"))
             strip = self._strip(text, width, style)
@@ -296,28 +322,34 @@ class SequenceDiagram(ScrollView, can_focus=True):
             return self.get_component_rich_style("sequence-diagram--request")
         return self.get_component_rich_style("sequence-diagram--response")
 
-    def _label_line(self, step: int) -> Text:
+    def _label_line(self, step: int, held: bool = False) -> Text:
         chars, styles = self._canvas()
         row = self.row(step)
         item = row.arrow
         gutter = self.get_component_rich_style("sequence-diagram--gutter")
-        findings = self.findings.get(row.seq, [])
-        if findings:
+        findings = [] if held else self.findings.get(row.seq, [])
+        if held:
+            # Held: it has not happened yet, so there is no time to show.
+            held_style = self.get_component_rich_style("sequence-diagram--held")
+            self._put(chars, styles, 0, HELD_MARK, held_style)
+            self._put(chars, styles, 1, f"{row.seq:>3} {'held':>11}", held_style)
+        elif findings:
             severity = min((f.severity for f in findings), key=lambda name: SEVERITY_ORDER.get(name, 3))
             mark_style = "error" if severity == "error" else "warning"
             self._put(chars, styles, 0, MARKS.get(severity, "•"), self.get_component_rich_style(f"sequence-diagram--{mark_style}"))
         elif step and row.seq != self.row(step - 1).seq + 1:
             # Steps before this one are missing (lines of the file that could not be read).
             self._put(chars, styles, 0, GAP_MARK, self.get_component_rich_style("sequence-diagram--warning"))
-        # The event's seq, as `tracer check` and the trace file number steps (from 0).
-        self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns):>11}", gutter)
+        if not held:
+            # The event's seq, as `tracer check` and the trace file number steps (from 0).
+            self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns):>11}", gutter)
         xs = self._lane_x()
         left = min(xs[item.source], xs[item.target])
         label = item.label
         room = len(chars) - left - 2
         if cell_len(label) > room > 1:
             label = set_cell_size(label, room - 1) + "…"
-        self._put(chars, styles, left + 2, label, self._arrow_style(row))
+        self._put(chars, styles, left + 2, label, self._arrow_style(row) + Style(bold=True) if held else self._arrow_style(row))
         return self._text(chars, styles)
 
     def _arrow_line(self, step: int) -> Text:
