@@ -18,11 +18,9 @@ first paint (``App._display``) that shows its outcome:
   screen of hex is painted; the same for a JSON body of about 60 KiB
   (pretty-printed and coloured).
 
-Two apps are measured. ``as is``: `tui.app.TracerApp` unchanged. ``replay by
-summary``: the same app opening the replay as ``ReplayScreen(summary)`` (the
-screen reads and checks the events itself) and not reloading it when the
-trace grows (the screen polls the index's spans), the two changes to
-``tui/app.py`` the replay is built for.
+The app is `tui.app.TracerApp` as it is: it opens the replay as
+``ReplayScreen(summary)`` (the screen reads and checks the events itself) and
+leaves a growing replay to poll for its new steps.
 """
 
 from __future__ import annotations
@@ -46,9 +44,7 @@ from textual import events  # noqa: E402
 
 from tracer.codec import encode  # noqa: E402
 from tracer.jsonl import dumps_record, header_line  # noqa: E402
-import tui.app  # noqa: E402
 from tui.app import TracerApp  # noqa: E402
-from tui.messages import TraceSelected, TracesScanned  # noqa: E402
 from tui.screens.replay import ReplayScreen  # noqa: E402
 from tui.widgets.step_detail import StepDetail  # noqa: E402
 
@@ -132,32 +128,6 @@ def write_upload(path: str, size: int, *, json_items: int = 0) -> int:
                 line.update(protocol="asgi", scope_type="http", start=1_700_000_000.0)
             out.write(dumps_record(line))
     return len(body)
-
-
-# The apps
-
-
-class ReplayBySummary(TracerApp):
-    """`TracerApp` opening the replay by its summary alone and leaving a growing replay to poll."""
-
-    CSS_PATH = os.path.join(os.path.dirname(os.path.abspath(tui.app.__file__)), "app.tcss")
-
-    def on_trace_selected(self, message: TraceSelected) -> None:
-        message.prevent_default()
-        if self.screen is self.screen_stack[0]:
-            self.push_screen(ReplayScreen(message.summary))
-
-    def on_traces_scanned(self, message: TracesScanned) -> None:
-        # TracerApp's handler without reloading the replay.
-        message.prevent_default()
-        self._report(message)
-        self.requests.take_scan(
-            message.summaries, message.updated, problems=message.problems, progress=message.progress,
-            done=message.done, cut_line=message.cut_line,
-        )
-
-
-APPS: dict[str, type[TracerApp]] = {"as is": TracerApp, "replay by summary": ReplayBySummary}
 
 
 # Measuring
@@ -254,10 +224,14 @@ def press(app: TracerApp, paints: Paints, key: str) -> float:
     return timed(app, paints, condition, key)[1]
 
 
+BACKGROUND = ("scan", "debug")
+"""Worker groups that run as long as the app: following the file, watching for live processes to attach to."""
+
+
 def settled(app: TracerApp) -> None:
-    """Wait until the app's workers are done (the list's marks), bar the scan that follows a live file."""
+    """Wait until the app's workers are done (the list's marks), bar those that run as long as the app."""
     time.sleep(0.05)
-    while app.call_from_thread(lambda: any(w.group != "scan" and not w.is_finished for w in app.workers)):
+    while app.call_from_thread(lambda: any(w.group not in BACKGROUND and not w.is_finished for w in app.workers)):
         time.sleep(0.02)
     time.sleep(0.1)
 
@@ -380,6 +354,9 @@ def body_flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
     return {"body_ms": times}
 
 
+PARTS = ("static", "growing", "body")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=50_000)
@@ -387,8 +364,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="how long the writer runs")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="write the trace files here and keep them")
-    parser.add_argument("--app", choices=sorted(APPS), action="append", help="only this app (repeatable)")
+    parser.add_argument("--part", choices=PARTS, action="append",
+                        help="only this part (repeatable): the finished trace, the growing one, the large bodies")
     args = parser.parse_args()
+    args.part = args.part or PARTS
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or tmp
         os.makedirs(where, exist_ok=True)
@@ -398,17 +377,16 @@ def main() -> None:
         write_upload(upload, 1024 * 1024)
         json_size = write_upload(upload_json, 0, json_items=1150)
         print(f"{args.events:,} events, {os.path.getsize(big) / 1e6:.1f} MB; growing: {args.rate}/s for {args.seconds:g} s")
-        for name in args.app or list(APPS):
-            app_class = APPS[name]
-            print(f"\n== {name}")
-            static = asyncio.run(in_thread(app_class, big, False, static_flow(args.rounds)))
+        if "static" in args.part:
+            static = asyncio.run(in_thread(TracerApp, big, False, static_flow(args.rounds)))
             print(f"open replay          {static['open_ms']:7.1f} ms; findings marked "
                   f"{static['checked_ms']:.0f} ms after Enter")
             for key in KEYS:
                 print(f"key {key:<16} {summary(static['keys_ms'][key])} ms")
             print(f"all                  {overall(static['keys_ms'])}")
+        if "growing" in args.part:
             write_websocket(live, args.events, complete=False)
-            grow = asyncio.run(in_thread(app_class, live, True, growing_flow(live, args.events, args.rate, args.seconds)))
+            grow = asyncio.run(in_thread(TracerApp, live, True, growing_flow(live, args.events, args.rate, args.seconds)))
             print(f"growing: open        {grow['open_ms']:7.1f} ms; {grow['written']:,} events written, same screen: "
                   f"{grow['same_screen']}")
             print(f"growing: lag         median {statistics.median(grow['lag']):6.0f}  max {max(grow['lag']):6.0f} events;"
@@ -417,11 +395,11 @@ def main() -> None:
                 if grow["keys_ms"][key]:
                     print(f"growing: key {key:<7} {summary(grow['keys_ms'][key])} ms  ({len(grow['keys_ms'][key])} presses)")
             print(f"growing: all         {overall(grow['keys_ms'])}")
-            body = asyncio.run(in_thread(app_class, upload, False, body_flow))
+        if "body" in args.part:
+            body = asyncio.run(in_thread(TracerApp, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")
-            body = asyncio.run(in_thread(app_class, upload_json, False, body_flow))
+            body = asyncio.run(in_thread(TracerApp, upload_json, False, body_flow))
             print(f"{json_size // 1024} KiB JSON body     {summary(body['body_ms'])} ms")
-
 
 if __name__ == "__main__":
     main()

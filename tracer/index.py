@@ -15,6 +15,13 @@ Like toolong, the scan runs in a thread and hands out batches as it goes;
 it reads 1 MiB blocks with `pread` rather than walking an mmap, which is as
 fast with `bytes.split` and lets it yield the GIL between blocks so the UI
 thread stays responsive.
+
+A summary the index has handed out (in a batch, or when `scan` returns) is
+never changed again by the index: when its trace gains events, the scan
+folds them into a copy, which replaces it in `summaries` and is handed out
+in its turn (`ScanResult.summaries`). So a thread that is given summaries
+(a UI, in messages) reads data no other thread writes, and the scan does
+not copy a trace that does not change.
 """
 
 from __future__ import annotations
@@ -82,11 +89,20 @@ class Problem:
 
 @dataclass(slots=True)
 class ScanResult:
-    """What one call of `TraceIndex.scan` found."""
+    """What one call of `TraceIndex.scan` (or one batch of it) found.
+
+    Attributes:
+        new: How many traces appeared.
+        updated: Numbers of the traces seen before that gained events.
+        problems: Lines that could not be read.
+        summaries: The traces that appeared or gained events, as they are now, in number
+            order: objects the index will not change again (a later change comes as a new one).
+    """
 
     new: int = 0
     updated: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    summaries: list[TraceSummary] = field(default_factory=list)
 
 
 class TraceIndex:
@@ -120,8 +136,10 @@ class TraceIndex:
         """Where the file being scanned starts among the set's offsets."""
         self._segments: list[_Segment] = []
         """Each file of a rotated set read so far, oldest first (one, `path`, when it never rotated)."""
-        self._sorted = True
-        self._by_start: list[TraceSummary] = []
+        self._by_start: list[int] = []
+        """Numbers of the summaries in start order (a trace's start never changes, its summary object may)."""
+        self._open: set[int] = set()
+        """Numbers of the summaries being folded since the last hand-out: the only ones the scan may change."""
 
     # Scanning
 
@@ -220,8 +238,15 @@ class TraceIndex:
                     result = self._scan_current(result, on_batch, batch_seconds, now, stop)
                 self._start_segment(self.path)
             result = self._scan_current(result, on_batch, batch_seconds, now, stop, first_batch_seconds)
-            self.problems.extend(result.problems)
+            self._hand_out(result)
             return result
+
+    def _hand_out(self, result: ScanResult) -> None:
+        """Close the summaries folded since the last hand-out into `result`: from now on they are read, not written."""
+        summaries = self.summaries
+        result.summaries = [summaries[number] for number in sorted(self._open)]
+        self._open.clear()
+        self.problems.extend(result.problems)
 
     def _scan_current(
         self,
@@ -261,6 +286,7 @@ class TraceIndex:
             if self.yield_seconds is not None:
                 time.sleep(self.yield_seconds)
             if on_batch is not None and now() >= next_batch:
+                self._hand_out(result)
                 on_batch(result)
                 result = ScanResult()
                 next_batch = now() + batch_seconds
@@ -340,10 +366,16 @@ class TraceIndex:
             summary.line = line_no
             self.by_id[trace_id] = summary
             self.summaries.append(summary)
-            self._sorted = False
+            self._open.add(summary.number)
             result.new += 1
         else:
-            result.updated.add(summary.number)
+            number = summary.number
+            if number not in self._open:
+                # Handed out already: fold into a copy, so that whoever holds it reads what it was given.
+                summary = _copy(summary)
+                self.summaries[number] = self.by_id[trace_id] = summary
+                self._open.add(number)
+            result.updated.add(number)
         summary.spans.append(offset)
         summary.spans.append(length)
         summary.add(record["kind"], record["t_ns"], record["data"])
@@ -356,10 +388,10 @@ class TraceIndex:
         Several processes, or concurrent requests, write traces in the order
         they complete; this is the order they began in.
         """
-        if not self._sorted or len(self._by_start) != len(self.summaries):
-            self._by_start = sorted(self.summaries, key=_start_key)
-            self._sorted = True
-        return self._by_start
+        summaries = self.summaries
+        if len(self._by_start) != len(summaries):
+            self._by_start = sorted(range(len(summaries)), key=lambda number: _start_key(summaries[number]))
+        return [summaries[number] for number in self._by_start]
 
     def load(self, trace_id: str) -> Trace:
         """Read and decode the trace `trace_id` from the file.
@@ -488,3 +520,15 @@ def _segment_base(segment: _Segment) -> int:
 
 def _start_key(summary: TraceSummary) -> tuple[float, int]:
     return (summary.start, summary.number)
+
+
+_FIELDS = TraceSummary.__slots__
+
+
+def _copy(summary: TraceSummary) -> TraceSummary:
+    """A copy of `summary` to fold more events into (its spans too: the only field changed in place)."""
+    copy = object.__new__(TraceSummary)
+    for name in _FIELDS:
+        setattr(copy, name, getattr(summary, name))
+    copy.spans = array("q", summary.spans)
+    return copy

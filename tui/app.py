@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -21,21 +22,21 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from tracer.checks import check_trace
 from tracer.errors import TraceFileError
 from tracer.index import ScanResult, TraceIndex
 
 from . import format as fmt
-from .commands import screen_commands
 from .debugger import DebugSession, watch_processes
-from .listmodel import Checker, RequestList
+from .listmodel import Checker, RequestList, check_trace
 from .messages import DebugEventArrived, DebuggersAttached, ScanFailed, TraceSelected, TracesScanned
-from .screens.compare import CompareScreen
-from .screens.help import HelpScreen
-from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
-from .tour_guide import TourGuide
 from .widgets.request_table import RequestTable
+
+if TYPE_CHECKING:
+    from .tour_guide import TourGuide
+
+# Only the request list is imported at start: the other screens, the checks, the exporters and the
+# palette's commands are imported where they are first used, so the list paints sooner.
 
 FOLLOW_INTERVAL = 0.1
 """Seconds between looks at a followed file for new lines."""
@@ -94,7 +95,11 @@ class TracerApp(App[int]):
         """The request list's state: store, filter, order, marks, loaded traces."""
         self.debugger = DebugSession(breakpoints)
         """The live processes of the file attached to: their held requests and breakpoints."""
-        self.guide: TourGuide | None = TourGuide(self) if tour else None
+        self.guide: TourGuide | None = None
+        if tour:
+            from .tour_guide import TourGuide
+
+            self.guide = TourGuide(self)
         """The guided tour, if the app was opened with it."""
         self._notified = 0
         self._unnotified = 0
@@ -119,15 +124,11 @@ class TracerApp(App[int]):
         """Index the file in the background, posting what is found as it goes."""
         worker = get_current_worker()
         index = self.index
-        taken = 0
 
         def batch(result: ScanResult, done: bool = False) -> None:
-            # The scan runs in this thread: the index holds exactly what it has found so far.
-            nonlocal taken
-            found = index.summaries[taken:]
-            taken += len(found)
+            # The summaries handed out are the index's no more: the UI thread alone reads them from now on.
             progress = index.position / index.size if index.size else 1.0
-            self.post_message(TracesScanned(found, result.updated, result.problems, progress, done, index.cut_line))
+            self.post_message(TracesScanned(result.summaries, result.problems, progress, done, index.cut_line))
 
         try:
             batch(index.scan(on_batch=batch, stop=lambda: worker.is_cancelled), done=True)
@@ -145,8 +146,8 @@ class TracerApp(App[int]):
     def on_traces_scanned(self, message: TracesScanned) -> None:
         self._report(message)
         self.requests.take_scan(
-            message.summaries, message.updated, problems=message.problems, progress=message.progress,
-            done=message.done, cut_line=message.cut_line,
+            message.summaries, problems=message.problems, progress=message.progress, done=message.done,
+            cut_line=message.cut_line,
         )
         if message.done and self.guide is not None and not self.guide.started:
             self.guide.started = True
@@ -201,10 +202,14 @@ class TracerApp(App[int]):
         # first replay is on screen: only the list opens a replay.
         if self.screen is not self.screen_stack[0]:
             return
+        from .screens.replay import ReplayScreen
+
         # The replay reads its steps from the file as they are drawn: opening it decodes nothing.
         self.push_screen(ReplayScreen(message.summary))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        from .commands import screen_commands
+
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":  # Textual's writes to ~/Downloads, which may not exist.
                 yield command
@@ -229,6 +234,9 @@ class TracerApp(App[int]):
             guide = self.guide
             if guide is None or not guide.active or isinstance(self.focused, Input):
                 return False
+            from .screens.compare import CompareScreen
+            from .screens.replay import ReplayScreen
+
             return isinstance(self.screen, (RequestsScreen, ReplayScreen, CompareScreen))
         return True
 
@@ -245,6 +253,8 @@ class TracerApp(App[int]):
             self.guide.leave()
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

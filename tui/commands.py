@@ -22,6 +22,8 @@ from .screens.compare import CompareScreen
 from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen, copy_request
 
+# The app imports this module when the palette first opens, not at start.
+
 if TYPE_CHECKING:
     from .app import TracerApp
 

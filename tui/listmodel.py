@@ -10,14 +10,17 @@ from it.
 
     requests = RequestList(index, checker=check_trace)
     requests.changed.connect(lambda change: print(change))
-    requests.take_scan(index.summaries, progress=1.0, done=True)
+    requests.take_scan(index.scan().summaries, progress=1.0, done=True)
     requests.set_filter("~m POST")    # False (and `filter_error`) for a bad expression
     requests.set_order("duration")
     requests.rows                     # the summaries to show, in order
 
-Every method that changes state runs on the UI thread. Work that reads
-trace files (the search through events, the protocol checks) runs in worker
-threads through the thread-safe `load`, `check` and `Search.run`; their
+Every method that changes state runs on the UI thread, and so does every
+change to the summaries it holds: the scan hands over new summaries, never
+changing one it has handed over, and `take_scan` copies a grown trace's
+state into the summary the list already holds. Work that reads trace files
+(the search through events, the protocol checks) runs in worker threads
+through the thread-safe `load`, `check` and `Search.run`; their
 results come back as data, in messages, and are taken in on the UI thread
 by `take_matches` and `take_marks`.
 """
@@ -87,6 +90,13 @@ class Signal:
         """Call every receiver with `change`."""
         for receiver in list(self._receivers):
             receiver(change)
+
+
+def check_trace(trace: Trace, *, live: bool = False) -> list[Any]:
+    """`tracer.checks.check_trace`, imported when first called: the list paints before the checks load."""
+    from tracer.checks import check_trace as check
+
+    return check(trace, live=live)
 
 
 def _sort_key(name: str, reverse: bool) -> SortKey:
@@ -283,29 +293,41 @@ class RequestList:
     def take_scan(
         self,
         summaries: Iterable[TraceSummary] = (),
-        updated: Iterable[int] = (),
         *,
         problems: Iterable[Problem] = (),
         progress: float = 1.0,
         done: bool = False,
         cut_line: int | None = None,
     ) -> None:
-        """Add the traces a scan found and note the ones that gained events.
+        """Take in the traces a scan found or that grew.
+
+        A trace seen before comes as a new summary (the scan never changes one
+        it has handed out); its state is copied into the summary the list
+        holds, here on the UI thread, so rows, the open replay and anything
+        else holding it see the trace as it is now.
 
         Args:
-            summaries: New traces, in order of first appearance.
-            updated: Numbers of traces that gained events (a followed file).
+            summaries: New traces and grown ones, as they are now, in order of first appearance.
             problems: Lines that could not be read.
             progress: How much of the file has been read, 0 to 1.
             done: The first full pass over the file has finished.
             cut_line: The last line, if it was cut off mid-write.
         """
-        known = len(self.store)
-        fresh = [s for s in summaries if s.number >= known]
-        self.store.extend(fresh)
-        for summary in fresh:
-            self._by_id.setdefault(summary.id, summary)
-        updated = {number for number in updated if number < known}  # New ones are new, not grown.
+        store = self.store
+        known = len(store)
+        fresh: list[TraceSummary] = []
+        updated: set[int] = set()
+        for summary in summaries:
+            number = summary.number
+            if number < known:
+                held = store[number]
+                if summary.events > held.events:  # newer than what the list holds (a message may come twice)
+                    _take_state(held, summary)
+                    updated.add(number)
+            elif number == len(store):
+                store.append(summary)
+                fresh.append(summary)
+                self._by_id.setdefault(summary.id, summary)
         self._scan.problems.extend(problems)
         self._scan.progress = progress
         self._scan.cut_line = cut_line
@@ -534,6 +556,15 @@ class RequestList:
         self._compare_mark = summary if marked else None
         self.changed.send(Change.CONTENT | Change.STATUS)
         return marked
+
+
+_FIELDS = TraceSummary.__slots__
+
+
+def _take_state(held: TraceSummary, new: TraceSummary) -> None:
+    """Make `held` say what `new` says (its spans become `new`'s, which no one changes any more)."""
+    for name in _FIELDS:
+        setattr(held, name, getattr(new, name))
 
 
 def _no_events() -> Deep:

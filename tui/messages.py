@@ -20,8 +20,9 @@ class TracesScanned(Message):
     """The background scan indexed more of the file.
 
     Attributes:
-        summaries: The traces found since the last message, in order of first appearance.
-        updated: Numbers of traces that gained events (live files).
+        summaries: The traces found or grown since the last message, as they are now, in order of
+            first appearance: the scan never changes these objects again (`tracer.index.ScanResult`),
+            and the list model takes in a grown one by copying it into the summary it holds.
         problems: Lines that could not be read.
         progress: Fraction of the file scanned so far, 0 to 1.
         done: The first full pass over the file has finished.
@@ -29,7 +30,6 @@ class TracesScanned(Message):
     """
 
     summaries: list[TraceSummary] = field(default_factory=list)
-    updated: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     progress: float = 1.0
     done: bool = False

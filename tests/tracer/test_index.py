@@ -92,6 +92,44 @@ def test_live_scan_waits_for_the_end_of_a_line(tmp_path) -> None:  # type: ignor
     assert index.problems == []
 
 
+def test_a_summary_handed_out_is_never_changed_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A UI reads the summaries it was given while the scan goes on in another thread:
+    # a trace that grows comes back as a new summary, the one handed out stays as it was.
+    with open(fixture("mixed.jsonl"), "rb") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b"".join(lines[:3]))
+    index = TraceIndex(str(path), live=True)
+    first = index.scan()
+    [given] = first.summaries
+    assert given is index.summaries[0] and given.events == 2
+    spans = list(given.spans)
+    with open(path, "ab") as out:
+        out.write(b"".join(lines[3:]))
+    second = index.scan()
+    assert given.events == 2 and list(given.spans) == spans  # untouched
+    grown = second.summaries[0]
+    assert grown is not given and grown.id == given.id and grown.number == 0 and grown.events > 2
+    assert index.summaries[0] is grown and index.by_id[given.id] is grown
+    assert [s.number for s in second.summaries] == list(range(len(index.summaries)))  # the grown one and the new ones
+    assert index.load(given.id).events[-1].seq == grown.events - 1
+    assert [s.id for s in index.in_start_order()] == [t.id for t in sorted(read_traces(str(path)), key=lambda t: t.started_at)]
+    # Nothing new: nothing handed out, nothing copied.
+    third = index.scan()
+    assert third.summaries == [] and index.summaries[0] is grown
+
+
+def test_batches_hand_out_what_they_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = fixture("mixed.jsonl")
+    index = TraceIndex(path)
+    batches: list[list[str]] = []
+    ticks = iter(range(10_000))
+    last = index.scan(on_batch=lambda result: batches.append([s.id for s in result.summaries]),
+                      first_batch_seconds=0, batch_seconds=0, clock=lambda: next(ticks))
+    handed = [i for batch in batches for i in batch] + [s.id for s in last.summaries]
+    assert sorted(set(handed)) == sorted(s.id for s in index.summaries)
+
+
 def test_line_longer_than_a_block_is_read_whole(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(index_module, "_BLOCK", 64)
     record = {"trace": "t", "seq": 0, "t_ns": 0, "kind": "asgi.scope", "protocol": "asgi", "scope_type": "http",

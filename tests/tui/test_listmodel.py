@@ -46,10 +46,9 @@ def model(path: Path | str, **options) -> tuple[RequestList, TraceIndex, list[Ch
 
 
 def scan(requests: RequestList, index: TraceIndex) -> None:
-    """What the app does with a scan: hand the new summaries to the model."""
-    taken = len(requests.store)
+    """What the app does with a scan: hand the new and grown summaries to the model."""
     result = index.scan()
-    requests.take_scan(index.summaries[taken:], result.updated, problems=result.problems, done=True)
+    requests.take_scan(result.summaries, problems=result.problems, done=True)
 
 
 def ids(requests: RequestList) -> list[str]:
@@ -226,3 +225,28 @@ def test_a_summary_taken_twice_is_stored_once(tmp_path: Path) -> None:
     requests.take_scan(index.summaries[:5])
     requests.take_scan(index.summaries[3:])
     assert [s.number for s in requests.store] == list(range(11))
+
+
+def test_a_trace_that_grows_is_taken_in_by_the_summary_the_list_holds(tmp_path: Path) -> None:
+    # The scan hands over a new summary for a grown trace; the list copies it into the one it
+    # holds, so rows and an open replay holding that object see the trace as it is now.
+    path = tmp_path / "t.jsonl"
+    lines = trace_lines("grows", 1.0, end_ns=5000)
+    write(path, lines[:1])
+    requests, index, changes = model(path, live=True)
+    scan(requests, index)
+    [held] = requests.store
+    assert held.events == 1 and not held.complete and len(held.spans) == 2
+    write(path, lines[1:], mode="a")
+    result = index.scan()
+    [grown] = result.summaries
+    assert grown is not held and held.events == 1  # the scan did not touch what the list holds
+    changes.clear()
+    requests.take_scan(result.summaries)
+    assert requests.store == [held] and requests.rows == [held] and requests.find("grows") is held
+    assert (held.events, held.complete, held.status, held.duration_ns, len(held.spans)) == (3, True, 200, 5000, 6)
+    assert changes == [Change.STATUS | Change.TRACES | Change.CONTENT]
+    # Taking the same summary again changes nothing.
+    changes.clear()
+    requests.take_scan(result.summaries)
+    assert changes == [Change.STATUS]

@@ -24,13 +24,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, get_current_worker
 
+from typing import TYPE_CHECKING
+
 from tracer.errors import TracerError
 from tracer.model import Trace
-from tracer.resend import send_again
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
-from ..export import COPY_FORMATS, EXPORT_FORMATS, client_code, copied_message, write_requests
 from ..filters import HINT
 from ..debugger import HELD_MARK, DebugSession, where
 from ..listmodel import Change, RequestList, Search
@@ -38,11 +38,12 @@ from ..messages import ColumnClicked, FilterMatched, RowsChecked, TraceSelected
 from ..widgets.filter_line import FilterLine
 from ..widgets.held_table import HeldRequestTable
 from ..widgets.marked_table import COMPARE_MARK
-from .breakpoints import BreakpointScreen, BreakpointsScreen, add_breakpoint
-from .compare import CompareScreen
-from .export import ExportChoice, ExportScreen
-from .held import HeldScreen
-from .problems import ProblemsScreen
+
+if TYPE_CHECKING:
+    from .export import ExportChoice
+
+# The list is the first screen: the screens it opens, the exporters and the client code are
+# imported when an action first needs them, so that it paints sooner.
 
 RESEND_TIMEOUT = 10.0
 """Seconds ``R`` waits for the app to answer."""
@@ -220,9 +221,13 @@ class RequestsScreen(Screen[None]):
         if self.app.screen is not self:
             return
         title = held.title if held is not None else _title(message.summary)
+        from .held import HeldScreen
+
         self.app.push_screen(HeldScreen(self.debug, self.requests, message.summary.id, title))
 
     def action_add_breakpoint(self) -> None:
+        from .breakpoints import BreakpointScreen, add_breakpoint
+
         def chosen(text: str | None) -> None:
             if text:
                 add_breakpoint(self, self.debug, text)
@@ -230,6 +235,8 @@ class RequestsScreen(Screen[None]):
         self.app.push_screen(BreakpointScreen(), chosen)
 
     def action_breakpoints(self) -> None:
+        from .breakpoints import BreakpointsScreen
+
         self.app.push_screen(BreakpointsScreen(self.debug))
 
     def continue_all(self) -> None:
@@ -357,6 +364,8 @@ class RequestsScreen(Screen[None]):
         if not problems:
             self.notify("every line of the file was read", title="no problems")
             return
+        from .problems import ProblemsScreen
+
         self.app.push_screen(ProblemsScreen(problems))
 
     # Acting on requests
@@ -381,6 +390,8 @@ class RequestsScreen(Screen[None]):
             self.notify("this is the marked request: move to another one and press M", title="compare",
                         severity="warning")
             return
+        from .compare import CompareScreen
+
         self.app.push_screen(CompareScreen(marked, current, self._decoded))
 
     def action_resend(self) -> None:
@@ -396,6 +407,10 @@ class RequestsScreen(Screen[None]):
     def resend(self, old: TraceSummary, url: str) -> None:
         """Send `old` again to the app at `url`, wait for its new trace, then compare the two."""
         import httpx  # only here: the UI starts without it
+
+        from tracer.resend import send_again
+
+        from .compare import CompareScreen
 
         began = time.time()
         try:
@@ -435,6 +450,7 @@ class RequestsScreen(Screen[None]):
             self.notify("no requests to export: the list is empty", title="export", severity="warning")
             return
         selected = self.table.current
+        from .export import ExportScreen
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice is not None:
@@ -446,6 +462,8 @@ class RequestsScreen(Screen[None]):
     @work(thread=True, group="export", exit_on_error=False)
     def export(self, summaries: list[TraceSummary], choice: ExportChoice) -> None:
         """Write `summaries` as `choice` says, off the UI thread, and say where they went."""
+        from ..export import EXPORT_FORMATS, write_requests
+
         what = EXPORT_FORMATS[choice.format][0]
         try:
             count = write_requests(self.requests.index, summaries, choice.path, choice.format)
@@ -483,6 +501,8 @@ def copy_request(app: App[object], trace: Trace, title: str, how: str) -> None:
         title: The request as the list shows it.
         how: ``"curl"`` or ``"httpx"``.
     """
+    from ..export import COPY_FORMATS, client_code, copied_message
+
     name = COPY_FORMATS[how][0]
     try:
         text = client_code(trace, how)
