@@ -16,13 +16,14 @@ from .codec import encode
 
 def traced_input(stream: Any, session: TraceSession, base: type[TracedInput] | None = None) -> TracedInput:
     """A `TracedInput` (or a subclass `base` of it) around `stream`, with the optional methods `stream` has."""
-    base = base or TracedInput
-    present = tuple(name for name in _OPTIONAL_METHODS if hasattr(stream, name))
-    proxy_class = _input_classes.get((base, present))
+    # Which of _OPTIONAL_METHODS the stream has, asked without a generator: this runs for every request.
+    key = (base or TracedInput, hasattr(stream, "readinto"), hasattr(stream, "read1"), hasattr(stream, "__next__"))
+    proxy_class = _input_classes.get(key)
     if proxy_class is None:
-        methods = {name: _OPTIONAL_METHODS[name] for name in present}
+        base = key[0]
+        methods = {name: method for name, method, has in zip(_OPTIONAL_METHODS, _OPTIONAL_METHODS.values(), key[1:]) if has}
         proxy_class = type(base.__name__, (base,), {"__slots__": (), **methods})
-        _input_classes[(base, present)] = proxy_class
+        _input_classes[key] = proxy_class
     return proxy_class(stream, session)
 
 
@@ -134,4 +135,5 @@ def _next(self: TracedInput) -> Any:
 
 
 _OPTIONAL_METHODS = {"readinto": _readinto, "read1": _read1, "__next__": _next}
-_input_classes: dict[tuple[type[TracedInput], tuple[str, ...]], type[TracedInput]] = {}
+_input_classes: dict[tuple[Any, ...], type[TracedInput]] = {}
+"""Proxy classes by (base, whether the stream has each of _OPTIONAL_METHODS, in its order)."""
