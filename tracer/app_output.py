@@ -30,6 +30,7 @@ import logging
 import re
 import sys
 import threading
+from types import FrameType
 from typing import IO, Any
 
 from ._session import TraceSession, capture_output_for
@@ -171,12 +172,16 @@ class TeeStream:
         return self._stream
 
     def write(self, text: Any) -> Any:
+        return self.write_from(text, sys._getframe(1))
+
+    def write_from(self, text: Any, writer: FrameType | None) -> Any:
+        """`write`, for text whose writer is `writer` (a frame; None: the app) rather than the caller."""
         target = self.redirect if self.redirect is not None else self._stream
         capture = current_capture.get()
         if capture is None or not capture.live:
             return target.write(text)
         result = target.write(text)
-        if isinstance(text, str) and text and not _not_the_apps(sys._getframe(1)):
+        if isinstance(text, str) and text and not _not_the_apps(writer):
             try:
                 capture.write(self._source, text)
             except Exception as exc:  # noqa: BLE001 - recording never fails a request
@@ -278,16 +283,25 @@ def redirect_streams(log: IO[str] | None) -> None:
         tee.redirect = log
 
 
-def ui_write(text: str, stderr: bool = False) -> None:
+def ui_write(text: str, stderr: bool = False, writer: FrameType | None = None) -> None:
     """Hand text printed while a terminal UI replaces ``sys.stdout``/``sys.stderr`` to the captured streams.
 
     A Textual app puts its own objects in their place while it runs; its
-    ``_print`` can pass what it gets on here, so that it still reaches the
-    request's trace or the log file.
+    ``_print`` passes what it gets on here, in the thread that printed (so
+    a line printed during a request still reaches that request's trace), and
+    the text goes where the captured stream sends it (the server log file).
+    Nothing happens when output is not captured.
+
+    Args:
+        text: What was written.
+        stderr: It was written to stderr (else stdout).
+        writer: The frame of the code that wrote it, past the UI's own: a log handler's
+            lines are left to `CaptureHandler`, and tracer's own are not the app's.
+            None: the app's.
     """
     tee = _streams.get("stderr" if stderr else "stdout")
     if tee is not None:
-        tee.write(text)
+        tee.write_from(text, writer)
 
 
 _redactors: dict[frozenset[str], Any] = {}

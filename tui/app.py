@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
+from tracer.app_output import ui_write
 from tracer.errors import TraceFileError
 from tracer.index import ScanResult, TraceIndex
 
@@ -257,6 +259,23 @@ class TracerApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # Output of an app traced in this process (tracer run --view)
+
+    def _print(self, text: str, stderr: bool = False) -> None:
+        """Textual's sys.stdout/sys.stderr stand-ins call this with what is written, in the writing thread.
+
+        An app traced in this process prints there too: pass it on to tracer's
+        captured streams, in this same thread, so that a line printed during a
+        request lands in its trace (and in the server log file) as it does
+        without the UI. (``begin_capture_print`` would bring the text to the
+        UI thread as `events.Print`, away from the request it belongs to.)
+        """
+        super()._print(text, stderr)
+        writer = sys._getframe(1)
+        while writer is not None and writer.f_globals.get("__name__", "").partition(".")[0] == "textual":
+            writer = writer.f_back  # past Textual's stand-in, to the code that printed
+        ui_write(text, stderr, writer)
 
     # Times
 
