@@ -15,14 +15,17 @@ from rich.cells import chop_cells
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tracer.forms import FormField
 from tracer.model import ReprValue, TruncatedBytes
 from tracer.payload import body_text, hex_row
+from tracer.readable_body import Readable
 
 from .. import format as fmt
 
@@ -63,14 +66,7 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
     else:
         # Odd data (bytes(10**12) would try to allocate a terabyte): show what it is.
         return [Text.assemble((f"\n{what}", "bold"), "  not bytes: ", fmt.line(repr(value)[:200]))]
-    if isinstance(value, TruncatedBytes):
-        heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(value.original_length)}")
-        heading.append(
-            f"  ✂ $truncated: kept {len(raw):,} of {value.original_length:,} bytes",
-            style="bold yellow",
-        )
-    else:
-        heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(len(raw))}")
+    heading = body_heading(value, raw, what)
     if not raw:
         heading.append("  (empty)", style="dim")
         return [heading]
@@ -87,6 +83,18 @@ def body_view(value: Any, content_type: str, what: str = "body") -> list[Rendera
     if more is not None:
         parts.append(more)
     return parts
+
+
+def body_heading(value: Any, raw: bytes, what: str) -> Text:
+    """A body's heading line: what it is, its size, and the cut by ``max_body_bytes`` if any."""
+    if isinstance(value, TruncatedBytes):
+        heading = Text.assemble(("\n" + what, "bold"), f"  {fmt.size(value.original_length)}")
+        heading.append(
+            f"  ✂ $truncated: kept {len(raw):,} of {value.original_length:,} bytes",
+            style="bold yellow",
+        )
+        return heading
+    return Text.assemble(("\n" + what, "bold"), f"  {fmt.size(len(raw))}")
 
 
 def _text_or_json(text: str, content_type: str, cut: bool) -> list[RenderableType]:
@@ -335,3 +343,74 @@ class HexRows(Widget):
             return Strip.blank(width, self.rich_style)
         text = hex_row(self.data, offset, self._per_row)
         return Strip([Segment(text, self.rich_style)]).adjust_cell_length(width, self.rich_style)
+
+
+FORM_PREVIEW = 60
+"""Characters of a form value or a text file part shown in the form's table."""
+
+
+def readable_view(value: Any, readable: Readable, content_type: str, what: str = "body") -> list[RenderableType]:
+    """A body piece shown as it reads: its heading as sent, a note on the decoding, then the decoded body or form.
+
+    Args:
+        value: The piece as the step carries it (for its heading: size, cut marker).
+        readable: What `tracer.readable_body.readable` made of the body so far.
+        content_type: The body's content type, to pick JSON display of the decoded bytes.
+        what: What the piece is called (``body``, ``chunk``, ``read``).
+    """
+    raw = value if isinstance(value, (bytes, bytearray)) else b""
+    heading = body_heading(value, bytes(raw), what) if raw else Text.assemble(("\n" + what, "bold"))
+    note = Text.assemble(("  ", ""), (fmt.line(readable.note), "cyan"), ("   m: as sent", "dim"))
+    parts: list[RenderableType] = [heading, note]
+    if readable.form is not None:
+        parts.append(form_table(readable.form))
+        return parts
+    decoded = readable.decoded
+    if decoded is None or decoded.data is None:
+        return [*body_view(value, content_type, what), note]
+    label = "decoded" if readable.pieces == 1 else ("decoded so far" if readable.more else "decoded, whole body")
+    return parts + body_view(readable.data, content_type, label)
+
+
+def form_table(fields: list[FormField]) -> Table:
+    """A form's fields as a table: name and value, or for a file its name, type, size and a preview."""
+    table = Table(box=None, padding=(0, 1), title=f"form ({len(fields)} field{'s' if len(fields) != 1 else ''})",
+                  title_justify="left", title_style="bold", header_style="dim", expand=False)
+    table.add_column("name", style="cyan", no_wrap=True, max_width=32)
+    table.add_column("value", overflow="fold")
+    files = any(field.is_file for field in fields)
+    if files:
+        table.add_column("type", no_wrap=True, style="dim")
+        table.add_column("size", no_wrap=True, justify="right")
+    for field in fields:
+        if field.is_file:
+            preview = body_text(field.data[: FORM_PREVIEW * 4], False, cut=len(field.data) > FORM_PREVIEW * 4)
+            shown = Text(fmt.line(field.filename or "(no file name)"), style="bold")
+            if preview is None:
+                shown.append("  binary", style="dim")
+            elif preview:
+                shown.append("  " + _clip(fmt.line(preview), FORM_PREVIEW), style="dim")
+            row = [Text(fmt.line(field.name)), shown, Text(fmt.line(field.content_type or "")), Text(fmt.size(len(field.data)))]
+        else:
+            row = [Text(fmt.line(field.name)), Text(fmt.line(field.value) if field.value else "''")]
+            if files:
+                row += [Text(""), Text(fmt.size(len(field.value.encode("utf-8", "surrogatepass"))))]
+        table.add_row(*row)
+    return table
+
+
+def pager_text(data: bytes, content_type: str, is_str: bool = False) -> str:
+    """A whole body as text for a pager: pretty JSON when it is JSON, text as it is, else a hex dump."""
+    text = body_text(data, is_str)
+    if text is None:
+        return "\n".join(hex_row(data, start) for start in range(0, len(data), HEX_WIDTH)) + "\n"
+    if "json" in content_type.lower():
+        try:
+            return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+        except ValueError:
+            pass
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,6 +9,8 @@ with the sections it comes from as links.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -17,18 +19,25 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tracer.checks import Finding
-from tracer.model import Event, ReprValue, TruncatedBytes
+from tracer.model import APP_LOG, Event, ReprValue, TruncatedBytes
 from tracer.payload import plain
+from tracer.readable_body import Readable, body_piece, body_upto, readable
 from tracer.spec import KINDS, RULES, SpecNote, note_for_message
 
 from .. import format as fmt
 from ..explain import explain
 from ..labels import message_label
-from .body_view import HexRows, MoreHex, MoreText, TextRows, body_view
+from .body_view import HexRows, MoreHex, MoreText, TextRows, body_view, readable_view
+from .body_actions import ShownBody, open_in_pager, save_body, shown_body
+from .traceback_view import traceback_view
+
+MAX_JOIN_STEPS = 2000
+"""A body is joined from its first piece (to decode it, or read its form) only within this many steps of the start."""
 
 CGI_KEYS = (
     "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
@@ -46,7 +55,21 @@ ASGI_KEYS = (
 
 
 class StepDetail(VerticalScroll, can_focus=True):
-    """Shows one event: what it carries, and any protocol findings on it."""
+    """Shows one event: what it carries, and any protocol findings on it.
+
+    A body sent gzip-, deflate- or br-encoded is shown decoded, and a form as
+    its fields (`tracer.readable_body`); ``m`` shows it as sent. ``v`` opens
+    the body in ``$PAGER``, ``w`` saves it to a file.
+    """
+
+    BINDINGS = [
+        Binding("v", "pager", "Pager", id="detail.pager",
+                tooltip="Open the step's body in $PAGER (decoded, unless shown as sent)"),
+        Binding("w", "save_body", "Save body", id="detail.save",
+                tooltip="Save the step's body to a file, readable by you only (decoded, unless shown as sent)"),
+        Binding("m", "toggle_raw", "Decoded/as sent", id="detail.raw",
+                tooltip="Show a body decoded (gzip, deflate, br) and a form as its fields, or as sent"),
+    ]
 
     DEFAULT_CSS = """
     StepDetail {
@@ -61,6 +84,10 @@ class StepDetail(VerticalScroll, can_focus=True):
     """The event shown."""
     spec: bool = False
     """Whether the spec behind the step and its findings is shown."""
+    raw: bool = False
+    """Whether bodies are shown as sent rather than decoded (and forms as their bytes)."""
+    readable: Readable | None = None
+    """What the shown step's body reads as (decoded, a form), if it reads differently from its bytes."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -85,11 +112,21 @@ class StepDetail(VerticalScroll, can_focus=True):
         request_type: str = "",
         response_type: str = "",
         totals: list[tuple[str, str]] | None = None,
+        earlier: Callable[[], Iterable[Event]] | None = None,
     ) -> None:
-        """Show `event`; the content types decide how bodies are shown; `totals` sum the trace up."""
+        """Show `event`; the content types decide how bodies are shown; `totals` sum the trace up.
+
+        `earlier` gives the trace's events from its first up to `event`, to join a body from its
+        first piece; without it they are read from the screen's `steps`, when it has them (the replay).
+        """
+        if event is not self.event:
+            self.readable = self._readable(event, earlier)
         self.event = event
-        self._shown = (event, findings, {"request_type": request_type, "response_type": response_type, "totals": totals})
-        parts = describe(event, findings, request_type, response_type)
+        self._shown = (event, findings, {"request_type": request_type, "response_type": response_type,
+                                         "totals": totals, "earlier": earlier})
+        parts = describe(event, findings, request_type, response_type, None if self.raw else self.readable)
+        if self.raw and self.readable is not None:
+            parts.append(Text.assemble(("  shown as sent · m: ", "dim"), (fmt.line(self.readable.note), "dim cyan")))
         if self.spec:
             # Under the step's sentence and findings, above the payload: it is what was asked for.
             at = next((i for i, part in enumerate(parts) if isinstance(part, Text) and not part.plain), len(parts))
@@ -122,6 +159,68 @@ class StepDetail(VerticalScroll, can_focus=True):
             event, findings, options = self._shown
             self.show(event, findings, **options)
 
+    def action_toggle_raw(self) -> None:
+        """Show bodies as sent, or decoded and as forms."""
+        self.raw = not self.raw
+        if self._shown is not None:
+            event, findings, options = self._shown
+            self.show(event, findings, **options)
+        if self.readable is None and self.event is not None:
+            self.notify("This step's body reads as sent: no Content-Encoding, not a form.", timeout=3)
+
+    def action_pager(self) -> None:
+        """Open the shown body in $PAGER, the UI suspended meanwhile."""
+        shown = self.shown_body()
+        if shown is None:
+            self.notify("This step carries no body.", severity="warning", timeout=3)
+            return
+        problem = open_in_pager(self.app, shown)
+        if problem:
+            self.notify(problem, severity="error", timeout=6)
+
+    def action_save_body(self) -> None:
+        """Ask where to save the shown body, and save it (owner-only)."""
+        shown = self.shown_body()
+        if shown is None:
+            self.notify("This step carries no body.", severity="warning", timeout=3)
+            return
+        trace_id = getattr(getattr(self.screen, "summary", None), "id", "")
+        stem = "body-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in str(trace_id))[:40] if trace_id else "body"
+        save_body(self.app, shown, _trace_path(self), stem)
+
+    def shown_body(self) -> ShownBody | None:
+        """The body the step shows (decoded unless shown as sent), or None when it carries none."""
+        if self.event is None:
+            return None
+        request_type = response_type = ""
+        if self._shown is not None:
+            request_type = self._shown[2].get("request_type", "")
+            response_type = self._shown[2].get("response_type", "")
+        return shown_body(self.event, None if self.raw else self.readable, request_type, response_type)
+
+    def _readable(self, event: Event, earlier: Callable[[], Iterable[Event]] | None) -> Readable | None:
+        if body_piece(event) is None:
+            return None
+        events = earlier() if earlier is not None else self._steps_upto(event)
+        if events is None:
+            return None
+        body = body_upto(events)
+        return readable(body) if body is not None else None
+
+    def _steps_upto(self, event: Event) -> Iterable[Event] | None:
+        """The screen's steps from the first up to `event` (read afresh, not through its cache)."""
+        steps = getattr(self.screen, "steps", None)
+        count = getattr(steps, "count", 0)
+        if steps is None or not callable(getattr(steps, "decoded", None)) or not isinstance(count, int):
+            return None
+        # A step's seq is its index unless the file lost lines before it: look back from there.
+        index = min(event.seq, count - 1)
+        while index >= 0 and steps.event(index).seq > event.seq:
+            index -= 1
+        if index < 0 or index >= MAX_JOIN_STEPS or steps.event(index).seq != event.seq:
+            return None
+        return steps.decoded(0, index + 1)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if new_value >= self.max_scroll_y - 2 * self.size.height:
@@ -130,15 +229,22 @@ class StepDetail(VerticalScroll, can_focus=True):
                     rows.extend()
 
 
-def describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
-    """The renderables that show one event; data not shaped as expected is shown raw."""
+def describe(
+    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None = None
+) -> list[RenderableType]:
+    """The renderables that show one event; data not shaped as expected is shown raw.
+
+    `readable` is what the event's body piece reads as (decoded, a form), shown instead of its bytes.
+    """
     try:
-        return _describe(event, findings, request_type, response_type)
+        return _describe(event, findings, request_type, response_type, readable)
     except (AttributeError, TypeError, ValueError, KeyError):
         return [Text(fmt.line(f"#{event.seq} {event.kind}"), style="bold"), Text(""), Text(fmt.line(repr(event.data)))]
 
 
-def _describe(event: Event, findings: list[Finding], request_type: str, response_type: str) -> list[RenderableType]:
+def _describe(
+    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None
+) -> list[RenderableType]:
     parts: list[RenderableType] = [
         Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
     ]
@@ -161,18 +267,24 @@ def _describe(event: Event, findings: list[Finding], request_type: str, response
         parts += _headers(data.get("headers"))
     elif kind == "wsgi.input":
         parts.append(_pairs([("method", data.get("method")), ("size", data.get("size"))]))
-        parts += body_view(data.get("data"), request_type, "read")
+        parts += _body(data.get("data"), request_type, "read", readable)
     elif kind in ("wsgi.body", "wsgi.write"):
-        parts += body_view(data.get("data"), response_type, "chunk")
+        parts += _body(data.get("data"), response_type, "chunk", readable)
     elif kind == "wsgi.errors":
         parts.append(Text(fmt.block(str(data.get("data", ""))), style="yellow"))
     elif kind in ("wsgi.error", "asgi.error"):
         parts.append(Text.assemble((fmt.line(str(data.get("type", ""))), "bold red"), ": ",
                                    fmt.block(str(data.get("message", "")))))
-        parts.append(Text(""))
-        parts.append(Text(fmt.block(str(data.get("traceback", ""))), style="red"))
+        if data.get("traceback"):
+            parts += [Text(""), *traceback_view(str(data.get("traceback")))]
     elif kind in ("asgi.receive", "asgi.send"):
-        parts += _message(data.get("message") or {}, request_type if kind == "asgi.receive" else response_type)
+        content_type = request_type if kind == "asgi.receive" else response_type
+        parts += _message(data.get("message") or {}, content_type, readable)
+    elif kind == APP_LOG:
+        parts.append(_pairs([(key, value) for key, value in data.items() if key not in ("message", "exception")]))
+        parts += [Text(""), Text(fmt.block(str(data.get("message", ""))))]
+        if data.get("exception"):
+            parts += [Text(""), *traceback_view(str(data.get("exception")))]
     elif kind == "wsgi.end":
         parts.append(_pairs(list(data.items())))
     elif kind == "asgi.end":
@@ -238,14 +350,27 @@ def _scope(scope: dict[str, Any]) -> list[RenderableType]:
     return parts
 
 
-def _message(message: dict[str, Any], content_type: str) -> list[RenderableType]:
+def _body(value: Any, content_type: str, what: str, readable: Readable | None) -> list[RenderableType]:
+    if readable is not None:
+        return readable_view(value, readable, content_type, what)
+    return body_view(value, content_type, what)
+
+
+def _trace_path(widget: StepDetail) -> str | None:
+    """The trace file the app shows, if any (a body is saved beside it)."""
+    index = getattr(widget.app, "index", None)
+    path = getattr(index, "path", None)
+    return os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+
+
+def _message(message: dict[str, Any], content_type: str, readable: Readable | None = None) -> list[RenderableType]:
     parts: list[RenderableType] = [Text(message_label(message), style="bold")]
     fields = [(k, v) for k, v in message.items() if k not in ("headers", "body", "bytes", "text")]
     parts.append(_pairs(fields, title="message"))
     if "headers" in message:
         parts += _headers(message.get("headers"))
     if "body" in message:
-        parts += body_view(message.get("body"), content_type, "body")
+        parts += _body(message.get("body"), content_type, "body", readable)
     if message.get("bytes") is not None:
         parts += body_view(message.get("bytes"), "application/octet-stream", "bytes")
     if message.get("text") is not None:
