@@ -158,7 +158,7 @@ async def test_the_held_replay_shows_the_held_step_and_its_payload(mixed: str) -
             message={"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]},
             editable=("status", "headers", "trailers", "message")))
         line = held_line(screen)
-        assert "held at http.response.start (step 3)" in line
+        assert "held at http.response.start (step 3) for" in line
         assert "goes on by itself in" in line
         # Not in the file yet: the replay is the held step alone, the cursor on it, its payload beside it.
         assert screen.view.held_step == 0 and screen.step == 0

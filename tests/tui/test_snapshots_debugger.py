@@ -1,4 +1,4 @@
-"""A snapshot of a request held in the debugger: its steps so far, the held step, its payload and keys.
+"""Snapshots of a request held in the debugger: its live replay (the steps so far, the held step highlighted, its payload and keys), and its row in the list.
 
 Update only after reading the report: pytest tests/tui/test_snapshots_debugger.py --snapshot-update
 """
@@ -29,7 +29,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TracerApp:
     monkeypatch.chdir(tmp_path)
     clock = SimpleNamespace(time=lambda: NOW + 2.5)
     monkeypatch.setattr("tracer.debug.events.time", clock)
-    monkeypatch.setattr("tui.screens.held.time", clock)
+    monkeypatch.setattr("tui.screens.replay.time", clock)
     with open(fixture("mixed.jsonl"), encoding="utf-8") as source, open("live.jsonl", "w", encoding="utf-8") as out:
         for line in source:
             record = json.loads(line)
@@ -60,8 +60,18 @@ async def open_held(pilot: Pilot) -> None:
 
 class TestHeldView:
     def test_a_held_body_chunk(self, app: TracerApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
-        # Enter on the held row: the steps the file has, the held step, its payload.
+        # Enter on the held row: its live replay, the steps the file has, then the held step under
+        # the cursor (marked, "held" for its time), its payload beside it, the held line and keys.
         assert snap_compare(app, run_before=open_held, terminal_size=SIZE)
+
+    def test_the_held_step_stands_out_with_the_cursor_elsewhere(self, app: TracerApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+        async def held_then_first(pilot: Pilot) -> None:
+            await open_held(pilot)
+            # Home: the first step; the held step keeps its colour, not dimmed like a step to come.
+            await pilot.press("home")
+            await pilot.pause()
+
+        assert snap_compare(app, run_before=held_then_first, terminal_size=SIZE)
 
     def test_the_list_marks_the_held_row(self, app: TracerApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
         async def held_then_back(pilot: Pilot) -> None:

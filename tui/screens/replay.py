@@ -573,12 +573,13 @@ class ReplayScreen(HeldKeys):
             line.update(f"not held: it went on{f' ({how})' if how else ''}")
             line.remove_class("-held")
         else:
-            caught = "after n" if held.reason == "next" else f"by {held.reason!r}"
+            # The breakpoint's text may be long: it goes last.
+            caught = "after n" if held.reason == "next" else f"caught by {held.reason!r}"
             edited = ", edited" if held.edited else ""
             left = max(0.0, held.deadline - time.time())
             line.update(
-                f"{HELD_MARK} held at {where(held)} (step {held.seq}), {caught}{edited} · held for "
-                f"{held.held_for:.1f} s · goes on by itself in {left:.0f} s · process {held.pid}"
+                f"{HELD_MARK} held at {where(held)} (step {held.seq}){edited} for {held.held_for:.1f} s, "
+                f"goes on by itself in {left:.0f} s · process {held.pid} · {caught}"
             )
             line.add_class("-held")
         line.display = True
