@@ -80,7 +80,8 @@ def test_json_lists_every_finding(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["check", "--json", str(path)]) == 1
     findings = json.loads(capsys.readouterr().out)
     assert [f["rule"] for f in findings] == ["wsgi-start-response-twice", "http-location-relative"]
-    assert all(set(f) == {"trace", "seq", "rule", "severity", "message"} for f in findings)
+    assert all(set(f) == {"trace", "seq", "rule", "severity", "message", "cause"} for f in findings)
+    assert [f["cause"] for f in findings] == [None, None]  # the app's own mistakes
     assert findings[0]["severity"] == "error" and findings[0]["seq"] == 2
 
 

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from ..model import END_KINDS, Trace
 from .asgi import ASGICheck
+from .causes import with_causes
 from .findings import Collector, Finding, Severity
 from .machine import StateMachine
 from .wsgi import WSGICheck
@@ -46,6 +47,10 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
         live: The trace may still be in progress (a file being written), so a
             missing end is not a finding.
 
+    A finding that a framework or the server most likely caused, as the trace
+    shows (`tracer.checks.causes`), names it in `Finding.cause` and in one more
+    sentence of its message.
+
     Returns:
         The findings, ordered by event ``seq`` (stable within one event).
     """
@@ -65,7 +70,7 @@ def check_trace(trace: Trace, *, live: bool = False) -> list[Finding]:
             checker.finish(end)
     elif trace.events and not live and not any(event.kind in END_KINDS for event in trace.events):
         out.add("trace-incomplete", trace.events[-1].seq)
-    findings = sorted(out.findings, key=lambda finding: finding.seq)
+    findings = with_causes(trace, sorted(out.findings, key=lambda finding: finding.seq))
     if findings and any("original" in event.data for event in trace.events if isinstance(event.data, dict)):
         findings = _note_edits(trace, findings, live)
     return findings

@@ -23,7 +23,10 @@ class Finding:
         seq: The `seq` of the event where the rule was broken.
         rule: A stable rule id, e.g. ``"wsgi-body-before-start"``.
         severity: ``"error"``, ``"warning"`` or ``"info"``.
-        message: One sentence with a hint.
+        message: One sentence with a hint (and, when `cause` is set, a sentence naming it).
+        cause: The framework or server that most likely broke the rule, not the app's own
+            code (``"Django"``, ``"granian"``, ``"the server (gunicorn/23.0.0)"``), or None;
+            see `tracer.checks.causes`.
     """
 
     trace: str
@@ -31,6 +34,7 @@ class Finding:
     rule: str
     severity: Severity
     message: str
+    cause: str | None = None
 
 
 class Collector:

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("file", metavar="FILE", help="trace file (JSON Lines) written by tracer")
     parser.add_argument(
-        "--json", action="store_true", help="print a JSON list of {trace, seq, rule, severity, message}"
+        "--json", action="store_true", help="print a JSON list of {trace, seq, rule, severity, message, cause}"
     )
     parser.add_argument(
         "--min-severity",
@@ -131,6 +131,7 @@ def _as_dict(finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "severity": finding.severity,
         "message": finding.message,
+        "cause": finding.cause,
     }
 
 
