@@ -96,12 +96,25 @@ def origin(path: str) -> str:
     return APP
 
 
-def read_traceback(text: str) -> ReadTraceback:
+def short_path(path: str) -> str:
+    """A library's or the standard library's path from its package on (``…/starlette/routing.py``); others as they are."""
+    for marker in ("site-packages", "dist-packages"):
+        at = path.rfind(marker)
+        if at >= 0:
+            return "…" + path[at + len(marker) :]
+    match = _STDLIB.search(path)
+    if match is not None:
+        return "…" + path[match.end() - 1 :]
+    return path
+
+
+def read_traceback(text: str, *, shorten: bool = False) -> ReadTraceback:
     """`text` (a formatted traceback, chained ones too) as lines with roles, and the *your code* frame.
 
     The *your code* frame is the innermost app frame of the last traceback
     (the exception that was raised in the end), or of an earlier one when the
-    last has none.
+    last has none. With `shorten`, library and stdlib frames' lines give their
+    paths from the package on (`short_path`).
     """
     lines = text.rstrip("\n").split("\n")
     sections: list[list[int]] = [[]]  # line indexes of frames, per traceback
@@ -115,6 +128,8 @@ def read_traceback(text: str) -> ReadTraceback:
             frame = Frame(path, int(match.group("line")), match.group("function"), origin(path))
             frame_lead = match.group("lead")
             sections[-1].append(len(parsed))
+            if shorten and frame.origin in (LIBRARY, STDLIB):
+                raw = raw.replace(f'File "{path}"', f'File "{short_path(path)}"', 1)
             parsed.append(TracebackLine(raw, FRAME, frame))
             continue
         stripped = raw.strip(" |")

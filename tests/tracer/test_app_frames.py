@@ -64,3 +64,11 @@ def test_tracer_show_puts_your_code_first() -> None:
     assert rows[0] == ("your code", "/srv/shop/prices.py:12 in total\nreturn sum(item.price for item in cart) / len(cart)")
     assert rows[1][0] == "traceback" and "tracer frame left out" in rows[1][1]
     assert rows[1][1].endswith("ZeroDivisionError: division by zero")
+
+
+def test_shortened_library_paths_start_at_the_package() -> None:
+    read = read_traceback(TRACEBACK, shorten=True)
+    frames = [line.text.strip() for line in read.lines if line.role == "frame"]
+    assert frames[0] == 'File "…/starlette/routing.py", line 62, in app'
+    assert frames[1] == 'File "/srv/shop/views.py", line 30, in checkout'  # the app's paths stay whole
+    assert frames[-1] == 'File "…/json/__init__.py", line 346, in loads'

@@ -345,7 +345,7 @@ class HexRows(Widget):
         return Strip([Segment(text, self.rich_style)]).adjust_cell_length(width, self.rich_style)
 
 
-FORM_PREVIEW = 60
+FORM_PREVIEW = 40
 """Characters of a form value or a text file part shown in the form's table."""
 
 

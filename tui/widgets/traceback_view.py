@@ -1,4 +1,4 @@
-"""A recorded traceback on screen: the app's own frame first and marked, library frames dimmed.
+"""A recorded traceback on screen: the app's own frame first and marked, library frames dimmed and their paths shortened.
 
 What is the app's, a library's or tracer's is `tracer.app_frames`' to say
 (`tracer show` says the same); this only gives each line its look.
@@ -19,7 +19,7 @@ YOURS = "▶ "
 
 def traceback_view(text: str) -> list[RenderableType]:
     """The *your code* frame (where and its line), then the traceback, tracer's frames left out, exception last."""
-    read = read_traceback(text)
+    read = read_traceback(text, shorten=True)
     parts: list[RenderableType] = []
     if read.yours is not None:
         parts.append(Text.assemble((YOURS + "your code  ", "bold green"), (fmt.line(read.yours.where), "bold")))
