@@ -144,21 +144,26 @@ class ASGITracer:
             opened[session] = None
         request_body = session.request_body.encode
         response_body = session.response_body.encode
+        encode_message = redactor.encode_mapping
 
-        def message_data(message: Any, body: Any) -> dict[str, Any]:
-            try:
-                return {"message": redactor.encode_mapping(message, _BODY_KEYS, body)}
-            except Exception as exc:  # noqa: BLE001 - recording never fails a request
-                options.failures.report(exc)
-                return unrecordable(exc)
-
+        # The encoding is inlined in both (not a shared helper): they run for every message.
         async def traced_receive() -> Any:
             message = await receive()
-            session.emit("asgi.receive", message_data(message, request_body))
+            try:
+                data = {"message": encode_message(message, _BODY_KEYS, request_body)}
+            except Exception as exc:  # noqa: BLE001 - recording never fails a request
+                options.failures.report(exc)
+                data = unrecordable(exc)
+            session.emit("asgi.receive", data)
             return message
 
         async def traced_send(message: Any) -> Any:
-            session.emit("asgi.send", message_data(message, response_body))
+            try:
+                data = {"message": encode_message(message, _BODY_KEYS, response_body)}
+            except Exception as exc:  # noqa: BLE001 - recording never fails a request
+                options.failures.report(exc)
+                data = unrecordable(exc)
+            session.emit("asgi.send", data)
             return await send(message)
 
         try:
