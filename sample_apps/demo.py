@@ -1,6 +1,6 @@
 """`make demo`: a guided tour of WSGI and ASGI, recorded by `tracer run` and replayed in the UI.
 
-    python -m sample_apps.demo [--out FILE] [--no-view]
+    python -m sample_apps.demo [--out FILE] [--no-view] [--hold]
 
 1. Starts four sample apps with `tracer run` on free 127.0.0.1 ports, all
    writing one trace file: the WSGI showcase, the ASGI showcase and the
@@ -15,6 +15,14 @@
    on, `,` goes back, Esc leaves the tour). The servers keep running while it is open;
    quitting the UI, Ctrl+C at any point, SIGTERM or closing the terminal
    stops every one of them, and they stop by themselves if the demo is killed.
+
+With ``--hold``, the demo is the debugger's concurrency lesson instead: the
+notes app, WSGI and ASGI, started with a breakpoint that holds a request at
+the start of its response (`HOLD_BREAKPOINT`); one such request to each is
+held while the demo keeps sending other requests to both (`Traffic`), and the
+UI opens on a tour of what that shows: ASGI's event loop serves the others
+while the held task awaits, Werkzeug's other threads serve them while the
+held one waits.
 """
 
 from __future__ import annotations
@@ -68,11 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sample_apps.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", metavar="FILE", help="trace file (default: a new one in a temporary directory)")
     parser.add_argument("--no-view", action="store_true", help="run the tour, print a summary and stop (no UI)")
+    parser.add_argument(
+        "--hold", action="store_true",
+        help="the debugger's lesson instead: a request held on the WSGI and the ASGI notes app while both serve others",
+    )
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="tracer-demo-"))
     trace_file = Path(args.out).resolve() if args.out else workdir / "demo.jsonl"
     _new_trace_file(trace_file)
+    if args.hold:
+        from . import demo_hold
+
+        return demo_hold.run(trace_file, workdir, view=not args.no_view)
     apps = list(APPS.values())
     from tracer.serve import stop_signals_as_ctrl_c
 
@@ -161,11 +177,13 @@ def _new_trace_file(path: Path) -> None:
 _BANNER = re.compile(r"^tracer: serving .* on http://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
-def start(app: App, trace_file: Path, workdir: Path) -> None:
+def start(app: App, trace_file: Path, workdir: Path, breakpoints: tuple[str, ...] = ()) -> None:
     """Start `tracer run` on port 0: it binds a free port itself and prints it."""
     app.log_path = workdir / f"{app.reference.split(':')[0].rsplit('.', 1)[-1]}.log"
     app.log = open(app.log_path, "wb")
     command = [sys.executable, "-m", "tracer.cli", "run", app.reference, "--port", "0", "--out", str(trace_file)]
+    for breakpoint in breakpoints:
+        command += ["--break", breakpoint]
     app.process = subprocess.Popen(
         command,
         cwd=ROOT,

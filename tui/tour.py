@@ -10,6 +10,11 @@ This module holds the tour as data and knows nothing of Textual:
 requests by what they are (``POST /notes`` on WSGI), never by trace id, so
 the tour works on any file recorded by the demo (``make demo``), and on the
 sample file shipped with the package (``tracer learn``).
+
+A file the debugger's demo records into (``python -m sample_apps.demo
+--hold``: requests held live by a breakpoint) gets the debugger's tour
+instead, `HOLD_STOPS` (`tour_for`): its ``held`` stops open the live
+replay of a request held right now.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from typing import Literal
 from tracer.samples import tour_trace
 from tracer.summary import TraceSummary
 
-View = Literal["compare", "replay", "burst", "list"]
-"""Where a stop puts the UI: two requests side by side, one replayed, a burst in the waterfall, the plain list."""
+View = Literal["compare", "replay", "burst", "list", "held"]
+"""Where a stop puts the UI: two requests side by side, one replayed, a burst in the waterfall, the plain list,
+the live replay of a request held now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,7 @@ class Stop:
         title: A few words.
         text: What to look at and what it shows, in plain words.
         view: Where the UI goes for it.
-        requests: The requests it is about (two for ``compare``, one for ``replay``, one burst for ``burst``).
+        requests: The requests it is about (two for ``compare``, one for ``replay`` and ``held``, one burst for ``burst``).
     """
 
     title: str
@@ -163,6 +169,47 @@ STOPS: tuple[Stop, ...] = (
 )
 """The stops, in order."""
 
+HELD_ASGI = Match("asgi", "GET", "/slow", "hold=1")
+HELD_WSGI = Match("wsgi", "GET", "/slow", "hold=1")
+
+HOLD_STOPS: tuple[Stop, ...] = (
+    Stop(
+        "One request held, the others served",
+        "A breakpoint (B lists it) holds each GET /slow?hold=1 as its response starts, on the notes app "
+        "twice: WSGI under Werkzeug's threaded server, ASGI under uvicorn. Their rows are marked ⏸ and their "
+        "clients wait. Meanwhile GET / keeps coming to both apps and is answered at once. ASGI: the held "
+        "request's task awaits send() and the one event loop runs the others. WSGI: the held request's thread "
+        "waits inside start_response and the server's other threads serve the rest (a server with one thread "
+        "would stop serving altogether).",
+        "list",
+    ),
+    Stop(
+        "ASGI: the held request, live",
+        "Its replay: the scope, then the held send(http.response.start), highlighted, "
+        "its status and headers beside it. n lets it go on and holds it at its next event, the body; e changes "
+        "the status or a header first (the trace keeps both); c lets it finish. Only this task waits.",
+        "held",
+        (HELD_ASGI,),
+    ),
+    Stop(
+        "WSGI: the held thread",
+        "The WSGI request, held in start_response: its thread is parked inside the call, with the status and "
+        "headers the app gave. n lets start_response return and holds the request at the first body chunk, "
+        "which is when WSGI sends the headers; c lets it finish. The other threads never noticed.",
+        "held",
+        (HELD_WSGI,),
+    ),
+    Stop(
+        "What to try next",
+        "C lets every held request go; the demo holds another one a few seconds later. b adds a breakpoint of "
+        "your own: ~u /stream @ http.response.body,wsgi.body holds each chunk of GET /stream (curl -N it in "
+        "another terminal, press n and watch each chunk arrive). A held request goes on by itself after 60 s, "
+        "and quitting lets every held request go. ? lists every key.",
+        "list",
+    ),
+)
+"""The debugger's tour, for a file with requests held live (``python -m sample_apps.demo --hold``)."""
+
 
 class Tour:
     """Where the reader is in the tour.
@@ -206,9 +253,15 @@ class Tour:
         return True
 
 
+def tour_for(summaries: Sequence[TraceSummary]) -> Tour:
+    """The debugger's tour for a file with the held demo's requests in it, the WSGI and ASGI tour otherwise."""
+    held = HELD_ASGI.find(summaries) or HELD_WSGI.find(summaries)
+    return Tour(HOLD_STOPS if held else STOPS)
+
+
 def sample_trace() -> bytes:
     """The shipped sample trace file's bytes (`tracer.samples`)."""
     return tour_trace()
 
 
-__all__ = ["STOPS", "Match", "Stop", "Tour", "sample_trace"]
+__all__ = ["HOLD_STOPS", "STOPS", "Match", "Stop", "Tour", "sample_trace", "tour_for"]

@@ -4,6 +4,10 @@
     await guide.start()     # the first stop: the notes request side by side
     await guide.next()      # `.` in the app; `,` is `back`, Esc is `leave`
 
+The tour is the one the file calls for (`tui.tour.tour_for`): a file with
+requests held live gets the debugger's tour, whose ``held`` stops open the
+live replay of the request of their kind held now.
+
 Each stop starts from the request list: the screens the previous stop (or
 the reader) opened are closed, the list's filter and zoom are set for a
 burst and cleared otherwise, then the stop's screen is opened and a
@@ -17,10 +21,13 @@ from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
 
+from tracer.debug.client import Held
+
 from .screens.compare import CompareScreen
+from .screens.held import HeldScreen
 from .screens.replay import ReplayScreen
 from .screens.requests import RequestsScreen
-from .tour import Tour
+from .tour import Match, Tour, tour_for
 from .widgets.tour_panel import TourPanel
 
 if TYPE_CHECKING:
@@ -39,6 +46,7 @@ class TourGuide:
 
     def __init__(self, app: TracerApp, tour: Tour | None = None) -> None:
         self.app = app
+        self._chosen = tour is not None
         self.tour = tour or Tour()
         self.active = False
         """The tour is on: its keys work and its panel shows."""
@@ -49,6 +57,8 @@ class TourGuide:
         """Show the first stop."""
         self.started = True
         self.active = True
+        if not self._chosen:
+            self.tour = tour_for(list(self.app.requests.store))
         self.tour.index = 0
         await self.show()
 
@@ -84,6 +94,9 @@ class TourGuide:
         found = stop.find(summaries)
         missing = stop.missing(summaries)
         note = f"This file has no {', '.join(missing)}: nothing to show here." if missing else ""
+        held = self._held(stop.requests[0]) if stop.view == "held" else None
+        if stop.view == "held" and held is None:
+            note = f"No {stop.requests[0].label} is held right now: , and . again in a few seconds."
         table = base.table
         if stop.view == "burst" and not missing:
             app.requests.set_filter(stop.requests[0].expression)
@@ -97,6 +110,8 @@ class TourGuide:
             table.action_unzoom()
         if not missing and stop.view == "compare":
             await app.push_screen(CompareScreen(found[0][0], found[1][0], lambda s: app.requests.load(s).trace))
+        elif held is not None:
+            await app.push_screen(HeldScreen(app.debugger, app.requests, held.trace, held.title))
         elif not missing and stop.view == "replay":
             await app.push_screen(ReplayScreen(found[0][0]))
             screen = app.screen
@@ -106,6 +121,13 @@ class TourGuide:
         if app.screen is not base:
             self._panel(app.screen, note)
         app.refresh_bindings()
+
+    def _held(self, match: Match) -> Held | None:
+        """The request of `match`'s kind that the debugger holds now, if any."""
+        for held in self.app.debugger.held.values():
+            if (held.protocol, (held.method or "").upper(), held.path) == (match.protocol, match.method, match.path):
+                return held
+        return None
 
     def _panel(self, screen: Screen[object], note: str) -> None:
         """Show the current stop under `screen`'s content, above its footer."""

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import httpx
@@ -152,3 +153,69 @@ def test_stopping_the_demo_during_the_tour_stops_every_server_cleanly(tmp_path: 
     for trace in lifespans:  # uvicorn ran its graceful shutdown, not the forced one
         assert [e.kind for e in trace.events[-2:]] == ["asgi.send", "asgi.end"], how
         assert trace.events[-2].data["message"]["type"] == "lifespan.shutdown.complete", how
+
+
+def test_the_hold_demo_holds_a_request_on_each_app_while_both_serve_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sample_apps import demo_hold
+    from tracer import TracerWarning
+    from tracer.debug.client import attach
+
+    out = tmp_path / "hold.jsonl"
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(demo_hold, "EVERY", 0.2)
+
+    def fake_viewer(path: str, *, follow: bool, tour: bool) -> int:
+        """The UI stand-in: attach as the UI does, look at what is held while the traffic goes on, let it go."""
+        seen["path"], seen["follow"], seen["tour"] = path, follow, tour
+        connections = attach(path)
+        try:
+            held = {c.pid: c.held() for c in connections}
+            seen["held"] = sorted((h.protocol, h.kind, h.type, h.path) for hs in held.values() for h in hs)
+            # Other requests to both apps are answered while the held ones wait.
+            deadline = time.monotonic() + 10
+            answered: dict[str, int] = {}
+            while time.monotonic() < deadline:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", TracerWarning)  # a line still being written
+                    traces = read_traces(path)
+                answered = {
+                    protocol: sum(1 for t in traces if t.protocol == protocol and t.path == "/" and t.complete)
+                    for protocol in ("asgi", "wsgi")
+                }
+                if min(answered.values()) >= 2:
+                    break
+                time.sleep(0.1)
+            seen["answered_while_held"] = min(answered.values()) >= 2
+            seen["still_held"] = sorted(h.protocol for c in connections for h in c.held())
+            for connection in connections:
+                connection.continue_all()
+        finally:
+            for connection in connections:
+                connection.close()
+        return 0
+
+    monkeypatch.setattr("tracer.commands.view.load_viewer", lambda: fake_viewer)
+    assert demo.main(["--hold", "--out", str(out)]) == 0
+    assert seen.pop("held") == [
+        ("asgi", "asgi.send", "http.response.start", "/slow"),
+        ("wsgi", "wsgi.start_response", None, "/slow"),
+    ]
+    assert seen == {"path": str(out), "follow": True, "tour": True, "answered_while_held": True,
+                    "still_held": ["asgi", "wsgi"]}
+    keys = demo_hold.APP_KEYS
+    assert not any(is_listening(demo.APPS[key].port) for key in keys)
+    assert all(demo.APPS[key].process.returncode == 0 for key in keys)  # type: ignore[union-attr]
+    traces = read_traces(out)
+    held = [t for t in traces if "hold=1" in t.summary.query]
+    assert sorted(t.protocol for t in held) == ["asgi", "wsgi"]
+    assert all(t.complete and t.summary.status == 200 and t.summary.held_ns > 0 for t in held)
+    # The quick requests started after the held ones and ended before them.
+    for protocol in ("asgi", "wsgi"):
+        [slow] = [t for t in held if t.protocol == protocol]
+        quick = [t for t in traces if t.protocol == protocol and t.path == "/"]
+        assert any(slow.started_at < t.started_at and t.started_at + t.duration_ns / 1e9
+                   < slow.started_at + slow.duration_ns / 1e9 for t in quick), protocol
+    printed = capsys.readouterr().out
+    assert "Stopped 2 servers." in printed and "the one event loop serves the others" in printed
