@@ -53,6 +53,8 @@ from .reader import (
 from .summary import TraceSummary
 
 _BLOCK = 1024 * 1024
+_FIRST_BLOCK = 64 * 1024
+"""The first block of a file: enough lines for a screen of rows, read in a few milliseconds."""
 _seek_lock = threading.Lock()
 
 
@@ -270,7 +272,7 @@ class TraceIndex:
         while self.position < size:
             if stop is not None and stop():
                 break
-            block = _pread(fd, min(_BLOCK, size - self.position), self.position)
+            block = _pread(fd, min(_FIRST_BLOCK if self.position == 0 else _BLOCK, size - self.position), self.position)
             if not block:
                 break
             end = block.rfind(b"\n")
@@ -285,7 +287,7 @@ class TraceIndex:
             self._lines(block[: end + 1], result)
             if self.yield_seconds is not None:
                 time.sleep(self.yield_seconds)
-            if on_batch is not None and now() >= next_batch:
+            if on_batch is not None and self.position < size and now() >= next_batch:  # (the end hands out the rest)
                 self._hand_out(result)
                 on_batch(result)
                 result = ScanResult()

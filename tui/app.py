@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -46,6 +47,9 @@ FOLLOW_INTERVAL = 0.1
 
 MAX_PROBLEM_TOASTS = 3
 """Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
+
+FIRST_PAINT_WAIT = 0.5
+"""Seconds the scan waits, at most, for its first rows to be painted before it reads on."""
 
 SWITCH_INTERVAL = 0.001
 """Seconds a busy worker thread keeps the GIL while the UI thread waits for it, while the UI runs.
@@ -115,6 +119,8 @@ class TracerApp(App[int]):
         self._notified = 0
         self._unnotified = 0
         self._frozen = False
+        self._first_rows = threading.Event()
+        """Set once the first batch of rows is painted (or waited for long enough): the scan goes on."""
         self._switch_interval = sys.getswitchinterval()
 
     @property
@@ -144,9 +150,14 @@ class TracerApp(App[int]):
             # The summaries handed out are the index's no more: the UI thread alone reads them from now on.
             progress = index.position / index.size if index.size else 1.0
             self.post_message(TracesScanned(result.summaries, result.problems, progress, done, index.cut_line))
+            if not self._first_rows.is_set():
+                # Paint first, then scan: the rest of the file waits until the first rows are on screen.
+                self._first_rows.wait(FIRST_PAINT_WAIT)
+                self._first_rows.set()
 
         try:
-            batch(index.scan(on_batch=batch, stop=lambda: worker.is_cancelled), done=True)
+            # The first batch comes after the first block, a screenful of rows.
+            batch(index.scan(on_batch=batch, first_batch_seconds=0, stop=lambda: worker.is_cancelled), done=True)
             while self.live and not worker.is_cancelled:
                 time.sleep(FOLLOW_INTERVAL)
                 result = index.scan(stop=lambda: worker.is_cancelled)
@@ -164,6 +175,8 @@ class TracerApp(App[int]):
             message.summaries, problems=message.problems, progress=message.progress, done=message.done,
             cut_line=message.cut_line,
         )
+        if not self._first_rows.is_set():
+            self.call_after_refresh(self._first_rows.set)
         if message.done and not self._frozen:
             # What exists once the file is read (Textual, the list, a large file's summaries) lives as long as
             # the app: keep it out of the full garbage collections, which stop the UI thread while they walk
@@ -345,6 +358,7 @@ class TracerApp(App[int]):
         sys.setswitchinterval(self._switch_interval)
         if self._frozen:
             gc.unfreeze()  # What the app leaves behind is garbage like any other (an app run in tests, say).
+        self._first_rows.set()
         self.workers.cancel_group(self, "scan")
         self.workers.cancel_group(self, "debug")
         self.debugger.close()

@@ -119,17 +119,6 @@ def test_a_summary_handed_out_is_never_changed_again(tmp_path) -> None:  # type:
     assert third.summaries == [] and index.summaries[0] is grown
 
 
-def test_batches_hand_out_what_they_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = fixture("mixed.jsonl")
-    index = TraceIndex(path)
-    batches: list[list[str]] = []
-    ticks = iter(range(10_000))
-    last = index.scan(on_batch=lambda result: batches.append([s.id for s in result.summaries]),
-                      first_batch_seconds=0, batch_seconds=0, clock=lambda: next(ticks))
-    handed = [i for batch in batches for i in batch] + [s.id for s in last.summaries]
-    assert sorted(set(handed)) == sorted(s.id for s in index.summaries)
-
-
 def test_line_longer_than_a_block_is_read_whole(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(index_module, "_BLOCK", 64)
     record = {"trace": "t", "seq": 0, "t_ns": 0, "kind": "asgi.scope", "protocol": "asgi", "scope_type": "http",
@@ -141,12 +130,26 @@ def test_line_longer_than_a_block_is_read_whole(tmp_path, monkeypatch) -> None: 
     assert index.position == os.path.getsize(path)
 
 
-def test_batches_are_handed_out_while_scanning(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_batches_are_handed_out_while_scanning(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(index_module, "_BLOCK", 512)
+    monkeypatch.setattr(index_module, "_FIRST_BLOCK", 512)
     ticks = iter(range(10_000))
     batches = []
     index = TraceIndex(fixture("mixed.jsonl"))
-    index.scan(on_batch=batches.append, clock=lambda: next(ticks), first_batch_seconds=0, batch_seconds=0)
-    assert batches and sum(batch.new for batch in batches) <= 11
+    last = index.scan(on_batch=batches.append, clock=lambda: next(ticks), first_batch_seconds=0, batch_seconds=0)
+    assert len(batches) > 1 and sum(batch.new for batch in [*batches, last]) == 11
+    # Each trace is handed out when it appears, and again (a new summary) whenever a later block grew it.
+    handed = [s for batch in [*batches, last] for s in batch.summaries]
+    assert {s.id for s in handed} == {s.id for s in index.summaries}
+    assert all(s is index.summaries[s.number] for s in last.summaries)
+
+
+def test_a_small_file_is_one_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Nothing is handed out early when the scan is about to end anyway (the app's first batch says "done").
+    batches = []
+    index = TraceIndex(fixture("mixed.jsonl"))
+    last = index.scan(on_batch=batches.append, first_batch_seconds=0)
+    assert batches == [] and last.new == 11 and len(last.summaries) == 11
 
 
 def test_a_line_nested_too_deep_is_a_problem_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
