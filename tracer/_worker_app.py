@@ -50,6 +50,8 @@ class WorkerSpec:
     hold_timeout: float = 60.0
     access_log: bool = True
     """One console line per finished request (off under the terminal UI, which owns the screen)."""
+    max_bytes: int | None = None
+    backups: int = 5
 
     def to_env(self) -> str:
         """The value of `SPEC_VARIABLE`."""
@@ -95,7 +97,7 @@ class WorkerTracing:
         app = load_app(spec.app, factory=spec.factory)
         inner = app.app if isinstance(app, (WSGITracer, ASGITracer)) else app
         served, _ = with_static_files(inner)  # tracer run has said so once, for every worker
-        self.jsonl = JsonlSink(spec.out)
+        self.jsonl = JsonlSink(spec.out, max_bytes=spec.max_bytes, backups=spec.backups)
         console: IO[str] = _TaggedConsole()  # type: ignore[assignment]
         self.sink: Any = AccessLogSink(self.jsonl, stream=console) if spec.access_log else self.jsonl
         if isinstance(app, (WSGITracer, ASGITracer)):

@@ -47,6 +47,8 @@ def run_workers(
         breakpoints=[bp.text for bp in breakpoints],
         hold_timeout=hold_timeout,
         access_log=not terminal_ui,
+        max_bytes=args.max_size,
+        backups=args.backups,
     )
     output: IO[str] | None = None
     if terminal_ui:
