@@ -17,7 +17,6 @@ request's keys (`HeldKeys`: ``n``, ``c``, ``e``, ``d``...) let it go on.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,17 +26,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding, check_trace
-from tracer.debug.client import Held
 from tracer.model import END_KINDS, Trace
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
-from ..debugger import HELD_MARK, DebugSession, where
+from ..debugger import HELD_MARK, DebugSession
 from ..exchange import Exchange
 from ..held_steps import HeldSteps
 from ..messages import StepSelected
@@ -46,7 +43,7 @@ from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.state_panel import StatePanel
 from ..widgets.step_detail import StepDetail
-from .held_keys import HeldKeys
+from .held_replay import HeldReplay
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
 MIN_STEP_SECONDS = 0.3
@@ -60,8 +57,6 @@ RECHECK_SECONDS = 10.0
 STATES_AT_ONCE = 200
 """Up to this many new steps are followed through the state machine on the UI thread (a millisecond or two);
 more go to a worker, and the panel says it is working until their states arrive."""
-HELD_TICK = 0.5
-"""Seconds between redraws of how long a held step has been held."""
 
 
 def _takes_live(checker: Callable[..., object]) -> bool:
@@ -72,7 +67,7 @@ def _takes_live(checker: Callable[..., object]) -> bool:
         return False
 
 
-class ReplayScreen(HeldKeys):
+class ReplayScreen(HeldReplay):
     """Replays one trace: a cursor steps through its events in the sequence diagram."""
 
     BINDINGS = [
@@ -93,11 +88,6 @@ class ReplayScreen(HeldKeys):
                 tooltip="Show or hide the spec behind the step and its findings (PEP 3333, ASGI), with links"),
         Binding("escape,backspace,q", "back", "Back", id="replay.back", tooltip="Back to the request list"),
     ]
-
-    DEFAULT_CSS = """
-    ReplayScreen #replay-held { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    ReplayScreen #replay-held.-held { background: $warning-muted; color: $text; text-style: bold; }
-    """
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     """Below 110 cells the step detail goes under the diagram instead of beside it."""
@@ -134,12 +124,7 @@ class ReplayScreen(HeldKeys):
                 checks run in a worker once the screen is up.
             debug: The debugger session; by default the app's (``app.debugger``), if it has one.
         """
-        super().__init__()
-        self.debug = debug
-        self.held: Held | None = None
-        self._held_timer: Timer | None = None
-        self._follow_seq: int | None = None
-        """The seq the cursor goes to when it is drawn: the held step's, kept as it goes on."""
+        super().__init__(debug)
         self.summary = summary
         self.findings: list[Finding] = list(findings or [])
         self.checked = findings is not None
@@ -197,17 +182,10 @@ class ReplayScreen(HeldKeys):
         if not self.checked:
             # After the first paint: the screen shows before the checks take the CPU.
             self.call_after_refresh(self._check)
-        if self.debug is None:
-            debug = getattr(self.app, "debugger", None)
-            self.debug = debug if isinstance(debug, DebugSession) else None
-        self.query_one("#replay-held", Static).display = False
-        if self.debug is not None and not self.steps.complete:
-            self.debug.connect(self._debug_changed)
-            self._debug_changed()
+        self.follow_debugger(live=not self.steps.complete)
 
     def on_unmount(self) -> None:
-        if self.debug is not None:
-            self.debug.disconnect_receiver(self._debug_changed)
+        self.unfollow_debugger()
         if self._reader is not None:
             self._reader.close()
 
@@ -246,20 +224,30 @@ class ReplayScreen(HeldKeys):
     # A trace in progress
 
     def _poll(self) -> None:
-        if not self.summary.spans and self._given is None:
+        if self._given is None:
             self._adopt()
         before, held = self.view.count, self.view.held_step
         if self.steps.grow():
             self._grew(before, held)
 
     def _adopt(self) -> None:
-        """A request shown before the file had a line of it (held at its first event): read its steps once it has."""
+        """Take the list's newest summary of this trace, if it has more lines than the one shown.
+
+        The index never changes a summary it handed out (a grown trace comes as
+        a new one, which the list copies into its own), and a request shown
+        before the file had a line of it (held at its first event) has none.
+        """
         requests = getattr(self.app, "requests", None)
-        index = getattr(self.app, "index", None)
         found = requests.find(self.summary.id) if requests is not None else None
-        if found is None or found is self.summary or not found.spans or index is None:
+        if found is None or found is self.summary or len(found.spans) <= len(self.summary.spans):
             return
         self.summary = found
+        if self.steps.reader is not None:
+            self.steps.summary = found  # `grow` takes its new lines.
+            return
+        index = getattr(self.app, "index", None)
+        if index is None:
+            return
         if self._reader is None:
             self._reader = LineReader(index.path)
         before, held = self.view.count, self.view.held_step
@@ -518,72 +506,6 @@ class ReplayScreen(HeldKeys):
             return
         self._move(self.step + 1)
         self._schedule()
-
-    # The debugger
-
-    def _debug_changed(self) -> None:
-        """The debugger's state changed: draw this request's held step, if it is held, and follow it."""
-        debug = self.debug
-        held = debug.held_for(self.summary.id) if debug is not None else None
-        if held == self.held:
-            return
-        new_hold = held is not None and (self.held is None or held.hold != self.held.hold)
-        self.held = held
-        before, was_at = self.view.count, self.view.held_step
-        self.view.hold(held)
-        if held is not None and self._held_timer is None:
-            self._held_timer = self.set_interval(HELD_TICK, self._show_held)
-        if new_hold:
-            assert held is not None
-            self._follow_seq = held.seq
-        self._grew(before, was_at)
-        if self._shown is not None and self._shown == self.view.held_step:
-            self._show_step(self._shown)  # An edit: the payload beside it changed.
-        elif self.step >= self.view.count:
-            self._go(self.view.count - 1)
-        self._show_held()
-        self.refresh_bindings()
-
-    def _follow_held(self) -> None:
-        """Put the cursor on the held step, or on the step it became in the file once it went on."""
-        seq = self._follow_seq
-        view = self.view
-        if seq is None or not view.count:
-            return
-        held_step = view.held_step
-        if held_step is not None and view.row(held_step).seq == seq:
-            step: int | None = held_step
-        else:
-            step = view.index_of(seq) if view.steps.count else None
-        if step is None:
-            return
-        if self.held is None:
-            self._follow_seq = None  # It went on and the file has it: the cursor stays there.
-        if step != self.step or self._shown != step:
-            self._go(step)
-
-    def _show_held(self) -> None:
-        """The line over the diagram: where the request is held, since when, until when; or how it went on."""
-        line = self.query_one("#replay-held", Static)
-        held = self.held
-        if held is None:
-            if self._held_timer is None:
-                return  # Never held while on screen: no line.
-            how = self.debug.released.get(self.summary.id, "") if self.debug is not None else ""
-            line.update(f"not held: it went on{f' ({how})' if how else ''}")
-            line.remove_class("-held")
-        else:
-            # The breakpoint's text may be long: it goes last.
-            caught = "after n" if held.reason == "next" else f"caught by {held.reason!r}"
-            edited = ", edited" if held.edited else ""
-            left = max(0.0, held.deadline - time.time())
-            line.update(
-                f"{HELD_MARK} held at {where(held)} (step {held.seq}){edited} for {held.held_for:.1f} s, "
-                f"goes on by itself in {left:.0f} s · process {held.pid} · {caught}"
-            )
-            line.add_class("-held")
-        line.display = True
-        self._update_title()
 
     # Text
 
