@@ -25,6 +25,7 @@ from tui.app import TracerApp
 from tui.screens.replay import ReplayScreen
 from tui.screens.save_body import SaveBodyScreen
 from tui.widgets import body_actions
+from tui.widgets.body_view import bytes_per_row
 from tui.widgets.request_table import RequestTable
 from tui.widgets.step_detail import StepDetail
 
@@ -255,12 +256,16 @@ async def test_w_saves_the_body_owner_only(bodies: str, tmp_path: Path) -> None:
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
-async def test_the_detail_takes_half_of_a_wide_terminal(bodies: str) -> None:
+@pytest.mark.parametrize(("width", "diagram", "detail"), [(110, 66, 44), (140, 80, 60), (160, 80, 80), (200, 80, 120)])
+async def test_the_diagram_takes_what_its_lifelines_need_and_the_detail_the_rest(
+    bodies: str, width: int, diagram: int, detail: int
+) -> None:
     app = TracerApp(bodies, checker=fixed_checker)
-    async with app.run_test(size=(160, 40)) as pilot:
-        screen = await open_step(pilot, "gzip-json", 0)
-        assert screen.query_one(StepDetail).size.width >= 76  # 16-byte hex rows fit
-    app = TracerApp(bodies, checker=fixed_checker)
-    async with app.run_test(size=(112, 40)) as pilot:
-        screen = await open_step(pilot, "gzip-json", 0)
-        assert screen.diagram.outer_size.width >= 60  # near the breakpoint, the labels keep their room
+    async with app.run_test(size=(width, 40)) as pilot:
+        screen = await open_step(pilot, "gzip-json", 2)
+        assert (screen.diagram.outer_size.width, screen.query_one("#replay-side").outer_size.width) == (diagram, detail)
+        if width >= 160:
+            # 16-byte hex rows fit beside the diagram.
+            screen.query_one(StepDetail).focus()
+            await pilot.press("m")
+            assert bytes_per_row(screen.query_one(StepDetail).size.width) == 16
