@@ -27,7 +27,7 @@ from .asgi import ASGITracer
 from .debug import enable
 from .detect import retrace, trace_app
 from .django_static import with_static_files
-from .errors import UsageError
+from .errors import TracerError, UsageError
 from .jsonl import JsonlSink
 from .loader import load_app
 from .serve import cut_short_line, say_when_held
@@ -112,7 +112,7 @@ class WorkerTracing:
             say_when_held(self.debugger, prefix=f"tracer: worker {os.getpid()}: ")
         self._closed = False
         self._lock = threading.Lock()
-        print(f"tracer: worker {os.getpid()} serving; its trace ids begin {process_tag()}-", flush=True)
+        print(f"tracer: worker {os.getpid()} started; its trace ids begin {process_tag()}-", flush=True)
 
     def cut_short(self, count: int, seconds: float) -> None:
         """The server is about to abandon `count` requests: end their traces as stopped, and say so."""
@@ -159,7 +159,14 @@ def create_app() -> Any:
 
     from .serve import _CutShortFilter, _quiet_logger
 
-    traced = load_worker_app()
+    try:
+        traced = load_worker_app()
+    except TracerError as exc:
+        # One line, as tracer run gives; uvicorn's supervisor stops on this exit status instead of restarting.
+        print(f"tracer: error: worker {os.getpid()}: {exc}", file=sys.stderr, flush=True)
+        from uvicorn.config import STARTUP_FAILURE
+
+        sys.exit(STARTUP_FAILURE)
     tracing = _tracing
     assert tracing is not None
     for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):

@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from ._worker_app import WorkerSpec
+from .errors import TracerError
 from .serve import GRACEFUL_SHUTDOWN_SECONDS
 
 THREADS_PER_WORKER = 8
@@ -56,6 +57,7 @@ def serve_uvicorn(spec: WorkerSpec, sock: socket.socket) -> None:
 def serve_gunicorn(spec: WorkerSpec, fd: int) -> None:
     """gunicorn's arbiter and `spec.workers` threaded workers on the socket `fd`, until SIGTERM or SIGINT."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.errors import AppImportError, HaltServer
     from gunicorn.workers.gthread import ThreadWorker
 
     from ._worker_app import load_worker_app
@@ -100,9 +102,17 @@ def serve_gunicorn(spec: WorkerSpec, fd: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return load_worker_app()
+            try:
+                return load_worker_app()
+            except TracerError as exc:
+                # gunicorn prints this one line and stops, as tracer run does for a mistake.
+                raise AppImportError(f"tracer: error: worker {os.getpid()}: {exc}") from None
 
-    TracerApplication().run()
+    try:
+        TracerApplication().run()
+    except HaltServer as exc:
+        # A worker that fails to boot stops the arbiter; it has said why in one line already.
+        sys.exit(exc.exit_status)
 
 
 _stop_began: float | None = None

@@ -52,7 +52,7 @@ APPS = """
         await send({"type": "http.response.body", "body": str(os.getpid()).encode()})
 """
 
-WORKER_LINE = re.compile(r"^tracer: worker (\d+) serving; its trace ids begin ([0-9a-f]+)-$")
+WORKER_LINE = re.compile(r"^tracer: worker (\d+) started; its trace ids begin ([0-9a-f]+)-$")
 
 
 def start(tmp_path: Path, reference: str, *args: str, workers: int = 2) -> tuple[TracerRun, dict[str, int]]:
@@ -268,3 +268,32 @@ def test_a_wsgi_app_with_workers_and_no_gunicorn_says_how_to_install_it(
         "pip install gunicorn (or pip install 'tracer[workers]')"
     ]
     assert not (tmp_path / "t.jsonl").exists()  # nothing started
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_an_app_that_fails_only_in_the_workers_is_one_line_each_and_tracer_run_exits(tmp_path: Path, protocol: str) -> None:
+    (tmp_path / "fails_in_workers.py").write_text(
+        textwrap.dedent(
+            """
+            import os
+            if os.environ.get("TRACER_WORKER_SPEC"):
+                raise RuntimeError("only in workers")
+            def wsgi_app(environ, start_response):
+                return []
+            async def asgi_app(scope, receive, send):
+                pass
+            """
+        )
+    )
+    run = TracerRun(f"fails_in_workers:{protocol}_app", tmp_path / "t.jsonl", "--workers", "2", cwd=tmp_path, timeout=30)
+    try:
+        status = run.process.wait(30)
+    finally:
+        run.stop()
+    assert status == 1
+    assert "tracer: error: worker " in run.output
+    assert "error while importing 'fails_in_workers': RuntimeError: only in workers" in run.output
+    assert "Traceback" not in run.output
+    lines = run.output.splitlines()
+    assert lines[-1] == "tracer: stopped"
+    assert lines[-2].startswith("tracer: the worker processes stopped by themselves")
