@@ -132,12 +132,14 @@ def body_headers(event: Event) -> tuple[str, str, str] | None:
     return None
 
 
-def body_upto(events: Iterable[Event], *, max_bytes: int = MAX_JOINED) -> Body | None:
+def body_upto(events: Iterable[Event], *, max_bytes: int = MAX_JOINED, direction: str | None = None) -> Body | None:
     """The body the last of `events` carries a piece of, joined from its first piece to that one.
 
     Args:
         events: A trace's events from its first up to the step (in order).
         max_bytes: Bytes joined at most; a body beyond them is marked cut.
+        direction: The direction of the last event's piece, when the caller knows it: once that
+            body's headers say it reads as sent, the rest of `events` is not read.
 
     Returns:
         None when the last event carries no body piece. The pieces are joined
@@ -148,8 +150,10 @@ def body_upto(events: Iterable[Event], *, max_bytes: int = MAX_JOINED) -> Body |
     for event in events:
         headers = body_headers(event)
         if headers is not None:
-            direction, content_type, coding = headers
-            bodies[direction] = Body(direction, content_type, coding)
+            side, content_type, coding = headers
+            bodies[side] = Body(side, content_type, coding)
+            if side == direction and not bodies[side].wanted:
+                return bodies[side]  # It reads as sent: its pieces are not needed.
             last = None
             continue
         last = body_piece(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 from tracer.model import Event, TruncatedBytes
 from tracer.readable_body import body_upto, readable
@@ -98,3 +99,16 @@ def test_joining_stops_at_the_cap() -> None:
     events = asgi_response(b"a" * 600, b"b" * 600, coding="gzip")
     body = body_upto(events, max_bytes=1000)
     assert body is not None and body.cut and len(body.data) == 1000
+
+
+def test_knowing_the_direction_stops_reading_at_headers_that_say_it_reads_as_sent() -> None:
+    read: list[int] = []
+
+    def events() -> Iterator[Event]:
+        for event in asgi_response(b"a", b"b", b"c", coding="identity"):
+            read.append(event.seq)
+            yield event
+
+    body = body_upto(events(), direction="response")
+    assert body is not None and not body.wanted and readable(body) is None
+    assert read == [0, 1]  # the scope and the response start, not the pieces after them

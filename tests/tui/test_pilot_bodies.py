@@ -24,7 +24,7 @@ from tests.tui.conftest import fixed_checker, scanned, wait_for
 from tui.app import TracerApp
 from tui.screens.replay import ReplayScreen
 from tui.screens.save_body import SaveBodyScreen
-from tui.widgets import body_actions
+from tui.widgets import body_actions, step_detail
 from tui.widgets.body_view import bytes_per_row
 from tui.widgets.request_table import RequestTable
 from tui.widgets.step_detail import StepDetail
@@ -269,3 +269,13 @@ async def test_the_diagram_takes_what_its_lifelines_need_and_the_detail_the_rest
             screen.query_one(StepDetail).focus()
             await pilot.press("m")
             assert bytes_per_row(screen.query_one(StepDetail).size.width) == 16
+
+
+async def test_a_body_piece_too_far_in_says_it_is_shown_as_sent(bodies: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(step_detail, "MAX_JOIN_STEPS", 3)
+    app = TracerApp(bodies, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_step(pilot, "gzip-stream", 3)
+        text = detail_text(screen)
+        assert "gzip-encoded: read only within the first 3 steps; shown as sent" in text
+        assert "binary, hex" in text  # the piece itself

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -199,16 +200,27 @@ class StepDetail(VerticalScroll, can_focus=True):
         return shown_body(self.event, None if self.raw else self.readable, request_type, response_type)
 
     def _readable(self, event: Event, earlier: Callable[[], Iterable[Event]] | None) -> Readable | None:
-        if body_piece(event) is None:
+        piece = body_piece(event)
+        if piece is None:
             return None
-        events = earlier() if earlier is not None else self._steps_upto(event)
-        if events is None:
+        index = None if earlier is not None else self._step_index(event)
+        if earlier is None and index is None:
             return None
-        body = body_upto(events)
+        if index is not None and index >= MAX_JOIN_STEPS:
+            # Too far in to join: say so when the body would read differently.
+            head = self.screen.steps.decoded(0, MAX_JOIN_STEPS)  # type: ignore[attr-defined]
+            body = body_upto(chain(head, [event]), direction=piece[0], max_bytes=0)
+            if body is None or not body.wanted:
+                return None
+            what = body.coding + "-encoded" if body.coding else "a form"
+            note = f"{what}: read only within the first {MAX_JOIN_STEPS:,} steps; shown as sent"
+            return Readable(b"", note, pieces=body.pieces)
+        events = earlier() if earlier is not None else self.screen.steps.decoded(0, index + 1)  # type: ignore[attr-defined,operator]
+        body = body_upto(events, direction=piece[0])
         return readable(body) if body is not None else None
 
-    def _steps_upto(self, event: Event) -> Iterable[Event] | None:
-        """The screen's steps from the first up to `event` (read afresh, not through its cache)."""
+    def _step_index(self, event: Event) -> int | None:
+        """The index of `event` among the screen's steps, if the screen has steps (the replay)."""
         steps = getattr(self.screen, "steps", None)
         count = getattr(steps, "count", 0)
         if steps is None or not callable(getattr(steps, "decoded", None)) or not isinstance(count, int):
@@ -217,9 +229,9 @@ class StepDetail(VerticalScroll, can_focus=True):
         index = min(event.seq, count - 1)
         while index >= 0 and steps.event(index).seq > event.seq:
             index -= 1
-        if index < 0 or index >= MAX_JOIN_STEPS or steps.event(index).seq != event.seq:
+        if index < 0 or steps.event(index).seq != event.seq:
             return None
-        return steps.decoded(0, index + 1)
+        return index
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
