@@ -19,6 +19,7 @@ itself.
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import socket
@@ -51,7 +52,11 @@ def serve_uvicorn(spec: WorkerSpec, sock: socket.socket) -> None:
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    Multiprocess(config, sockets=[sock]).run()
+    if "target" in inspect.signature(Multiprocess).parameters:
+        # uvicorn before 0.30 takes the workers' function too.
+        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()  # type: ignore[call-arg]
+    else:
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def serve_gunicorn(spec: WorkerSpec, fd: int) -> None:
