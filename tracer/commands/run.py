@@ -9,6 +9,10 @@ requests in progress get a few seconds to finish, those that do not are cut
 short with their traces closed (``"stopped"``) and counted in one line, and
 the UI puts the terminal back.
 
+With ``--workers N`` (N > 1) the app is served by N worker processes
+instead (uvicorn's for ASGI, gunicorn's for WSGI; `run_workers`), all
+appending to the one trace file.
+
 An app that is already a `WSGITracer` or `ASGITracer` is not wrapped again:
 its app is traced once, into the trace file, with that tracer's options.
 """
