@@ -45,9 +45,31 @@ HELD_MARK = "⏸"
 """Drawn beside a held request, before where it is held."""
 
 
+FIRST_KINDS = ("asgi.scope", "wsgi.environ")
+"""A request held at one of these has not reached the app yet."""
+
+
 def where(held: Held) -> str:
     """Where a request is held, as the list shows it: the ASGI message type, else the event kind."""
+    if held.kind in FIRST_KINDS:
+        return held.kind  # The scope's type ("http") is no message type.
     return held.type or held.kind
+
+
+def method_and_path(held: Held) -> tuple[str | None, str | None]:
+    """The held request's method and path; read from its scope or environ when held at its first event."""
+    if held.method is not None or held.kind not in FIRST_KINDS:
+        return held.method, held.path
+    data = held.data.get("scope") if held.kind == "asgi.scope" else held.data.get("environ")
+    if not isinstance(data, dict):
+        return held.method, held.path
+    if held.kind == "asgi.scope":
+        method = "WS" if data.get("type") == "websocket" else data.get("method")
+        path = f"{data.get('root_path') or ''}{data.get('path') or ''}"
+    else:
+        method = data.get("REQUEST_METHOD")
+        path = f"{data.get('SCRIPT_NAME') or ''}{data.get('PATH_INFO') or ''}"
+    return (method if isinstance(method, str) else None), (path or None)
 
 
 def check_breakpoint(text: str) -> str:
@@ -183,9 +205,10 @@ class DebugSession:
         for number, held in enumerate(self.held_traces().values()):
             if known(held.trace):
                 continue
+            method, path = method_and_path(held)
             rows.append(TraceSummary(
                 id=held.trace, protocol=held.protocol or "wsgi", scope_type=held.scope_type or "http",
-                start=held.since, method=held.method, path=held.path, number=-1 - number,
+                start=held.since, method=method, path=path, number=-1 - number,
             ))
         return rows
 
@@ -406,6 +429,7 @@ __all__ = [
     "check_breakpoint",
     "edit_text",
     "editable_values",
+    "method_and_path",
     "watch_processes",
     "where",
 ]

@@ -12,7 +12,7 @@ from textual.binding import Binding
 
 from tracer.summary import TraceSummary
 
-from ..debugger import DebugSession
+from ..debugger import DebugSession, method_and_path
 from ..listmodel import RequestList
 from .held_keys import HELD_BINDINGS
 from .replay import ReplayScreen
@@ -38,7 +38,8 @@ class HeldScreen(ReplayScreen):
         super().__init__(summary, debug=session)
         self.requests = requests
         self.trace_id = trace
-        self.sub_title = title
+        self.title_text = title
+        """The request as the list showed it."""
 
 
 def _pending(session: DebugSession, trace: str) -> TraceSummary:
@@ -46,9 +47,10 @@ def _pending(session: DebugSession, trace: str) -> TraceSummary:
     held = session.held_for(trace)
     if held is None:
         return TraceSummary(id=trace, protocol="wsgi", scope_type="http")
+    method, path = method_and_path(held)
     return TraceSummary(
         id=trace, protocol=held.protocol or "wsgi", scope_type=held.scope_type or "http",
-        start=held.since, method=held.method, path=held.path,
+        start=held.since, method=method, path=path,
     )
 
 
