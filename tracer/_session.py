@@ -66,6 +66,11 @@ def new_trace_id() -> str:
     return f"{_PROCESS_TAG}-{next(_counter):06d}"
 
 
+def process_tag() -> str:
+    """The tag this process's trace ids begin with (``a1b2c3d4`` of ``a1b2c3d4-000001``)."""
+    return _PROCESS_TAG
+
+
 def _reset_after_fork() -> None:
     global _PROCESS_TAG, _counter
     _PROCESS_TAG = os.urandom(4).hex()

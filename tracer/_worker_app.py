@@ -19,8 +19,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from . import _session
-from ._session import STOPPED_BY_SERVER
+from ._session import STOPPED_BY_SERVER, process_tag
 from .access_log import AccessLogSink
 from .app_output import capture_output, release_output
 from .asgi import ASGITracer
@@ -68,11 +67,6 @@ class WorkerSpec:
         if not text:
             raise UsageError(f"{__name__} serves the app of 'tracer run --workers N'; ${SPEC_VARIABLE} is not set")
         return cls(**json.loads(text))
-
-
-def process_tag() -> str:
-    """The tag this process's trace ids begin with (``a1b2c3d4`` of ``a1b2c3d4-000001``)."""
-    return _session._PROCESS_TAG
 
 
 class _TaggedConsole:

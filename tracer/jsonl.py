@@ -158,7 +158,10 @@ class JsonlSink:
             same = False
         if same:
             return
-        rotated = self.max_bytes is not None and _identity(f"{self.path}.1") == self._identity
+        # Under load a writer can miss several rotations by other processes: ours may be any backup by now.
+        rotated = self.max_bytes is not None and any(
+            _identity(f"{self.path}.{number}") == self._identity for number in range(1, self.backups + 1)
+        )
         try:
             fd = self._open()
         except TraceFileError as exc:
