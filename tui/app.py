@@ -25,7 +25,6 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
-from tracer.app_output import ui_write
 from tracer.errors import TraceFileError
 from tracer.index import ScanResult, TraceIndex
 
@@ -303,6 +302,8 @@ class TracerApp(App[int]):
         without the UI. (``begin_capture_print`` would bring the text to the
         UI thread as `events.Print`, away from the request it belongs to.)
         """
+        from tracer.app_output import ui_write
+
         super()._print(text, stderr)
         writer = sys._getframe(1)
         while writer is not None and writer.f_globals.get("__name__", "").partition(".")[0] == "textual":
