@@ -237,3 +237,18 @@ def test_a_side_without_the_phase_stays_where_the_exchange_was() -> None:
     assert side.step_at("body read", 0, order) == 0  # the request, where it was before
     assert side.step_at("body sent", 5, order) == 3  # its last chunk, when the other side has more
     assert PhaseSteps.of(_events("wsgi.close")).step_at("request", 0, order) == 0
+
+
+async def test_a_minus_name_compares_a_header_left_out_by_default(twins: str) -> None:
+    app = TracerApp(twins, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        assert "host" in screen.comparison.ignored_headers
+        before = screen.comparison
+        await pilot.press("i")
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press(*"-host", "enter")
+        await wait_for(pilot, lambda: screen.comparison is not before and screen.comparison is not None)
+        assert screen.ignored == ("-host",)
+        assert "host" not in screen.comparison.ignored_headers
+        assert "date" in screen.comparison.ignored_headers

@@ -105,6 +105,13 @@ class PhaseSteps:
         return 0
 
 
+def left_out(names: Iterable[str]) -> frozenset[str]:
+    """The headers the comparison leaves out: the defaults, plus each name given, minus each ``-name``."""
+    added = {name for name in names if not name.startswith("-")}
+    included = {name[1:] for name in names if name.startswith("-")}
+    return (DEFAULT_IGNORED_HEADERS | added) - included
+
+
 class CompareScreen(Screen[None]):
     """Two traces side by side, aligned by protocol phase, with their differences.
 
@@ -209,7 +216,7 @@ class CompareScreen(Screen[None]):
         try:
             if traces is None:
                 traces = (self.load(summaries[0]), self.load(summaries[1]))
-            comparison = compare(*traces, ignore_headers=DEFAULT_IGNORED_HEADERS | set(ignored), labels=LABELS)
+            comparison = compare(*traces, ignore_headers=left_out(ignored), labels=LABELS)
         except Exception as exc:  # noqa: BLE001 - an unreadable trace is said on screen, the app goes on
             self.post_message(self.Failed(generation, f"cannot compare: {exc}"))
             return
@@ -420,10 +427,11 @@ class CompareScreen(Screen[None]):
         self.app.push_screen(
             AskScreen(
                 "Ignore headers",
-                "Header names to leave out of the comparison, separated by commas. Date, Server, request and "
-                "trace ids, and Content-Length when the bodies are compared, are left out already.",
+                "Header names to leave out of the comparison, separated by commas. Date, Server, Host, request "
+                "and trace ids, and Content-Length when the bodies are compared, are left out already; "
+                "-NAME compares one of those (-host: the Host header and the server's address).",
                 ", ".join(self.ignored),
-                placeholder="host, x-build",
+                placeholder="x-build, -host",
             ),
             take,
         )
