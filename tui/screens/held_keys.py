@@ -60,10 +60,8 @@ class HeldKeys(Screen[None]):
         if action not in HELD_ACTIONS:
             return True
         held = self.held
-        if action == "continue_all":
-            return self.debug is not None and bool(self.debug.held)
         if held is None or self.debug is None:
-            return False
+            return False  # The keys are for the request on screen, while it is held.
         if action in ("edit", "edit_external"):
             return bool(held.editable)
         if action == "disconnect":
