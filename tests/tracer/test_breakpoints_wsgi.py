@@ -232,3 +232,13 @@ def test_the_control_socket_in_the_same_process_steps_a_request(served: Served) 
         assert reader.join().body == b"".join(STREAM_CHUNKS)
     finally:
         connection.close()
+
+
+def test_a_request_held_at_its_first_event_is_named_from_its_environ(served: Served) -> None:
+    served.connection.add_breakpoint("~u /hello")
+    reader = StreamReader("GET", served.url + "/hello?x=1")
+    [held] = served.held()
+    assert (held.kind, held.title) == ("wsgi.environ", "GET /hello?x=1")
+    served.connection.continue_(held)
+    wait_until(lambda: reader.done, 5.0, "the response")
+    assert reader.status == 200

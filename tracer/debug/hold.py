@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import TracerError
+from ..summary import first_event_summary
 from .edits import EditError, apply_edit, can_disconnect, describe, disconnect_message, editable
 
 RELEASES = ("next", "continue", "continue-all", "disconnect", "timeout", "detached", "shutdown", "cancelled")
@@ -56,6 +57,9 @@ class Outcome:
     held_ns: int
     original: Any = None
 
+
+_FIRST_EVENTS = {"wsgi.environ": "environ", "asgi.scope": "scope"}
+"""The kinds a request starts with, and the field of its data that holds the value held."""
 
 class Hold:
     """A held event of one request.
@@ -105,12 +109,14 @@ class Hold:
         self._encode = encode
         self._on_decided = on_decided
         summary = request.summary  # Read here, in the request's own thread or task.
+        # Held at its first event, the request's summary has not seen it yet: what it names comes from the value.
+        named = summary if kind not in _FIRST_EVENTS else first_event_summary(kind, {_FIRST_EVENTS[kind]: value})
         self._about = {
-            "title": summary.title,
+            "title": named.title,
             "protocol": summary.protocol,
             "scope_type": summary.scope_type,
-            "method": summary.method,
-            "path": summary.path,
+            "method": named.method,
+            "path": named.path,
         }
         self._start_ns = time.monotonic_ns()
         self._lock = threading.Lock()
