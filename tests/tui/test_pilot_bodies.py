@@ -279,3 +279,14 @@ async def test_a_body_piece_too_far_in_says_it_is_shown_as_sent(bodies: str, mon
         text = detail_text(screen)
         assert "gzip-encoded: read only within the first 3 steps; shown as sent" in text
         assert "binary, hex" in text  # the piece itself
+
+
+async def test_the_body_keys_work_from_the_diagram_too(bodies: str) -> None:
+    app = TracerApp(bodies, checker=fixed_checker)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_step(pilot, "gzip-json", 2)
+        assert not screen.query_one(StepDetail).has_focus
+        await pilot.press("m")
+        assert "shown as sent" in detail_text(screen)
+        await pilot.press("m")
+        assert '"name": "item 0"' in detail_text(screen)

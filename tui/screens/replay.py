@@ -87,6 +87,13 @@ class ReplayScreen(HeldReplay):
         Binding("i", "toggle_spec", "Spec", id="replay.spec",
                 tooltip="Show or hide the spec behind the step and its findings (PEP 3333, ASGI), with links"),
         Binding("escape,backspace,q", "back", "Back", id="replay.back", tooltip="Back to the request list"),
+        # The step detail's own keys, from wherever the focus is.
+        Binding("v", "body('pager')", "Pager", id="replay.pager", show=False,
+                tooltip="Open the step's body in $PAGER (decoded, unless shown as sent)"),
+        Binding("w", "body('save_body')", "Save body", id="replay.save-body", show=False,
+                tooltip="Save the step's body to a file, readable by you only"),
+        Binding("m", "body('toggle_raw')", "Decoded/as sent", id="replay.raw", show=False,
+                tooltip="Show a body decoded (gzip, deflate, br) and a form as its fields, or as sent"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -409,6 +416,10 @@ class ReplayScreen(HeldReplay):
     def action_toggle_spec(self) -> None:
         detail = self.query_one(StepDetail)
         detail.show_spec(not detail.spec)
+
+    def action_body(self, name: str) -> None:
+        """The step detail's `name` action (pager, save_body, toggle_raw), whichever pane has the focus."""
+        getattr(self.query_one(StepDetail), f"action_{name}")()
 
     # Stepping
 
