@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import zlib
 from collections.abc import Iterable
 from typing import IO, Any
 from urllib.parse import parse_qsl
@@ -31,6 +30,7 @@ import orjson
 
 from .. import __about__
 from ..codec import encode
+from ..content_coding import decode
 from ..forms import FormField, parse_form
 from ..model import Trace
 from ._http import Exchange, exchange
@@ -210,22 +210,12 @@ _MAX_DECODED = 64 * 1024 * 1024
 
 
 def _decompressed(data: bytes, coding: str) -> bytes | None:
-    """`data` decoded from a gzip or deflate Content-Encoding, or None (another coding, or not valid)."""
-    if coding in ("gzip", "x-gzip"):
-        wbits = 16 + zlib.MAX_WBITS
-    elif coding == "deflate":
-        # RFC 9110 deflate is zlib-wrapped; some servers send raw deflate.
-        wbits = zlib.MAX_WBITS if data[:1] == b"\x78" else -zlib.MAX_WBITS
-    else:
+    """`data` with its Content-Encoding undone (`tracer.content_coding`), or None: no coding, one tracer cannot
+    decode, invalid data, a stream that ends early, or more than `_MAX_DECODED` bytes (too large to inline)."""
+    decoded = decode(data, coding, limit=_MAX_DECODED)
+    if decoded is None or decoded.data is None or decoded.cut or decoded.partial:
         return None
-    decompressor = zlib.decompressobj(wbits)
-    try:
-        out = decompressor.decompress(data, _MAX_DECODED)
-    except zlib.error:
-        return None
-    if decompressor.unconsumed_tail or not decompressor.eof:
-        return None  # cut short, or too large to inline
-    return out
+    return decoded.data
 
 
 def _body_text(data: bytes, *, custom_encoding: bool = False) -> dict[str, str]:
