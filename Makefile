@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test demo demo-hold bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m sample_apps.demo
+
+# The debugger's lesson: one request held on a WSGI and on an ASGI app while others are served.
+demo-hold: $(STAMP)
+	$(BIN)/python -m sample_apps.demo --hold
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
