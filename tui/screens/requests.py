@@ -425,7 +425,7 @@ class RequestsScreen(Screen[None]):
         worker = get_current_worker()
         deadline = time.monotonic() + RESEND_WAIT
         while not worker.is_cancelled:
-            new = _resent(self.requests.index.summaries, old, began)
+            new = _resent(self.requests.store, old, began)  # what the scan handed to the list
             if new is not None:
                 self.app.call_from_thread(self.app.push_screen, CompareScreen(old, new, self._decoded))
                 return
