@@ -12,8 +12,9 @@ first paint (``App._display``) that shows its outcome:
 - keys: next, previous, end, home and page down on the open replay, each
   until the paint that shows the step it moved to;
 - growing: the same keys while a writer thread appends events to the followed
-  file, and how far the replay's steps lag behind the events written (sampled
-  every 50 ms, the last sample after the writer stops);
+  file, how far the replay's steps lag behind the events written (sampled
+  every 50 ms, the last sample after the writer stops), and Python's full
+  garbage collections meanwhile (any thread's stops the UI thread too);
 - body: stepping onto an event with a 1 MiB binary body, until its first
   screen of hex is painted; the same for a JSON body of about 60 KiB
   (pretty-printed and coloured).
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -317,6 +319,22 @@ class Writer(threading.Thread):
                 time.sleep(0.005)
 
 
+class Collections:
+    """Times Python's full garbage collections (on any thread: each stops the UI thread too) while on."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started: dict[int, float] = {}
+        self.on = False
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        me = threading.get_ident()
+        if phase == "start":
+            self._started[me] = time.perf_counter()
+        elif self.on and info["generation"] == 2 and me in self._started:
+            self.pauses.append((time.perf_counter() - self._started.pop(me)) * 1000)
+
+
 def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[TracerApp, Paints], dict[str, Any]]:
     def flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
         _, opened = open_replay(app, paints)
@@ -325,6 +343,9 @@ def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[
         writer = Writer(path, first, rate, seconds)
         lags: list[int] = []
         timed_keys: dict[str, list[float]] = {key: [] for key in KEYS}
+        collections = Collections()
+        gc.callbacks.append(collections)
+        collections.on = True
         writer.start()
         i = 0
         while writer.is_alive():
@@ -335,9 +356,11 @@ def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[
                 time.sleep(0.05)
                 lags.append(writer.written - screen.steps.count)
         written = writer.written
+        collections.on = False
+        gc.callbacks.remove(collections)
         time.sleep(1.0)  # the last scan and poll
         return {"open_ms": opened, "keys_ms": timed_keys, "lag": lags, "final_lag": written - screen.steps.count,
-                "written": written - first, "same_screen": app.screen is screen}
+                "written": written - first, "same_screen": app.screen is screen, "collections": collections.pauses}
 
     return flow
 
@@ -395,6 +418,9 @@ def main() -> None:
                 if grow["keys_ms"][key]:
                     print(f"growing: key {key:<7} {summary(grow['keys_ms'][key])} ms  ({len(grow['keys_ms'][key])} presses)")
             print(f"growing: all         {overall(grow['keys_ms'])}")
+            pauses = grow["collections"] or [0.0]
+            print(f"growing: full garbage collections {len(grow['collections'])}, {sum(pauses):.0f} ms in all, "
+                  f"longest {max(pauses):.1f} ms")
         if "body" in args.part:
             body = asyncio.run(in_thread(TracerApp, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")
