@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 
 from tests.tui.conftest import fixed_checker, scanned, wait_for
 from tests.tui.tracefiles import START, request, write
 from tests.tui.worker_files import A, B, two_workers
+from tracer.summary import TraceSummary
 from tui.app import TracerApp
 from tui.messages import ColumnClicked
 from tui.widgets.request_table import RequestTable, layout
@@ -139,3 +141,31 @@ async def test_a_logged_exception_is_marked_like_an_error(tmp_path: Path) -> Non
         app.requests.set_filter("~exc")
         await pilot.pause()
         assert [s.id for s in t.rows] == [f"{B}-000002"]
+
+
+class _Table(App[None]):
+    def compose(self) -> ComposeResult:
+        yield RequestTable()
+
+
+@pytest.mark.parametrize(
+    ("ids", "workers", "shown"),
+    [
+        ([f"{A}-000001", f"{A}-000002"], None, False),
+        ([f"{A}-000001", f"{B}-000001"], None, True),
+        ([f"{A}-000001", "wsgi-hello"], None, False),  # an id of another form has no tag
+        ([f"{A}-000001"], {A, B}, True),  # the caller knows the file holds two
+        ([f"{A}-000001", f"{B}-000001"], {A}, False),  # ... and the caller's word is taken
+        ([f"{A}-000001"], {A, ""}, False),
+    ],
+)
+async def test_the_table_counts_tags_from_its_rows_or_from_the_caller(
+    ids: list[str], workers: set[str] | None, shown: bool
+) -> None:
+    app = _Table()
+    async with app.run_test(size=SIZE) as pilot:
+        t = app.query_one(RequestTable)
+        t.set_rows([TraceSummary(trace_id, start=START) for trace_id in ids], workers=workers)
+        await pilot.pause()
+        assert t.workers_shown is shown
+        assert ("worker" in t.render_line(0).text) is shown

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
-from itertools import repeat
-from operator import attrgetter, ne
+from collections.abc import Callable, Collection, Sequence
+from operator import attrgetter
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
@@ -187,14 +186,20 @@ class RequestTable(ScrollView, can_focus=True):
             return self.rows[self.cursor]
         return None
 
-    def set_rows(self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None) -> None:
-        """Show `rows`, keeping the cursor on `keep` if it is still there."""
+    def set_rows(
+        self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None, *, workers: Collection[str] | None = None
+    ) -> None:
+        """Show `rows`, keeping the cursor on `keep` if it is still there.
+
+        Args:
+            workers: The worker tags of every trace of the file, when the caller keeps them as
+                traces arrive; without them the table reads the tags of `rows`, a pass over every
+                row at each call until two tags have turned up.
+        """
         self.rows = rows
         self.shown = len(rows)
-        if not self.workers_shown and rows:
-            # One pass at C speed until a second tag turns up; then never again.
-            first = rows[0].worker
-            self.workers_shown = any(map(ne, map(_WORKER, rows), repeat(first)))
+        if not self.workers_shown:
+            self.workers_shown = _several(workers if workers is not None else set(map(_WORKER, rows)))
         self.virtual_size = Size(self.width_inside, len(rows) + 1)
         cursor = min(self.cursor, max(len(rows) - 1, 0))
         if keep is not None and not (cursor < len(rows) and rows[cursor] is keep):
@@ -462,6 +467,11 @@ def _fit(cell: str, width: int, right: bool) -> str:
 
 
 _WORKER = attrgetter("worker")
+
+
+def _several(workers: Collection[str]) -> bool:
+    """Two worker tags or more (``""``, an id of another form, is no tag)."""
+    return len(workers) - ("" in workers) > 1
 
 
 def _raised(summary: TraceSummary) -> bool:
