@@ -362,7 +362,7 @@ _HEX_DIGITS = re.compile(r"^[0-9a-f]{1,8}$")
 def _worker(arg: str) -> Filter:
     tag = arg.lower()
     if not _HEX_DIGITS.match(tag):
-        raise FilterError(f"~w wants a worker's tag or its first hex digits, as the worker column shows, not {arg!r}")
+        raise FilterError(f"~w wants a worker's tag or its first hex digits, like 6d29, not {arg!r}")
     return _Summary(lambda s: s.worker.startswith(tag))
 
 
