@@ -169,3 +169,15 @@ async def test_the_table_counts_tags_from_its_rows_or_from_the_caller(
         await pilot.pause()
         assert t.workers_shown is shown
         assert ("worker" in t.render_line(0).text) is shown
+
+
+@pytest.mark.parametrize(
+    ("width", "missing"),
+    [(160, []), (100, ["ev", "req"]), (90, ["proto", "scope", "ev", "req"]), (80, ["worker", "proto", "scope", "ev", "req"])],
+)
+def test_a_narrow_list_gives_up_the_worker_after_scope_and_protocol(width: int, missing: list[str]) -> None:
+    columns = layout(width, workers=True)
+    names = [name for name, _, _ in columns]
+    every = [name for name, _, _ in layout(1000, workers=True)]
+    assert [name for name in every if name not in names] == missing
+    assert sum(w for _, w, _ in columns) + len(columns) - 1 <= width
