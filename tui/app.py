@@ -47,6 +47,16 @@ FOLLOW_INTERVAL = 0.1
 MAX_PROBLEM_TOASTS = 3
 """Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
 
+FULL_COLLECTIONS_AFTER = 100
+"""While the UI runs, a full garbage collection waits for this many younger ones (Python's default: 10).
+
+Each full collection stops the UI thread while it walks every object that is
+not frozen, and a worker that decodes a long trace makes hundreds of
+thousands: with the default, a growing 50,000-event replay met 21-22 full
+collections in ten seconds, 0.5 s of pauses in all; with this, 3 and 0.2 s
+(bench/replay_scale.py). Cycles that live long are collected later.
+"""
+
 FIRST_PAINT_WAIT = 0.5
 """Seconds the scan waits, at most, for its first rows to be painted before it reads on."""
 
@@ -118,6 +128,7 @@ class TracerApp(App[int]):
         self._notified = 0
         self._unnotified = 0
         self._frozen = False
+        self._thresholds = gc.get_threshold()
         self._first_rows = threading.Event()
         """Set once the first batch of rows is painted (or waited for long enough): the scan goes on."""
         self._switch_interval = sys.getswitchinterval()
@@ -134,6 +145,9 @@ class TracerApp(App[int]):
         self.sub_title = self.path + ("  (following)" if self.live else "")
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+        self._thresholds = gc.get_threshold()
+        young, middle, old = self._thresholds
+        gc.set_threshold(young, middle, max(old, FULL_COLLECTIONS_AFTER))
         self.scan()
         self.attach_debuggers()
 
@@ -357,6 +371,7 @@ class TracerApp(App[int]):
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
+        gc.set_threshold(*self._thresholds)
         if self._frozen:
             gc.unfreeze()  # What the app leaves behind is garbage like any other (an app run in tests, say).
         self._first_rows.set()

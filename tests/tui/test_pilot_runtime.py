@@ -1,0 +1,23 @@
+"""What the UI changes in its process to keep keys quick, and gives back when it quits."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+from tests.tui.conftest import fixture, scanned
+from tui.app import FULL_COLLECTIONS_AFTER, SWITCH_INTERVAL, TracerApp
+
+
+async def test_the_ui_tunes_the_gil_and_the_collector_while_it_runs_and_restores_them() -> None:
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    app = TracerApp(fixture("mixed.jsonl"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await scanned(pilot)
+        await pilot.pause()
+        assert sys.getswitchinterval() == min(interval, SWITCH_INTERVAL)
+        assert gc.get_threshold()[2] == max(thresholds[2], FULL_COLLECTIONS_AFTER)
+        assert gc.get_freeze_count() > frozen  # what exists once the file is read is left out of full collections
+    assert sys.getswitchinterval() == interval and gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0  # the app's objects are garbage like any other once it is gone
