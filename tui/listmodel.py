@@ -46,6 +46,8 @@ from .filters import Deep, Filter, FilterError, parse
 
 SORT_KEYS = ("time", "duration", "status")
 """Orders of the list: ``time`` is the start time (ties in file order)."""
+COLUMN_SORT_KEYS = (*SORT_KEYS, "worker")
+"""Orders a click on a column's heading can choose: also ``worker``, a column only files of several processes have."""
 
 CACHE_SIZE = 256
 """Loaded traces kept in memory."""
@@ -110,6 +112,9 @@ def _sort_key(name: str, reverse: bool) -> SortKey:
         primary = lambda s: (s.duration_ns,)  # noqa: E731
     elif name == "status":
         primary = lambda s: (s.status is None, s.status or 0)  # noqa: E731
+    elif name == "worker":
+        # A tag is 8 hex digits: as a number it sorts as its text does, and reverses by negation.
+        primary = lambda s: (int(s.worker, 16) if s.worker else -1,)  # noqa: E731
     else:
         primary = lambda s: (s.start,)  # noqa: E731
     if reverse:
@@ -217,6 +222,8 @@ class RequestList:
         """Sent with a `Change` after every change, on the UI thread."""
         self.store: list[TraceSummary] = []
         """Every trace taken from the scan, in order of first appearance (`summary.number` is its place)."""
+        self.workers: set[str] = set()
+        """The worker tags (`TraceSummary.worker`) of the traces in the store: more than one, several processes wrote the file."""
         self._by_id: dict[str, TraceSummary] = {}
         self.rows: list[TraceSummary] = []
         """The traces that pass the filter, in the current order (a new list at each change, never changed in place)."""
@@ -327,6 +334,7 @@ class RequestList:
             elif number == len(store):
                 store.append(summary)
                 fresh.append(summary)
+                self.workers.add(summary.worker)
                 self._by_id.setdefault(summary.id, summary)
         self._scan.problems.extend(problems)
         self._scan.progress = progress
@@ -461,10 +469,10 @@ class RequestList:
     # Order
 
     def set_order(self, key: str | None = None, reverse: bool | None = None) -> None:
-        """Sort by `key` (one of `SORT_KEYS`), reversed or not; None keeps that part as it is."""
+        """Sort by `key` (one of `COLUMN_SORT_KEYS`), reversed or not; None keeps that part as it is."""
         if key is not None:
-            if key not in SORT_KEYS:
-                raise ValueError(f"cannot sort by {key!r}: one of {', '.join(SORT_KEYS)}")
+            if key not in COLUMN_SORT_KEYS:
+                raise ValueError(f"cannot sort by {key!r}: one of {', '.join(COLUMN_SORT_KEYS)}")
             self.sort_key = key
         if reverse is not None:
             self.reverse = reverse
@@ -473,12 +481,13 @@ class RequestList:
         self.changed.send(Change.ROWS | Change.STATUS)
 
     def next_order(self) -> None:
-        """Sort by the next of `SORT_KEYS`."""
-        self.set_order(SORT_KEYS[(SORT_KEYS.index(self.sort_key) + 1) % len(SORT_KEYS)])
+        """Sort by the next of `SORT_KEYS` (from ``worker``, back to the first)."""
+        at = SORT_KEYS.index(self.sort_key) if self.sort_key in SORT_KEYS else -1
+        self.set_order(SORT_KEYS[(at + 1) % len(SORT_KEYS)])
 
     def sort_by_column(self, column: str) -> None:
         """A click on a column heading: sort by it, or reverse when it is the order already."""
-        if column not in SORT_KEYS:
+        if column not in COLUMN_SORT_KEYS:
             return
         if column == self.sort_key:
             self.set_order(reverse=not self.reverse)

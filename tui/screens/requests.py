@@ -148,7 +148,7 @@ class RequestsScreen(Screen[None]):
             tail = Change.ADDED in change and requests.live and table.shown > 0 and table.cursor >= table.shown - 1
             table.sort_key = requests.sort_key
             table.sort_reverse = requests.reverse
-            table.set_rows(self._rows(), keep=table.current)
+            table.set_rows(self._rows(), keep=table.current, workers=requests.workers)
             if tail:
                 table.action_last()
         elif Change.CONTENT in change:
@@ -207,7 +207,7 @@ class RequestsScreen(Screen[None]):
 
     def _debug_changed(self) -> None:
         table = self.table
-        table.set_rows(self._rows(), keep=table.current)
+        table.set_rows(self._rows(), keep=table.current, workers=self.requests.workers)
         table.refresh()
         self.update_status()
 
