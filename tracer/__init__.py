@@ -5,36 +5,58 @@
     app = trace_app(app, sink=JsonlSink("traces.jsonl"))
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .__about__ import __version__
-from .asgi import ASGITracer
-from .detect import trace_app
-from .errors import TracerError, TracerWarning
-from .index import TraceIndex
-from .jsonl import JsonlSink
-from .model import Event, Trace
-from .otlp_sink import OTLPSink
-from .reader import iter_traces, read_traces
-from .recorder import Recorder
-from .redact import DEFAULT_REDACT_HEADERS
-from .summary import TraceSummary
-from .wsgi import WSGITracer
 
-__all__ = [
-    "ASGITracer",
-    "DEFAULT_REDACT_HEADERS",
-    "Event",
-    "JsonlSink",
-    "OTLPSink",
-    "Recorder",
-    "Trace",
-    "TraceIndex",
-    "TraceSummary",
-    "TracerError",
-    "TracerWarning",
-    "WSGITracer",
-    "__version__",
-    "iter_traces",
-    "read_traces",
-    "trace_app",
-]
+# Each public name is imported on first use: ``import tracer`` (the pytest plugin, the UI) stays cheap.
+_MODULES = {
+    "ASGITracer": "asgi",
+    "DEFAULT_REDACT_HEADERS": "redact",
+    "Event": "model",
+    "JsonlSink": "jsonl",
+    "OTLPSink": "otlp_sink",
+    "Recorder": "recorder",
+    "Trace": "model",
+    "TraceIndex": "index",
+    "TraceSummary": "summary",
+    "TracerError": "errors",
+    "TracerWarning": "errors",
+    "WSGITracer": "wsgi",
+    "iter_traces": "reader",
+    "read_traces": "reader",
+    "trace_app": "detect",
+}
+
+__all__ = sorted([*_MODULES, "__version__"])
+
+if TYPE_CHECKING:
+    from .asgi import ASGITracer
+    from .detect import trace_app
+    from .errors import TracerError, TracerWarning
+    from .index import TraceIndex
+    from .jsonl import JsonlSink
+    from .model import Event, Trace
+    from .otlp_sink import OTLPSink
+    from .reader import iter_traces, read_traces
+    from .recorder import Recorder
+    from .redact import DEFAULT_REDACT_HEADERS
+    from .summary import TraceSummary
+    from .wsgi import WSGITracer
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULES})

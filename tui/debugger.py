@@ -24,13 +24,11 @@ import base64
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracer.debug.breakpoints import BreakpointError, parse_breakpoint
-from tracer.debug.client import (
+from tracer.debug.events import (
     BreakpointInfo,
     BreakpointsChanged,
-    Connection,
     ConnectionLost,
     DebugEvent,
     Held,
@@ -40,6 +38,9 @@ from tracer.debug.client import (
 )
 from tracer.errors import TracerError
 from tracer.summary import TraceSummary
+
+if TYPE_CHECKING:
+    from tracer.debug.client import Connection
 
 HELD_MARK = "⏸"
 """Drawn beside a held request, before where it is held."""
@@ -74,6 +75,8 @@ def method_and_path(held: Held) -> tuple[str | None, str | None]:
 
 def check_breakpoint(text: str) -> str:
     """Why `text` is not a breakpoint, or "" when it is one."""
+    from tracer.debug.breakpoints import BreakpointError, parse_breakpoint
+
     try:
         parse_breakpoint(text)
     except BreakpointError as exc:
@@ -265,6 +268,8 @@ class DebugSession:
         Raises:
             BreakpointError: It does not parse.
         """
+        from tracer.debug.breakpoints import parse_breakpoint
+
         parse_breakpoint(text)
         text = text.strip()
         if text not in self.wanted:

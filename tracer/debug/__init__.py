@@ -14,11 +14,22 @@ whole story.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint, parse_breakpoints
-from .debugger import DEFAULT_HOLD_TIMEOUT, ControlError, Debugger, debugger_for, local_debugger
+# Imported on first use: the UI reads `tracer.debug.events` and `client` without loading the held-request machinery.
+_MODULES = {
+    "Breakpoint": "breakpoints",
+    "BreakpointError": "breakpoints",
+    "parse_breakpoint": "breakpoints",
+    "parse_breakpoints": "breakpoints",
+    "DEFAULT_HOLD_TIMEOUT": "debugger",
+    "ControlError": "debugger",
+    "Debugger": "debugger",
+    "debugger_for": "debugger",
+    "local_debugger": "debugger",
+}
 
 __all__ = [
     "DEFAULT_HOLD_TIMEOUT",
@@ -32,14 +43,27 @@ __all__ = [
     "parse_breakpoints",
 ]
 
+if TYPE_CHECKING:
+    from .breakpoints import Breakpoint, BreakpointError, parse_breakpoint, parse_breakpoints
+    from .debugger import DEFAULT_HOLD_TIMEOUT, ControlError, Debugger, debugger_for, local_debugger
 
-def enable(tracer: Any, breakpoints: Iterable[str | Breakpoint] = (), *, hold_timeout: float = DEFAULT_HOLD_TIMEOUT) -> Debugger:
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def enable(tracer: Any, breakpoints: Iterable[str | Breakpoint] = (), *, hold_timeout: float | None = None) -> Debugger:
     """Turn breakpoints on for a `WSGITracer` or `ASGITracer` (what its ``breakpoints=True`` option does).
 
     Args:
         tracer: The tracer.
         breakpoints: Breakpoints of the process (they stay until removed).
-        hold_timeout: Seconds after which a held event of this tracer's requests goes on by itself.
+        hold_timeout: Seconds after which a held event of this tracer's requests goes on by itself
+            (default: `DEFAULT_HOLD_TIMEOUT`).
 
     Returns:
         The debugger of this process and the tracer's trace file (its control socket open).
@@ -48,7 +72,11 @@ def enable(tracer: Any, breakpoints: Iterable[str | Breakpoint] = (), *, hold_ti
         BreakpointError: A breakpoint does not parse.
     """
     from ..asgi import ASGITracer
+    from .breakpoints import parse_breakpoint
+    from .debugger import DEFAULT_HOLD_TIMEOUT, debugger_for
 
+    if hold_timeout is None:
+        hold_timeout = DEFAULT_HOLD_TIMEOUT
     parsed = [parse_breakpoint(bp) if isinstance(bp, str) else bp for bp in breakpoints]
     debugger = debugger_for(tracer.options.sink, hold_timeout=hold_timeout, breakpoints=parsed)
     if isinstance(tracer, ASGITracer):

@@ -1,15 +1,46 @@
-"""The UI's screens: the request list, the replay of one trace, two traces compared, help and dialogs."""
+"""The UI's screens: the request list, the replay of one trace, two traces compared, help and dialogs.
 
-from .ask import AskScreen
-from .breakpoints import BreakpointScreen, BreakpointsScreen
-from .compare import CompareScreen
-from .edit_held import EditHeldScreen
-from .export import ExportScreen
-from .held import HeldScreen
-from .help import HelpScreen
-from .problems import ProblemsScreen
-from .replay import ReplayScreen
-from .requests import RequestsScreen
+Each is imported on first use (``from tui.screens import ReplayScreen`` still works), so that the list
+paints without importing the screens it may never open.
+"""
 
-__all__ = ["AskScreen", "CompareScreen", "ExportScreen", "HelpScreen", "ProblemsScreen", "ReplayScreen", "RequestsScreen"]
-__all__ += ["BreakpointScreen", "BreakpointsScreen", "EditHeldScreen", "HeldScreen"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_MODULES = {
+    "AskScreen": "ask",
+    "BreakpointScreen": "breakpoints",
+    "BreakpointsScreen": "breakpoints",
+    "CompareScreen": "compare",
+    "EditHeldScreen": "edit_held",
+    "ExportScreen": "export",
+    "HeldScreen": "held",
+    "HelpScreen": "help",
+    "ProblemsScreen": "problems",
+    "ReplayScreen": "replay",
+    "RequestsScreen": "requests",
+}
+
+__all__ = sorted(_MODULES)
+
+if TYPE_CHECKING:
+    from .ask import AskScreen
+    from .breakpoints import BreakpointScreen, BreakpointsScreen
+    from .compare import CompareScreen
+    from .edit_held import EditHeldScreen
+    from .export import ExportScreen
+    from .held import HeldScreen
+    from .help import HelpScreen
+    from .problems import ProblemsScreen
+    from .replay import ReplayScreen
+    from .requests import RequestsScreen
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f".{module}", __name__), name)

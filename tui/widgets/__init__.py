@@ -1,23 +1,39 @@
-"""The UI's widgets, one per module."""
+"""The UI's widgets, one per module, each imported on first use (as `tui.screens` does)."""
 
-from .difference_list import DifferenceList
-from .filter_line import FilterLine
-from .held_table import HeldRequestTable
-from .marked_table import MarkedRequestTable
-from .phase_table import PhaseTable
-from .request_table import RequestTable
-from .sequence_diagram import SequenceDiagram
-from .state_panel import StatePanel
-from .step_detail import StepDetail
+from __future__ import annotations
 
-__all__ = [
-    "DifferenceList",
-    "FilterLine",
-    "HeldRequestTable",
-    "MarkedRequestTable",
-    "PhaseTable",
-    "RequestTable",
-    "SequenceDiagram",
-    "StatePanel",
-    "StepDetail",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_MODULES = {
+    "DifferenceList": "difference_list",
+    "FilterLine": "filter_line",
+    "HeldRequestTable": "held_table",
+    "MarkedRequestTable": "marked_table",
+    "PhaseTable": "phase_table",
+    "RequestTable": "request_table",
+    "SequenceDiagram": "sequence_diagram",
+    "StatePanel": "state_panel",
+    "StepDetail": "step_detail",
+}
+
+__all__ = sorted(_MODULES)
+
+if TYPE_CHECKING:
+    from .difference_list import DifferenceList
+    from .filter_line import FilterLine
+    from .held_table import HeldRequestTable
+    from .marked_table import MarkedRequestTable
+    from .phase_table import PhaseTable
+    from .request_table import RequestTable
+    from .sequence_diagram import SequenceDiagram
+    from .state_panel import StatePanel
+    from .step_detail import StepDetail
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _MODULES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(f".{module}", __name__), name)
