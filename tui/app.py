@@ -189,7 +189,7 @@ class TracerApp(App[int]):
             cut_line=message.cut_line,
         )
         if not self._first_rows.is_set():
-            self.call_after_refresh(self._first_rows.set)
+            self.call_after_refresh(self._painted_first_rows)
         if message.done and not self._frozen:
             # What exists once the file is read (Textual, the list, a large file's summaries) lives as long as
             # the app: keep it out of the full garbage collections, which stop the UI thread while they walk
@@ -200,6 +200,16 @@ class TracerApp(App[int]):
             self.guide.started = True
             self.call_later(self.guide.start)
         # An open replay grows by itself: it polls the index for its trace's new lines.
+
+    def _painted_first_rows(self) -> None:
+        self._first_rows.set()
+        self._prefetch()
+
+    @work(thread=True, exclusive=True, group="prefetch")
+    def _prefetch(self) -> None:
+        """Import what opening a replay needs while the user reads the list, so that Enter does not wait for it."""
+        import tracer.checks  # noqa: F401
+        from .screens import replay  # noqa: F401
 
     def _report(self, message: TracesScanned) -> None:
         """Toast the first few unreadable lines; after that only a count, once per scan."""

@@ -5,8 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-LATER = ("tui.commands", "tui.tour_guide", "tui.tour", "tracer.resend", "tracer.app_output", "httpx")
-"""Imported when first used: the palette's commands, the guided tour, re-sending, the app's print capture."""
+LATER = (
+    "tui.commands", "tui.tour_guide", "tui.tour", "tracer.resend", "tracer.app_output", "httpx",
+    "tui.screens.replay", "tui.screens.compare", "tui.screens.export", "tracer.checks", "tracer.exporters.har",
+    "tracer.debug.debugger", "tracer.wsgi", "tracer.asgi", "tracer.otlp_sink",
+)
+"""Imported when first used: the palette's commands, the guided tour, re-sending, the app's print capture, the
+screens the list opens, the checks, the exporters, the held-request machinery and the middlewares."""
 
 
 def test_starting_the_ui_leaves_what_later_keys_need_unimported() -> None:
@@ -29,3 +34,20 @@ async def test_a_palette_command_and_help_still_open_after_a_lazy_import() -> No
         assert {"Sort by duration", "Keys and filter language", "Export requests"} <= titles
         await pilot.press("question_mark")
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+
+def test_once_the_first_rows_are_painted_the_replay_is_imported_in_the_background() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from tests.tui.conftest import fixture, scanned, wait_for\n"
+        "from tui.app import TracerApp\n"
+        "async def main():\n"
+        "    app = TracerApp(fixture('mixed.jsonl'))\n"
+        "    async with app.run_test(size=(120, 30)) as pilot:\n"
+        "        await scanned(pilot)\n"
+        "        await wait_for(pilot, lambda: 'tui.screens.replay' in sys.modules and 'tracer.checks' in sys.modules)\n"
+        "        assert app.screen is app.screen_stack[0], 'no key was pressed: the list is still the screen'\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
