@@ -30,7 +30,9 @@ SECTIONS: tuple[tuple[str, tuple[type[DOMNode], ...], str], ...] = (
     ("Request list", (RequestsScreen, RequestTable), "Double click a row to replay it; click a heading to sort by it."),
     ("Replay", (ReplayScreen,), ""),
     ("Compare", (CompareScreen,), "Click a phase or a difference to go to it."),
-    ("Held request (debugger)", (HeldScreen,), "A request a breakpoint holds: the client waits until it goes on."),
+    ("Held request (debugger)", (HeldScreen,),
+     "A request a breakpoint holds: the client waits until it goes on. These keys work in any replay while "
+     "its request is held."),
 )
 """Screens and widgets whose own bindings make a table of keys, with a note on what the mouse does."""
 
