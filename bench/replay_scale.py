@@ -13,8 +13,9 @@ first paint (``App._display``) that shows its outcome:
   until the paint that shows the step it moved to;
 - growing: the same keys while a writer thread appends events to the followed
   file, how far the replay's steps lag behind the events written (sampled
-  every 50 ms, the last sample after the writer stops), and Python's full
-  garbage collections meanwhile (any thread's stops the UI thread too);
+  every 50 ms, the last sample after the writer stops), Python's full
+  garbage collections meanwhile (any thread's stops the UI thread too) and
+  the replay screen's full layouts (each lays out and repaints the screen);
 - body: stepping onto an event with a 1 MiB binary body, until its first
   screen of hex is painted; the same for a JSON body of about 60 KiB
   (pretty-printed and coloured).
@@ -335,6 +336,25 @@ class Collections:
             self.pauses.append((time.perf_counter() - self._started.pop(me)) * 1000)
 
 
+class Layouts:
+    """Times a screen's full layouts (`Screen._refresh_layout`) while on."""
+
+    def __init__(self, screen: Any) -> None:
+        self.times: list[float] = []
+        self.on = False
+        real = screen._refresh_layout
+
+        def refresh_layout(*args: Any, **kwargs: Any) -> None:
+            started = time.perf_counter()
+            try:
+                real(*args, **kwargs)
+            finally:
+                if self.on:
+                    self.times.append((time.perf_counter() - started) * 1000)
+
+        screen._refresh_layout = refresh_layout
+
+
 def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[TracerApp, Paints], dict[str, Any]]:
     def flow(app: TracerApp, paints: Paints) -> dict[str, Any]:
         _, opened = open_replay(app, paints)
@@ -346,6 +366,8 @@ def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[
         collections = Collections()
         gc.callbacks.append(collections)
         collections.on = True
+        layouts = Layouts(screen)
+        layouts.on = True
         writer.start()
         i = 0
         while writer.is_alive():
@@ -356,11 +378,12 @@ def growing_flow(path: str, first: int, rate: int, seconds: float) -> Callable[[
                 time.sleep(0.05)
                 lags.append(writer.written - screen.steps.count)
         written = writer.written
-        collections.on = False
+        collections.on = layouts.on = False
         gc.callbacks.remove(collections)
         time.sleep(1.0)  # the last scan and poll
         return {"open_ms": opened, "keys_ms": timed_keys, "lag": lags, "final_lag": written - screen.steps.count,
-                "written": written - first, "same_screen": app.screen is screen, "collections": collections.pauses}
+                "written": written - first, "same_screen": app.screen is screen, "collections": collections.pauses,
+                "layouts": layouts.times}
 
     return flow
 
@@ -421,6 +444,9 @@ def main() -> None:
             pauses = grow["collections"] or [0.0]
             print(f"growing: full garbage collections {len(grow['collections'])}, {sum(pauses):.0f} ms in all, "
                   f"longest {max(pauses):.1f} ms")
+            layouts = sorted(grow["layouts"]) or [0.0]
+            print(f"growing: layouts     {len(grow['layouts'])}, median {statistics.median(layouts):.1f}  "
+                  f"p90 {layouts[int(len(layouts) * 0.9)]:.1f}  max {layouts[-1]:.1f} ms")
         if "body" in args.part:
             body = asyncio.run(in_thread(TracerApp, upload, False, body_flow))
             print(f"1 MiB binary body    {summary(body['body_ms'])} ms")

@@ -12,6 +12,9 @@ shown.
     batch = timeline.pack(walk.follow(events), start)  # the next steps' states, packed
     timeline.add(batch)                                # on the UI thread: a few array extends
     timeline.at(3).state.label                         # 'response started'
+
+A step the debugger holds has not happened: `held_state` is where the
+exchange waits for it, the state after the last step that did happen.
 """
 
 from __future__ import annotations
@@ -174,6 +177,20 @@ class StateTimeline:
             framing=_at(kept.framing, step),
             request_body=_at(kept.body, step),
         )
+
+
+def held_state(machine: Machine, last: StepState | None, seq: int) -> StepState:
+    """The state of the held step `seq`: it has not happened, so the exchange stays where `last` left it.
+
+    Args:
+        machine: The trace's machine.
+        last: The state after the last step that happened; None when none has (held at the first event).
+        seq: The held event's seq.
+    """
+    if last is None:
+        return StepState(seq, machine, machine.initial, None, None, ())
+    return StepState(seq, machine, last.state, last.state, None, (), framing=last.framing,
+                     request_body=last.request_body)
 
 
 def follow_batches(walk: StateWalk, timeline: StateTimeline, events: Iterable[Event], start: int) -> Iterator[StateBatch]:

@@ -138,7 +138,7 @@ class HeldReplay(HeldKeys):
             if not line.display:
                 return  # Never held while on screen: no line.
             how = self.debug.released.get(self.summary.id, "") if self.debug is not None else ""
-            line.update(f"not held: it went on{f' ({how})' if how else ''}")
+            line.update(f"not held: it went on{f' ({how})' if how else ''}", layout=False)
             line.remove_class("-held")
             if self.steps.complete:
                 self._held_timer.stop()  # It ended: nothing left to count.
@@ -150,10 +150,12 @@ class HeldReplay(HeldKeys):
             left = max(0.0, held.deadline - time.time())
             line.update(
                 f"{HELD_MARK} held at {where(held)} (step {held.seq}){edited} for {held.held_for:.1f} s, "
-                f"goes on by itself in {left:.0f} s · process {held.pid} · {caught}"
+                f"goes on by itself in {left:.0f} s · process {held.pid} · {caught}",
+                layout=False,  # One line high (its CSS): counting the seconds lays out nothing.
             )
             line.add_class("-held")
-        line.display = True
+        if not line.display:
+            line.display = True
         self._update_title()
 
 

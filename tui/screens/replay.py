@@ -30,6 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from tracer.checks import Finding, check_trace
+from tracer.checks.incremental import TraceCheck
 from tracer.model import END_KINDS, Trace
 from tracer.summary import TraceSummary
 
@@ -37,8 +38,9 @@ from .. import format as fmt
 from ..debugger import HELD_MARK, DebugSession
 from ..exchange import Exchange
 from ..held_steps import HeldSteps
+from ..listmodel import check_trace as check_trace_when_called
 from ..messages import StepSelected
-from ..step_states import StateBatch, StateTimeline, StateWalk, follow_batches
+from ..step_states import StateBatch, StateTimeline, StateWalk, follow_batches, held_state
 from ..steps import LineReader, Steps
 from ..widgets.sequence_diagram import SequenceDiagram
 from ..widgets.state_panel import StatePanel
@@ -52,8 +54,8 @@ MAX_GAP_SECONDS = 5.0
 """Longer pauses (an idle websocket) are shortened to this."""
 POLL_SECONDS = 0.1
 """How often a trace still in progress is looked at for new steps."""
-RECHECK_SECONDS = 10.0
-"""While a trace grows, the protocol checks run again at most this often (each run decodes the whole trace)."""
+RECHECK_SECONDS = 2.0
+"""While a trace grows, the protocol checks look at its new steps at most this often (each step is checked once)."""
 STATES_AT_ONCE = 200
 """Up to this many new steps are followed through the state machine on the UI thread (a millisecond or two);
 more go to a worker, and the panel says it is working until their states arrive."""
@@ -147,6 +149,12 @@ class ReplayScreen(HeldReplay):
         self._recheck: Timer | None = None
         self._checked_steps = 0
         """Steps the findings are about."""
+        self._incremental: TraceCheck | None = None
+        """The checks kept between runs, fed only new steps (`check_trace`'s, of a trace read from the file)."""
+        self._fed = 0
+        """Steps `_incremental` has been fed."""
+        self._whole_only = False
+        """Only a check of the whole trace can judge it (`TraceCheck.whole`): no more incremental runs."""
         self._walk: StateWalk | None = None
         self.timeline: StateTimeline | None = None
         """The protocol state after each step followed so far (None for a protocol no machine describes)."""
@@ -311,21 +319,41 @@ class ReplayScreen(HeldReplay):
 
     @work(thread=True, group="replay-checks", exit_on_error=False)
     def _run_checks(self, count: int, checker: Callable[..., list[Finding]]) -> None:
-        """Decode the first `count` steps and check them (one run at a time).
+        """Check the first `count` steps (one run at a time).
 
-        The decoded events are let go as soon as the checks have run: half a
-        million objects kept for the next run would make every full garbage
-        collection, which stops the UI thread too, tens of milliseconds slower.
+        `check_trace` over a file is fed only the steps new since the last run
+        (`TraceCheck`), decoded one at a time and let go: decoding a trace of
+        50,000 events again every run made half a million objects, and the
+        full garbage collections they caused stop the UI thread too. Another
+        checker, or a trace that only a whole check can judge, is decoded whole.
         """
+        incremental = checker in (check_trace, check_trace_when_called) and self.steps.lazy and not self._whole_only
+        findings = self._check_new(count) if incremental else None
+        if findings is None:
+            findings = self._check_whole(count, checker)
+        self.post_message(self.Checked(findings, count))
+
+    def _check_new(self, count: int) -> list[Finding] | None:
+        """Feed the steps up to `count` not fed yet to the kept checks; None when only a whole check can say."""
+        check = self._incremental
+        if check is None:
+            s = self.summary
+            check = self._incremental = TraceCheck(s.id, s.protocol, s.scope_type, s.start)
+        check.feed(self.steps.decoded(self._fed, count))
+        self._fed = count
+        found = check.findings(live=True)
+        if found is None:
+            self._incremental, self._whole_only = None, True
+        return found
+
+    def _check_whole(self, count: int, checker: Callable[..., list[Finding]]) -> list[Finding]:
         trace = self.steps.trace()
         trace.events.extend(self.steps.decoded(0, count))
         try:
             live = not trace.complete and _takes_live(checker)
-            findings = list(checker(trace, live=True) if live else checker(trace))
+            return list(checker(trace, live=True) if live else checker(trace))
         except Exception:  # noqa: BLE001 - a checker bug must not break the replay
-            findings = []
-        del trace
-        self.post_message(self.Checked(findings, count))
+            return []
 
     def on_replay_screen_checked(self, message: Checked) -> None:
         self._checking = False
@@ -334,8 +362,10 @@ class ReplayScreen(HeldReplay):
             self._check_soon()
 
     def _set_findings(self, findings: list[Finding], steps: int) -> None:
-        self.checked = True
         self._checked_steps = max(self._checked_steps, steps)
+        if self.checked and findings == self.findings:
+            return  # Most looks at a growing trace find nothing new: nothing to draw again.
+        self.checked = True
         before = self._by_seq
         self.findings = list(findings)
         self._index_findings()
@@ -399,11 +429,23 @@ class ReplayScreen(HeldReplay):
             self._show_state(self._shown)
 
     def _show_state(self, step: int) -> None:
-        panel = self.states_panel
-        if panel.display:
-            # On the held step: the state it is held in, after the last step that happened.
-            step = min(step, self.steps.count - 1)
-            panel.show(self.timeline.at(step) if self.timeline is not None and step >= 0 else None)
+        panel, timeline = self.states_panel, self.timeline
+        if not panel.display:
+            return
+        if timeline is None:
+            panel.show(None)
+            return
+        if step == self.view.held_step:
+            # It has not happened: the state it is held in, after the last step that did.
+            count = self.steps.count
+            last = timeline.at(count - 1) if count else None
+            if count and last is None:
+                panel.show(None)  # Still being worked out.
+            else:
+                panel.show(held_state(timeline.machine, last, self.view.row(step).seq), held=True)
+            return
+        step = min(step, self.steps.count - 1)
+        panel.show(timeline.at(step) if step >= 0 else None)
 
     def action_toggle_states(self) -> None:
         panel = self.states_panel

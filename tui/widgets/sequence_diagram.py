@@ -10,7 +10,10 @@ the time goes and stands out until it goes on.
 
 Only the lines on screen are drawn (Textual's Line API), and a step's arrow
 is worked out when its line is first drawn (`Steps.row`): a trace of
-100,000 events costs what a screenful of them does.
+100,000 events costs what a screenful of them does. While a trace grows,
+its height is rounded up to a whole number of `GROWTH_ROWS` (the rows past
+the last step show only the lifelines), so a new step mostly changes no
+size and makes the screen lay nothing out again.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 GAP_MARK = "⋮"
 """In the gutter of a step that follows missing steps (unreadable lines of the file)."""
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+GROWTH_ROWS = 1024
+"""A trace still in progress is this many rows taller at a time: a change of size lays out the whole screen."""
 
 
 class SequenceDiagram(ScrollView, can_focus=True):
@@ -119,14 +124,14 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def grew(self, before: int = 0) -> None:
         """Show the steps the trace gained since it had `before` (a live file); the cursor stays."""
         count = self.source.count
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * count)
+        self._size_to_steps()
         # Only the new rows change, and the "in progress" line under them.
         self.refresh_lines(1 + before * ROW_HEIGHT, (count - before) * ROW_HEIGHT + 1)
 
     def held_changed(self) -> None:
         """The held step came, went, moved or was edited: draw every step again."""
         self._strips.clear()
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
+        self._size_to_steps()
         self.refresh()
 
     @property
@@ -156,8 +161,17 @@ class SequenceDiagram(ScrollView, can_focus=True):
         """Number of events."""
         return self.source.count
 
+    def _size_to_steps(self) -> None:
+        """Make the scrollable height fit the steps: exactly once complete, in whole `GROWTH_ROWS` while growing."""
+        height = 2 + ROW_HEIGHT * self.source.count
+        if not self.source.complete:
+            height = -(-height // GROWTH_ROWS) * GROWTH_ROWS
+        size = Size(self.width_inside, height)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.width_inside, 2 + ROW_HEIGHT * self.source.count)
+        self._size_to_steps()
         # A smaller pane (a narrower terminal stacks the panes) must still show the cursor.
         self.call_after_refresh(self._scroll_to_cursor)
 
@@ -298,8 +312,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
     def _header(self, width: int, base: Style) -> Strip:
         chars = [" "] * width
         ignored: list[Style | None] = [None] * width
-        for name, x in self._lane_x().items():
-            self._put(chars, ignored, max(x - len(name) // 2, GUTTER), name, None)
+        for start, name in _lane_names(self._lane_x(), width):
+            self._put(chars, ignored, start, name, None)
         self._put(chars, ignored, 1, "step     offset", None)
         style = base + self.get_component_rich_style("sequence-diagram--header")
         return self._strip(Text("".join(chars), no_wrap=True), width, style)
@@ -366,3 +380,30 @@ class SequenceDiagram(ScrollView, can_focus=True):
         else:
             self._put(chars, styles, a, "↺", style)
         return self._text(chars, styles)
+
+
+def _lane_names(xs: dict[str, int], width: int) -> list[tuple[int, str]]:
+    """Where each lifeline's name starts (centred over it), and the name: shortened with "…" where two would touch.
+
+    Where names collide, the longer one gives way: the left one ends a cell before
+    the right one starts, or the right one starts a cell after the left one ends.
+    """
+    placed = [[max(x - cell_len(name) // 2, GUTTER), name] for name, x in xs.items()]
+    for left, right in zip(placed, placed[1:]):
+        gap = right[0] - (left[0] + cell_len(left[1]))
+        if gap >= 1:
+            continue
+        if cell_len(left[1]) >= cell_len(right[1]):
+            left[1] = _shorten(left[1], right[0] - 1 - left[0])
+        else:
+            end = right[0] + cell_len(right[1])
+            right[0] = left[0] + cell_len(left[1]) + 1
+            right[1] = _shorten(right[1], end - right[0])
+    return [(start, name) for start, name in placed if start < width]
+
+
+def _shorten(name: str, cells: int) -> str:
+    """`name` in at most `cells` cells (at least its first character), ending in "…" when cut."""
+    if cell_len(name) <= cells:
+        return name
+    return set_cell_size(name, max(cells - 1, 1)) + "…"

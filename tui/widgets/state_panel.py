@@ -5,7 +5,8 @@ order with the current one lit, the transition the step made, what the
 app may do next and what would be its mistake from here, how the server
 will frame the response and how much of the request body is still unread.
 The same machines drive `tracer check`, so the panel and the findings
-cannot disagree.
+cannot disagree. On a step the debugger holds, which has not happened
+yet, it shows the state the exchange waits in.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class StatePanel(VerticalScroll, can_focus=True):
     """What is shown, as a Rich renderable."""
     state: StepState | None = None
     """The state shown, or None while it is being worked out."""
+    held: bool = False
+    """Whether the step shown is held in the debugger (it has not happened)."""
 
     def __init__(self, machine: Machine | None, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -55,14 +58,17 @@ class StatePanel(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(id="state-body")
 
-    def show(self, state: StepState | None) -> None:
-        """Show `state`; None says the step's state is still being worked out."""
-        shown = _looks(self.state) if self.content else ()
-        self.state = state
+    def show(self, state: StepState | None, *, held: bool = False) -> None:
+        """Show `state`; None says the step's state is still being worked out.
+
+        With `held`, the step is held in the debugger: `state` is where the exchange waits for it.
+        """
+        shown = (*_looks(self.state), self.held) if self.content else ()
+        self.state, self.held = state, held
         # Steps of a long stream often leave the exchange as it was: nothing to draw again.
-        if _looks(state) == shown:
+        if (*_looks(state), held) == shown:
             return
-        self.content = Group(*describe(self.machine, state))
+        self.content = Group(*describe(self.machine, state, held=held))
         self.query_one("#state-body", Static).update(self.content)
 
 
@@ -73,8 +79,8 @@ def _looks(state: StepState | None) -> tuple[object, ...]:
     return (state.state, state.before, state.transition, state.made, state.framing, state.request_body)
 
 
-def describe(machine: Machine | None, state: StepState | None) -> list[RenderableType]:
-    """The renderables of the panel for `state` of `machine`."""
+def describe(machine: Machine | None, state: StepState | None, *, held: bool = False) -> list[RenderableType]:
+    """The renderables of the panel for `state` of `machine` (`held`: where a held step waits)."""
     if machine is None:
         return [Text("No state machine describes this protocol.", style="dim")]
     parts: list[RenderableType] = [Text.assemble((machine.title, "bold"), (" state", "bold"))]
@@ -83,7 +89,7 @@ def describe(machine: Machine | None, state: StepState | None) -> list[Renderabl
         parts.append(Text(WORKING, style="dim italic"))
         return parts
     parts.append(StateTrack(machine.states, state.state, state.before))
-    parts += _this_step(state)
+    parts += _held_step(state) if held else _this_step(state)
     parts.append(Text(state.about, style="dim italic"))
     parts += _section("may next", [Text(line) for line in state.may])
     mistakes = [Text.assemble(m.says, (f"  {m.rule}", "dim")) for m in state.must_not]
@@ -116,6 +122,15 @@ def _this_step(state: StepState) -> list[RenderableType]:
                                     "bold yellow" if server else "bold red"),
                                    mistake.says, (f"  {mistake.rule}", "dim")))
     return [Text("this step", style="bold cyan"), Padding(Group(*lines), (0, 0, 0, 2))]
+
+
+def _held_step(state: StepState) -> list[RenderableType]:
+    if state.before is None:
+        line = Text.assemble(("held before it happens: ", "dim"), "the server has not called the app yet")
+    else:
+        line = Text.assemble(("held before it happens: stays ", "dim"), (state.state.label, "bold"),
+                             (" until it goes on", "dim"))
+    return [Text("this step", style="bold cyan"), Padding(line, (0, 0, 0, 2))]
 
 
 def _section(title: str, lines: Iterable[Text]) -> list[RenderableType]:
