@@ -132,6 +132,9 @@ class TracerApp(App[int]):
         self._first_rows = threading.Event()
         """Set once the first batch of rows is painted (or waited for long enough): the scan goes on."""
         self._switch_interval = sys.getswitchinterval()
+        self._follow_lock = threading.Lock()
+        self._scanner_running = True
+        """The scan worker runs (it is started at mount): `follow` starts it again once it has stopped."""
 
     @property
     def scanning(self) -> bool:
@@ -171,7 +174,10 @@ class TracerApp(App[int]):
         try:
             # The first batch comes after the first block, a screenful of rows.
             batch(index.scan(on_batch=batch, first_batch_seconds=0, stop=lambda: worker.is_cancelled), done=True)
-            while self.live and not worker.is_cancelled:
+            while not worker.is_cancelled:
+                with self._follow_lock:
+                    if not self.live:
+                        return
                 time.sleep(FOLLOW_INTERVAL)
                 result = index.scan(stop=lambda: worker.is_cancelled)
                 if result.new or result.updated or result.problems:
@@ -181,6 +187,9 @@ class TracerApp(App[int]):
         except OSError as exc:
             if not worker.is_cancelled:
                 self.post_message(ScanFailed(f"{self.path}: cannot read: {exc.strerror or exc}"))
+        finally:
+            with self._follow_lock:
+                self._scanner_running = False
 
     def on_traces_scanned(self, message: TracesScanned) -> None:
         self._report(message)
@@ -248,6 +257,21 @@ class TracerApp(App[int]):
         if count:
             self.notify(f"attached to {count} live process{'es' if count != 1 else ''} of this file: "
                         "b sets a breakpoint, B lists them", title="debugger", markup=False)
+            # A process writing the file is alive: what it records next belongs in the list, as with --follow.
+            self.follow()
+
+    def follow(self) -> None:
+        """Follow the file as it grows from now on (``--follow``, or a live process of the file attached to)."""
+        with self._follow_lock:
+            if self.live:
+                return
+            self.live = self.index.live = self.requests.live = True
+            # A scanner still running sees `live` at its next look; one that has stopped is started again.
+            restart = not self._scanner_running
+            self._scanner_running = True
+        self.sub_title = self.path + "  (following)"
+        if restart:
+            self.scan()
 
     def on_debug_event_arrived(self, message: DebugEventArrived) -> None:
         self.debugger.take(message.event)  # type: ignore[arg-type]
