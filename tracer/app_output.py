@@ -10,9 +10,14 @@ end event), so the request's thread, the threads and tasks it starts, and a
 WSGI response iterated later in the same thread all see it. Two things feed
 it, both installed once per process and only while some tracer captures:
 
-- `CaptureHandler`, a `logging.Handler` on the root logger: every record that
-  reaches the root (the app's logging configuration decides which do) while a
-  request runs becomes an ``app.log`` event of that request;
+- `CaptureHandler`, which sees every record that reaches the root logger (the
+  app's logging configuration decides which do) while a request runs and makes
+  it an ``app.log`` event of that request. It is called from
+  ``Logger.callHandlers`` rather than added to the root's handlers: a handler
+  there would be one the app's logging can see, so Flask would not add its
+  own default handler (it adds one only when no handler would print its
+  records) and Python's last-resort handler would no longer print records no
+  handler takes; the app's tracebacks would reach the trace but not stderr;
 - `TeeStream`, which replaces ``sys.stdout`` and ``sys.stderr``: it writes
   everything on to the stream it replaced (or to the file `redirect_streams`
   names) and records each complete line written during a request.
@@ -216,6 +221,19 @@ def _not_the_apps(frame: Any) -> bool:
 
 _lock = threading.Lock()
 _handler: CaptureHandler | None = None
+_original_call_handlers = logging.Logger.callHandlers
+
+
+def _call_handlers(self: logging.Logger, record: logging.LogRecord) -> None:
+    """``Logger.callHandlers`` while output is captured: a record that will reach the root is recorded first."""
+    handler = _handler
+    if handler is not None and current_capture.get() is not None:
+        logger = self
+        while logger.propagate and logger.parent is not None:
+            logger = logger.parent
+        if logger is logging.root:
+            handler.handle(record)
+    _original_call_handlers(self, record)
 _streams: dict[str, TeeStream] = {}
 _users = 0
 
@@ -223,11 +241,11 @@ _users = 0
 def capture_output(tracer: Any, *, streams: bool = True) -> Any:
     """Record the app's log records (and, with `streams`, its stdout and stderr lines) in its requests' traces.
 
-    Installs a `CaptureHandler` on the root logger and, with `streams`,
-    `TeeStream` objects as ``sys.stdout`` and ``sys.stderr``, once per process,
-    until the last tracer is released with `release_output`. Install it after
-    the app has configured logging: a ``dictConfig`` with a ``root`` entry
-    removes the root's handlers.
+    Has a `CaptureHandler` see the records that reach the root logger (without
+    adding it to the root's handlers, so the app's logging works as without
+    it) and, with `streams`, installs `TeeStream` objects as ``sys.stdout`` and
+    ``sys.stderr``, once per process, until the last tracer is released with
+    `release_output`.
 
     Args:
         tracer: A `WSGITracer` or `ASGITracer`.
@@ -236,17 +254,17 @@ def capture_output(tracer: Any, *, streams: bool = True) -> Any:
     Returns:
         The same tracer.
     """
-    global _handler, _users
+    global _handler, _original_call_handlers, _users
     options = tracer.options
     redact = text_redactor(options.redactor)
     capture_output_for(options.failures, lambda session: RequestCapture(session, redact))
     with _lock:
         _users += 1
-        root = logging.getLogger()
         if _handler is None:
             _handler = CaptureHandler()
-        if _handler not in root.handlers:
-            root.addHandler(_handler)
+        if logging.Logger.callHandlers is not _call_handlers:
+            _original_call_handlers = logging.Logger.callHandlers
+            logging.Logger.callHandlers = _call_handlers  # type: ignore[method-assign]
         if streams:
             for source in ("stdout", "stderr"):
                 current = getattr(sys, source)
@@ -264,8 +282,9 @@ def release_output(tracer: Any) -> None:
         _users = max(0, _users - 1)
         if _users:
             return
-        if _handler is not None:
-            logging.getLogger().removeHandler(_handler)
+        # Only if nobody has wrapped it since; otherwise ours stays, recording nothing outside requests.
+        if logging.Logger.__dict__.get("callHandlers") is _call_handlers:
+            logging.Logger.callHandlers = _original_call_handlers  # type: ignore[method-assign]
         for source, tee in list(_streams.items()):
             if getattr(sys, source) is tee:
                 setattr(sys, source, tee.stream)

@@ -98,3 +98,19 @@ starlette_app = Starlette(routes=[Route("/work", starlette_work)])
 def outside_requests() -> None:
     """Output from a thread of its own, outside any request."""
     threading.Thread(target=lambda: print("a thread of the server"), daemon=True).start()
+
+
+flask_untouched = Flask("flask_untouched")
+"""A Flask app whose logger is first used in a request, after tracer captures: Flask adds its handler then."""
+
+
+@flask_untouched.get("/boom")
+def flask_untouched_boom():
+    return [][3]
+
+
+@flask_untouched.get("/bare")
+def flask_untouched_bare():
+    # A logger nobody configured: Python's last-resort handler prints the record to stderr.
+    logging.getLogger("app_output_bare").warning("no handler for %s", "this")
+    return "logged\n"
