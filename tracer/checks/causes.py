@@ -13,11 +13,13 @@ the finding (`Finding.cause`, and one more sentence of its message), so
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 from ..model import Trace
 from .findings import Finding
@@ -80,6 +82,27 @@ _DJANGO_HEAD_BODY = Cause(
     "it builds the whole response for a HEAD request and leaves dropping the body to the server",
     "nothing to change in the app",
 )
+_DJANGO_RELATIVE_LOCATION = Cause(
+    "Django",
+    "its redirects send the Location as the view or login_required gives it, relative by design "
+    "(RFC 9110 allows a relative reference, resolved against the request's URL)",
+    "nothing to change in the app",
+)
+_DJANGO_STATIC_CHARSET = Cause(
+    "Django",
+    "its static file view (django.views.static.serve, which serves STATIC_URL in development) sends the type "
+    "mimetypes guesses from the file name, without a charset",
+    "nothing to change in the app; in production the web server that serves STATIC_ROOT sets the type",
+)
+_WERKZEUG_READ = Cause(
+    "Werkzeug",
+    "its request parser (Flask's request.form, request.get_data) reads the body with read() only when the server "
+    "sets wsgi.input_terminated, as this one did, promising end-of-file at the body's end; otherwise it wraps "
+    "wsgi.input in a LimitedStream of CONTENT_LENGTH, which reads with a size",
+    "nothing to change in the app: on this server the read is safe",
+)
+# django.views.static.serve answers with a FileResponse: Content-Disposition names the file inline.
+_INLINE_FILENAME = re.compile(r"""inline; filename(?:="(?P<plain>[^"]*)"|\*=utf-8''(?P<quoted>\S+))$""", re.IGNORECASE)
 
 
 class _Clues:
@@ -116,6 +139,35 @@ class _Clues:
         return self.ports_as_str and isinstance(extensions, dict) and set(extensions) == _GRANIAN_EXTENSIONS
 
     @cached_property
+    def input_terminated(self) -> bool:
+        """The server promises end-of-file at the request body's end (the environ's ``wsgi.input_terminated``)."""
+        return self.environ.get("wsgi.input_terminated") is True
+
+    @cached_property
+    def django_static_file(self) -> bool:
+        """The response is shaped as django.views.static.serve makes it, for the file the request's path names.
+
+        A 200 with ``Last-Modified`` and FileResponse's ``Content-Disposition: inline; filename="site.css"``,
+        where the name is the path's last segment. Django's static handler answers before any middleware,
+        so the trace shows no other sign of Django.
+        """
+        path = self.environ.get("PATH_INFO") if self.environ else self.scope.get("path")
+        name = posixpath.basename(path) if isinstance(path, str) else ""
+        for event in self.trace.events:
+            data = event.data if isinstance(event.data, dict) else {}
+            headers = _start_headers(event.kind, data)
+            if headers is None:
+                continue
+            status = data.get("status") if event.kind == "wsgi.start_response" else data["message"].get("status")
+            pairs = _text_pairs(headers)
+            if status not in (200, "200 OK") or not name or "last-modified" not in {key.lower() for key, _ in pairs}:
+                return False
+            found = [_INLINE_FILENAME.match(value.strip()) for key, value in pairs if key.lower() == "content-disposition"]
+            return any(match is not None and unquote(match["plain"] or match["quoted"] or "") == unquote(name)
+                       for match in found)
+        return False
+
+    @cached_property
     def django(self) -> bool:
         """Django answered: its frames in a traceback, its logger, or its default response headers."""
         for event in self.trace.events:
@@ -147,11 +199,14 @@ def _start_headers(kind: str, data: dict[str, Any]) -> Any:
     return None
 
 
-def _django_headers(headers: Any) -> bool:
+def _text_pairs(headers: Any) -> list[tuple[str, str]]:
     if not isinstance(headers, list):
-        return False
-    pairs = {(_text(item[0]), _text(item[1])) for item in headers if isinstance(item, list) and len(item) == 2}
-    return len(pairs & _DJANGO_HEADERS) >= 2
+        return []
+    return [(_text(item[0]), _text(item[1])) for item in headers if isinstance(item, list) and len(item) == 2]
+
+
+def _django_headers(headers: Any) -> bool:
+    return len(set(_text_pairs(headers)) & _DJANGO_HEADERS) >= 2
 
 
 _SERVER_SIDE = {
@@ -178,6 +233,10 @@ def _server(rule: str, clues: _Clues) -> Cause | None:
 _FRAMEWORK: dict[str, Callable[[_Clues], Cause | None]] = {
     "asgi-header-case": lambda clues: _DJANGO_HEADER_CASE if clues.django else None,
     "http-head-body": lambda clues: _DJANGO_HEAD_BODY if clues.django else None,
+    "http-location-relative": lambda clues: _DJANGO_RELATIVE_LOCATION if clues.django else None,
+    "http-charset-missing": lambda clues: _DJANGO_STATIC_CHARSET if clues.django_static_file else None,
+    # Django reads wsgi.input through its own LimitedStream, always with a size.
+    "wsgi-input-read-no-size": lambda clues: _WERKZEUG_READ if clues.input_terminated and not clues.django else None,
 }
 """Rules a framework is known to break, by rule id: the cause, when the trace shows that framework."""
 

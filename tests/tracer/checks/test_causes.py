@@ -247,3 +247,52 @@ def test_the_apps_own_mistakes_never_get_a_cause() -> None:
 def test_every_rule_the_machines_call_the_servers_is_a_server_rule() -> None:
     by_server = {mistake.rule for machine in MACHINES.values() for mistake in machine.mistakes if mistake.by == "server"}
     assert by_server <= SERVER_RULES
+
+
+def reads_all(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+    return [b"x"]
+
+
+def css_as(*extra: tuple[str, str]) -> Any:
+    def css(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/css"), *extra])
+        return [b"body{}"]
+
+    return css
+
+
+def relative_redirect(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("302 Found", [("Content-Type", "text/plain; charset=utf-8"), ("Location", "/login/?next=/")])
+    return [b""]
+
+
+LAST_MODIFIED = ("Last-Modified", "Mon, 30 Nov 2026 09:17:34 GMT")
+
+
+@pytest.mark.parametrize(
+    ("wsgi_app", "path", "finding"),
+    [
+        # read() without a size where the server does not promise end-of-file
+        (reads_all, "/submit", "wsgi-input-read-no-size"),
+        # a text/* type without a charset: not a file response, or one for another file than the path names
+        (css_as(), "/static/site.css", "http-charset-missing"),
+        (css_as(("Content-Disposition", 'inline; filename="site.css"')), "/static/site.css", "http-charset-missing"),
+        (css_as(LAST_MODIFIED, ("Content-Disposition", 'inline; filename="other.css"')), "/static/site.css",
+         "http-charset-missing"),
+        # a relative Location without a sign of Django
+        (relative_redirect, "/admin/", "http-location-relative"),
+    ],
+    ids=["read-no-size", "css", "css-no-last-modified", "css-other-file", "relative-location"],
+)
+def test_the_apps_own_findings_that_look_like_a_frameworks_get_no_cause(wsgi_app: Any, path: str, finding: str) -> None:
+    from werkzeug.test import create_environ
+
+    rec = Recorder()
+    environ = create_environ(path, method="POST", data=b"a=1", content_type="application/x-www-form-urlencoded")
+    environ["SERVER_SOFTWARE"] = "Werkzeug/3.1.9"
+    result = WSGITracer(wsgi_app, sink=rec)(environ, lambda *args: None)
+    list(result)
+    result.close()
+    assert causes(rec.traces()[0]) == [(finding, None)]
