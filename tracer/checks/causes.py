@@ -4,8 +4,9 @@ Some findings are not the app author's to fix. The server builds the environ or
 the scope (granian gives the scope's ports as str); the framework writes the
 response (Django keeps header names as the response holds them, on purpose).
 Each such cause is recognised from the trace itself: the environ's
-``SERVER_SOFTWARE``, the scope's shape, a framework's frames in a traceback or
-its logger in an ``app.log`` event, its default response headers. This module
+``SERVER_SOFTWARE`` and ``wsgi.input_terminated``, the scope's shape, a
+framework's frames in a traceback or its logger in an ``app.log`` event, its
+default response headers, the shape of its static file responses. This module
 is the one place that knows them; `tracer.checks.check_trace` adds the cause to
 the finding (`Finding.cause`, and one more sentence of its message), so
 ``tracer check``, ``tracer show`` and the UI say the same.
