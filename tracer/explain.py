@@ -77,8 +77,23 @@ _LOGGED_EXCEPTION = (" It carries an exception the app or its framework caught a
                      "before they answer 500: the app did not raise, so the trace has no error event.")
 
 
-def explain(event: Event) -> str:
-    """What `event` means, in one or two plain sentences; "" for kinds it does not know."""
+RAISED_END = {
+    "asgi.end": "The app raised instead of returning: the exception an earlier step shows ended its coroutine, "
+                "and the server is done with this connection.",
+    "wsgi.end": "The server is done with this request after the app raised (an earlier step shows the exception): "
+                "the status it kept and the body bytes it was given.",
+}
+"""The end event's sentence when an exception escaped the app before it."""
+
+
+def explain(event: Event, *, raised: bool = False) -> str:
+    """What `event` means, in one or two plain sentences; "" for kinds it does not know.
+
+    `raised` says an exception escaped the app before this event (an error event
+    came first): the end event then says the app raised, not that it returned.
+    """
+    if raised and event.kind in RAISED_END:
+        return RAISED_END[event.kind]
     if event.kind == "app.log":
         data: Any = event.data if isinstance(event.data, dict) else {}
         sentence = _APP_LOG.get(data.get("source"), _APP_LOG["logging"])

@@ -8,6 +8,8 @@ Lifelines: ``server`` and ``app`` for both protocols; for WSGI also the
 ``iterable``, whose chunks and ``close()`` travel between it and the server.
 What the app logged or printed (``app.log``) is no message between two
 lifelines: it is a note on the app's own (source and target ``app``).
+An event that went on edited at a breakpoint is marked ``✎ … (edited)``;
+the end of a request whose app raised says so (``end: the app raised``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import APP_LOG, Event, TruncatedBytes
+from .edited_step import EDITED_MARK
+from .model import APP_LOG, END_KINDS, ERROR_KINDS, Event, TruncatedBytes
 from .summary import body_size, first_event_summary
 from .text import line, size
 
@@ -40,7 +43,7 @@ def lanes(protocol: str) -> tuple[str, ...]:
     return WSGI_LANES if protocol == "wsgi" else ASGI_LANES
 
 
-def arrow(event: Event, *, iterating: bool = False) -> Arrow:
+def arrow(event: Event, *, iterating: bool = False, raised: bool = False) -> Arrow:
     """The arrow and label of one event.
 
     Args:
@@ -49,6 +52,9 @@ def arrow(event: Event, *, iterating: bool = False) -> Arrow:
             chunk or ``close()`` came before): an exception raised then comes
             from the iterable, not from the app call. So does one raised in a
             ``__next__``.
+        raised: Whether an exception escaped the app before this event (an
+            error event came first): the end event then reads as the app
+            having raised, not returned.
     """
     data = event.data
     kind = event.kind
@@ -63,19 +69,26 @@ def arrow(event: Event, *, iterating: bool = False) -> Arrow:
             item = Arrow("server", "app", kind)
     except (AttributeError, TypeError, ValueError, KeyError):
         item = Arrow("server", "app", kind)  # Data not shaped as the format says: still one arrow, named by its kind.
+    label = item.label
+    if raised and kind in END_KINDS:
+        label = "end: the app raised" if kind == "asgi.end" else f"{label} (app raised)"
+    if isinstance(data, dict) and "original" in data:
+        label = f"{EDITED_MARK} {label} ({'made up' if data['original'] is None else 'edited'})"
     if kind == "wsgi.error" and (iterating or _raised_in_next(data)):
-        return Arrow("iterable", "server", line(item.label))
-    return Arrow(item.source, item.target, line(item.label))
+        return Arrow("iterable", "server", line(label))
+    return Arrow(item.source, item.target, line(label))
 
 
 def arrows(events: Iterable[Event]) -> list[Arrow]:
     """The arrows of a trace's events, in order."""
     result = []
-    iterating = False
+    iterating = raised = False
     for event in events:
-        result.append(arrow(event, iterating=iterating))
+        result.append(arrow(event, iterating=iterating, raised=raised))
         if event.kind in ITERATING_KINDS:
             iterating = True
+        if event.kind in ERROR_KINDS:
+            raised = True
     return result
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .app_frames import read_traceback
+from .app_frames import EXCEPTION, HEADING, read_traceback
 from .model import APP_LOG, Event, ReprValue, TruncatedBytes
 from .text import block, line, looks_binary, size
 
@@ -88,6 +88,10 @@ def _payload(event: Event, request_type: str, response_type: str, max_body: int)
         rows = _message(data.get("message") or {}, content_type, max_body)
     elif kind == APP_LOG:
         rows = [(line(str(key)), value_text(value)) for key, value in data.items() if key not in ("message", "exception")]
+        raised = exception_line(data.get("exception"))
+        if raised:
+            # First, as for an error event: what was raised, then where.
+            rows.insert(0, ("exception", raised))
         rows.append(("message", _lines(block(str(data.get("message", ""))).rstrip("\n"), MAX_LINES)))
         rows += traceback_rows(data.get("exception"))
     else:
@@ -111,6 +115,27 @@ def traceback_rows(traceback: Any) -> list[Row]:
     shown = "\n".join(item.text for item in read.lines)
     rows.append(("traceback", _last_lines(block(shown), MAX_LINES)))
     return rows
+
+
+def exception_line(traceback: Any) -> str:
+    """The line of a formatted traceback that names the exception raised in the end (``IndexError: …``); "" if none.
+
+    A chained traceback names several: the last one is what was raised. A
+    message of several lines gives its first.
+    """
+    text = str(traceback or "").rstrip("\n")
+    if not text:
+        return ""
+    found = ""
+    after_exception = False
+    for item in read_traceback(text).lines:
+        if item.role == EXCEPTION:
+            if not after_exception:
+                found = item.text
+            after_exception = True
+        elif item.frame is not None or item.role == HEADING:
+            after_exception = False
+    return line(found)
 
 
 def _environ(environ: dict[str, Any]) -> list[Row]:

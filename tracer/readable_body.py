@@ -43,6 +43,9 @@ class Body:
         pieces: How many pieces were joined.
         cut: Bytes are missing: cut by ``max_body_bytes``, or more than `MAX_JOINED`.
         more: The step is not the body's last piece (more may follow).
+        length: The Content-Length its headers declared (None: not declared), which tells
+            a WSGI body complete before the read or chunk that would say so.
+        received: Bytes of its pieces up to the step, counted whole (a cut piece by its real length).
     """
 
     direction: str
@@ -52,6 +55,8 @@ class Body:
     pieces: int = 0
     cut: bool = False
     more: bool = False
+    length: int | None = None
+    received: int = 0
     _parts: list[bytes] = field(default_factory=list, repr=False)
     _joined: int = field(default=0, repr=False)
 
@@ -151,7 +156,7 @@ def body_upto(events: Iterable[Event], *, max_bytes: int = MAX_JOINED, direction
         headers = body_headers(event)
         if headers is not None:
             side, content_type, coding = headers
-            bodies[side] = Body(side, content_type, coding)
+            bodies[side] = Body(side, content_type, coding, length=declared_length(event))
             if side == direction and not bodies[side].wanted:
                 return bodies[side]  # It reads as sent: its pieces are not needed.
             last = None
@@ -161,9 +166,10 @@ def body_upto(events: Iterable[Event], *, max_bytes: int = MAX_JOINED, direction
             continue
         body = bodies[last[0]]
         body.pieces += 1
+        body.received += _length(last[1])
         if body.wanted:
             _add(body, last[1], max_bytes)
-        body.more = _more_follows(event)
+        body.more = _more_follows(event, body)
     if last is None:
         return None
     body = bodies[last[0]]
@@ -219,12 +225,53 @@ def _add(body: Body, value: Any, max_bytes: int) -> None:
         body._joined += min(len(item), room)
 
 
-def _more_follows(event: Event) -> bool:
-    """Whether more body may follow this piece (ASGI says so; for WSGI, only the end tells)."""
+def declared_length(event: Event) -> int | None:
+    """The Content-Length of the body whose headers `event` carries, when declared and a whole number."""
+    data = event.data if isinstance(event.data, dict) else {}
+    if event.kind == "wsgi.environ":
+        environ = data.get("environ")
+        value = text(environ.get("CONTENT_LENGTH")) if isinstance(environ, dict) else ""
+    elif event.kind == "asgi.scope":
+        scope = data.get("scope")
+        value = (header_value(scope.get("headers"), "content-length") or "") if isinstance(scope, dict) else ""
+    elif event.kind == "wsgi.start_response":
+        value = header_value(data.get("headers"), "content-length") or ""
+    else:
+        message = data.get("message")
+        value = (header_value(message.get("headers"), "content-length") or "") if isinstance(message, dict) else ""
+    value = value.strip()
+    return int(value) if value.isdigit() else None
+
+
+def _length(value: Any) -> int:
+    """Bytes of one piece, counted whole (a cut piece by its real length)."""
+    items = value if isinstance(value, list) else [value]
+    total = 0
+    for item in items:
+        if isinstance(item, TruncatedBytes):
+            total += item.original_length
+        elif isinstance(item, (bytes, bytearray)):
+            total += len(item)
+        elif isinstance(item, str):
+            total += len(item.encode("utf-8", "surrogatepass"))
+    return total
+
+
+def _more_follows(event: Event, body: Body) -> bool:
+    """Whether more body may follow this piece.
+
+    ASGI says so (``more_body``). For WSGI a body is complete once its declared
+    Content-Length has arrived, or the app read the input to its end (``read()``
+    or ``readlines()`` without a size, or an empty read); otherwise only the end tells.
+    """
+    data: Any = event.data if isinstance(event.data, dict) else {}
     if event.kind.startswith("asgi."):
-        message = event.data.get("message") if isinstance(event.data, dict) else None
+        message = data.get("message")
         return bool(isinstance(message, dict) and message.get("more_body", False))
+    if body.length is not None and body.received >= body.length:
+        return False
     if event.kind == "wsgi.input":
-        data = event.data.get("data") if isinstance(event.data, dict) else None
-        return bool(data)  # The empty read at the end says the body is over.
+        size = data.get("size")
+        whole = data.get("method") in ("read", "readlines") and (size is None or isinstance(size, int) and size < 0)
+        return bool(data.get("data")) and not whole  # The empty read at the end says the body is over.
     return True

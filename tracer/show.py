@@ -25,8 +25,9 @@ from typing import Literal
 from . import spec as _spec
 from .checks import Finding, check_trace
 from .explain import explain
+from .edited_step import EDITED_MARK, held_note
 from .labels import arrows
-from .model import Trace
+from .model import ERROR_KINDS, Event, Trace
 from .payload import MAX_BODY, Row, payload
 from .states import StepState, states_of
 from .summary import TraceSummary
@@ -112,13 +113,16 @@ def build_steps(trace: Trace, findings: Sequence[Finding], *, spec: bool = False
         by_seq.setdefault(finding.seq, []).append(finding)
     steps = []
     framing = None
+    raised = False
     for event, item, state in zip(trace.events, arrows(trace.events), states):
         step = Step(
-            event.seq, event.t_ns, line(event.kind), item.source, item.target, item.label, explain(event),
-            payload(event, request_type=summary.request_content_type or "", response_type=summary.content_type or "",
-                    max_body=max_body),
+            event.seq, event.t_ns, line(event.kind), item.source, item.target, item.label,
+            explain(event, raised=raised),
+            held_rows(event) + payload(event, request_type=summary.request_content_type or "",
+                                       response_type=summary.content_type or "", max_body=max_body),
             findings=by_seq.pop(event.seq, []),
         )
+        raised = raised or event.kind in ERROR_KINDS
         if state is not None:
             step.state = state.state.label
             if state.transition is not None and state.transition.says:
@@ -133,6 +137,19 @@ def build_steps(trace: Trace, findings: Sequence[Finding], *, spec: bool = False
         # A finding at a seq no event has (a gap in the file) goes with the last step.
         steps[-1].findings += [f for seq in sorted(by_seq) for f in by_seq[seq]]
     return steps
+
+
+def held_rows(event: Event) -> list[Row]:
+    """The rows of a step held at a breakpoint: how long, and for an edit what the app sent and what went on."""
+    note = held_note(event)
+    if note is None:
+        return []
+    if not note.edited:
+        return [("held", note.sentence)]
+    changes = [f"{change.field}: {change.given} → {change.exchanged}" for change in note.changes]
+    if note.edited and not note.made_up and not changes:
+        changes = ["(no field differs)"]
+    return [(f"{EDITED_MARK} edited", "\n".join([note.sentence, *changes]))]
 
 
 # The heading

@@ -68,10 +68,12 @@ def test_every_step_has_the_replays_label_and_sentence(capsys: pytest.CaptureFix
     for trace in read_traces(MIXED):
         code, out, err = show(MIXED, f"#{trace.id}", capsys=capsys)
         assert (code, err) == (0, "")
+        raised = False
         for event, item in zip(trace.events, arrows(trace.events)):
             block = step_block(out, event.seq)
             assert f"{item.source} → {item.target}  {item.label}" in block.splitlines()[0]
-            assert explain(event) in block
+            assert explain(event, raised=raised) in block
+            raised = raised or event.kind in ("wsgi.error", "asgi.error")
 
 
 def test_a_wsgi_request_shows_its_heading_payloads_and_states(capsys: pytest.CaptureFixture[str]) -> None:

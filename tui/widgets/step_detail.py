@@ -25,8 +25,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from tracer.checks import Finding
-from tracer.model import APP_LOG, Event, ReprValue, TruncatedBytes
-from tracer.payload import plain
+from tracer.edited_step import EDITED_MARK, HeldNote, held_note
+from tracer.model import APP_LOG, END_KINDS, ERROR_KINDS, Event, ReprValue, TruncatedBytes
+from tracer.payload import exception_line, plain
 from tracer.readable_body import Readable, body_piece, body_upto, readable
 from tracer.spec import KINDS, RULES, SpecNote, note_for_message
 
@@ -125,7 +126,9 @@ class StepDetail(VerticalScroll, can_focus=True):
         self.event = event
         self._shown = (event, findings, {"request_type": request_type, "response_type": response_type,
                                          "totals": totals, "earlier": earlier})
-        parts = describe(event, findings, request_type, response_type, None if self.raw else self.readable)
+        raised = self._raised(event, earlier) if event.kind in END_KINDS else None
+        parts = describe(event, findings, request_type, response_type, None if self.raw else self.readable,
+                         raised=raised)
         if self.raw and self.readable is not None:
             parts.append(Text.assemble(("  shown as sent · m: ", "dim"), (fmt.line(self.readable.note), "dim cyan")))
         if self.spec:
@@ -199,6 +202,22 @@ class StepDetail(VerticalScroll, can_focus=True):
             response_type = self._shown[2].get("response_type", "")
         return shown_body(self.event, None if self.raw else self.readable, request_type, response_type)
 
+    def _raised(self, event: Event, earlier: Callable[[], Iterable[Event]] | None) -> str | None:
+        """What the app raised before the end `event` (``KeyError: 'missing'``), ``""`` when it raised but
+        the summary does not say what; None when it did not raise."""
+        summary = getattr(self.screen, "summary", None)
+        if summary is not None and hasattr(summary, "error_type") and getattr(summary, "id", None) is not None:
+            if summary.error_type is None:
+                return None
+            message = summary.error_message
+            return f"{summary.error_type}: {message}" if message else str(summary.error_type)
+        if earlier is not None:
+            error = next((e for e in earlier() if e.kind in ERROR_KINDS), None)
+            if error is not None:
+                data = error.data if isinstance(error.data, dict) else {}
+                return f"{data.get('type') or 'Exception'}: {data.get('message', '')}".rstrip(": ")
+        return None
+
     def _readable(self, event: Event, earlier: Callable[[], Iterable[Event]] | None) -> Readable | None:
         piece = body_piece(event)
         if piece is None:
@@ -242,27 +261,33 @@ class StepDetail(VerticalScroll, can_focus=True):
 
 
 def describe(
-    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None = None
+    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None = None,
+    *, raised: str | None = None,
 ) -> list[RenderableType]:
     """The renderables that show one event; data not shaped as expected is shown raw.
 
     `readable` is what the event's body piece reads as (decoded, a form), shown instead of its bytes.
+    `raised` (an end event's) is what the app raised before it, when it raised (``""``: not known what).
     """
     try:
-        return _describe(event, findings, request_type, response_type, readable)
+        return _describe(event, findings, request_type, response_type, readable, raised)
     except (AttributeError, TypeError, ValueError, KeyError):
         return [Text(fmt.line(f"#{event.seq} {event.kind}"), style="bold"), Text(""), Text(fmt.line(repr(event.data)))]
 
 
 def _describe(
-    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None
+    event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None,
+    raised: str | None = None,
 ) -> list[RenderableType]:
     parts: list[RenderableType] = [
         Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
     ]
-    meaning = explain(event)
+    meaning = explain(event, raised=raised is not None)
     if meaning:
         parts.append(Text(meaning, style="dim italic"))
+    held = held_note(event)
+    if held is not None:
+        parts += held_view(held)
     for finding in findings:
         style = {"error": "bold red", "warning": "bold yellow"}.get(finding.severity, "bold cyan")
         parts.append(Text.assemble((f"{finding.severity}: ", style), fmt.block(str(finding.message)),
@@ -293,18 +318,54 @@ def _describe(
         content_type = request_type if kind == "asgi.receive" else response_type
         parts += _message(data.get("message") or {}, content_type, readable)
     elif kind == APP_LOG:
+        logged = exception_line(data.get("exception"))
+        if logged:
+            # What was raised first, as for an error event; where it was raised below.
+            type_, colon, message = logged.partition(": ")
+            parts += [Text.assemble((type_, "bold red"), colon, message), Text("")]
         parts.append(_pairs([(key, value) for key, value in data.items() if key not in ("message", "exception")]))
         parts += [Text(""), Text(fmt.block(str(data.get("message", ""))))]
         if data.get("exception"):
             parts += [Text(""), *traceback_view(str(data.get("exception")))]
     elif kind == "wsgi.end":
+        if raised is not None:
+            parts.append(_raised_text(raised))
         parts.append(_pairs(list(data.items())))
     elif kind == "asgi.end":
-        parts.append(Text("The app returned.", style="dim"))
+        parts.append(_raised_text(raised) if raised is not None else Text("The app returned.", style="dim"))
     elif data:
         parts.append(_pairs(list(data.items())))
     if "$error" in data:
         parts.append(Text(fmt.block(str(data["$error"])), style="red"))
+    return parts
+
+
+def _raised_text(raised: str) -> Text:
+    if not raised:
+        return Text("The app raised.", style="bold red")
+    return Text.assemble(("The app raised ", "bold red"), fmt.line(raised), (" (see the error step).", "dim"))
+
+
+def held_view(note: HeldNote) -> list[RenderableType]:
+    """A step held at a breakpoint: how long; for an edit, what was sent beside what went on."""
+    if not note.edited:
+        return [Text(note.sentence, style="dim")]
+    parts: list[RenderableType] = [
+        Text.assemble((f"{EDITED_MARK} {'made up' if note.made_up else 'edited'} at a breakpoint", "bold yellow"),
+                      (f"  ({note.how})" if note.how else "", "dim"))
+    ]
+    if note.made_up:
+        parts.append(Text("  The debugger gave this message: nobody sent it.", style="dim"))
+    if note.changes:
+        table = Table(box=None, padding=(0, 1), expand=False, header_style="dim")
+        table.add_column("field", style="cyan", no_wrap=True, max_width=32)
+        table.add_column(f"the {note.giver} sent", overflow="fold")
+        table.add_column(f"went on (the {note.taker} got)", overflow="fold", style="bold")
+        for change in note.changes:
+            table.add_row(change.field, change.given, change.exchanged)
+        parts.append(table)
+    elif not note.made_up:
+        parts.append(Text("  no field differs from what was sent", style="dim"))
     return parts
 
 
