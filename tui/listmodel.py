@@ -486,13 +486,13 @@ class RequestList:
         self.set_order(SORT_KEYS[(at + 1) % len(SORT_KEYS)])
 
     def sort_by_column(self, column: str) -> None:
-        """A click on a column heading: sort by it, or reverse when it is the order already."""
+        """A click on a column heading: sort by it (ascending first), or reverse when it is the order already."""
         if column not in COLUMN_SORT_KEYS:
             return
         if column == self.sort_key:
             self.set_order(reverse=not self.reverse)
         else:
-            self.set_order(column)
+            self.set_order(column, reverse=False)
 
     # Loaded traces, marks
 

@@ -80,7 +80,7 @@ def test_time_order_is_start_order_not_the_order_traces_were_written(tmp_path: P
     requests.sort_by_column("duration")
     assert requests.reverse and ids(requests)[0] == "first"
     requests.sort_by_column("time")
-    assert (requests.sort_key, requests.reverse) == ("time", True)
+    assert (requests.sort_key, requests.reverse) == ("time", False)  # another column: ascending first
     requests.next_order()
     assert requests.sort_key == "duration"
     with pytest.raises(ValueError, match="cannot sort by 'size'"):

@@ -44,7 +44,7 @@ COLUMNS: tuple[tuple[str, int, bool], ...] = (
     ("resp", 9, True),
     ("waterfall", BAR_WIDTH, False),
 )
-WORKER_COLUMN = ("worker", 6, False)
+WORKER_COLUMN = ("worker", 7, False)
 """Shown after the time when the rows come from more than one process (`TraceSummary.worker`)."""
 WORKER_LABEL = 4
 """Hex digits of a worker's tag the worker column shows: short, and the same for as long as the file grows."""
