@@ -75,7 +75,7 @@ def start_extras(tracer: Any, breakpoints: Any, hold_timeout: float, capture_out
 
         enable(tracer, initial, hold_timeout=hold_timeout)
     if capture_output:
-        # Process-wide (the root logger, sys.stdout/stderr), so only on request; tracer run asks for it.
+        # Process-wide (logging, sys.stdout/stderr), so only on request; tracer run asks for it.
         from .app_output import capture_output as capture
 
         capture(tracer)
