@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from ..model import Trace
 from .findings import Finding
 
-__all__ = ["SERVER_RULES", "Cause", "with_causes"]
+__all__ = ["SERVER_RULES", "WHOLE_TRACE_CAUSES", "Cause", "with_causes"]
 
 SERVER_RULES = frozenset({
     "wsgi-environ-missing-key",
@@ -236,10 +236,13 @@ _FRAMEWORK: dict[str, Callable[[_Clues], Cause | None]] = {
     "http-head-body": lambda clues: _DJANGO_HEAD_BODY if clues.django else None,
     "http-location-relative": lambda clues: _DJANGO_RELATIVE_LOCATION if clues.django else None,
     "http-charset-missing": lambda clues: _DJANGO_STATIC_CHARSET if clues.django_static_file else None,
-    # Django reads wsgi.input through its own LimitedStream, always with a size.
-    "wsgi-input-read-no-size": lambda clues: _WERKZEUG_READ if clues.input_terminated and not clues.django else None,
+    # Read off the environ alone (Django never reads wsgi.input without a size: its own LimitedStream asks for one).
+    "wsgi-input-read-no-size": lambda clues: _WERKZEUG_READ if clues.input_terminated else None,
 }
 """Rules a framework is known to break, by rule id: the cause, when the trace shows that framework."""
+
+WHOLE_TRACE_CAUSES = frozenset(_FRAMEWORK) - {"wsgi-input-read-no-size"}
+"""The rules of `_FRAMEWORK` whose cause may be told by any event; the others' by the first event alone."""
 
 
 def _cause_of(finding: Finding, clues: _Clues) -> Cause | None:

@@ -17,7 +17,7 @@ play `findings` returns None (and keeps doing so), so the caller checks the
 whole trace instead: an ASGI message the tracer could not record (the order
 of every message is then unknown), a first WSGI body chunk that is a
 one-character str (whether every chunk is one), an event edited in the
-debugger, a rule that a framework is known to break (found from any event),
+debugger, a rule that a framework is known to break, when any event may tell it,
 an event after the end, or a checker that raised.
 """
 
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from ..model import END_KINDS, Event, Trace
 from . import _CHECKERS
-from .causes import _FRAMEWORK, with_causes
+from .causes import WHOLE_TRACE_CAUSES, with_causes
 from .findings import Collector, Finding
 from .machine import StateMachine
 
@@ -108,7 +108,7 @@ class TraceCheck:
             incomplete = Collector(self._trace.id)
             incomplete.add("trace-incomplete", last.seq)
             found += incomplete.findings
-        if any(finding.rule in _FRAMEWORK for finding in found):
+        if any(finding.rule in WHOLE_TRACE_CAUSES for finding in found):
             # Whether the framework is to blame may be told by any event: read them all.
             self.whole = True
             return None

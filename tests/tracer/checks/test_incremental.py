@@ -50,8 +50,9 @@ async def test_asgi_cases_agree(case: Case, chunk: int) -> None:
 
 def test_most_cases_are_checked_a_step_at_a_time() -> None:
     # Runs after the two above (file order): only a few rules look at the whole trace.
-    # (Today: the two rules a framework is known to break, a str body, events after the end.)
-    assert 0 < len(set(WHOLE)) <= 8, sorted(set(WHOLE))
+    # (Today: the rules whose framework cause any event may tell, a str body, events after the end.)
+    assert 0 < len(set(WHOLE)) <= 10, sorted(set(WHOLE))
+    assert "wsgi-input-read-no-size" not in WHOLE  # its cause is told by the environ alone
 
 
 def test_a_message_not_recorded_needs_the_whole_trace() -> None:
@@ -74,3 +75,18 @@ def test_an_unknown_protocol_has_no_findings() -> None:
     check = TraceCheck("t", "smtp", "http")
     check.feed([Event(0, 0, "smtp.helo", {})])
     assert check.findings() == [] == check_trace(Trace("t", "smtp", "http", 0.0, [Event(0, 0, "smtp.helo", {})]))
+
+
+def test_werkzeugs_read_of_a_terminated_body_is_told_a_step_at_a_time() -> None:
+    from werkzeug.test import Client
+
+    from tracer import Recorder, WSGITracer
+
+    from .test_framework_causes import call, flask_form_app
+
+    rec = Recorder()
+    call(Client(WSGITracer(flask_form_app(), sink=rec)), "POST", "/submit", data={"name": "Ann"},
+         environ_overrides={"wsgi.input_terminated": True})
+    (trace,) = rec.traces()
+    assert _agrees(trace, 1)
+    assert [(f.rule, f.cause) for f in check_trace(trace)] == [("wsgi-input-read-no-size", "Werkzeug")]
