@@ -177,6 +177,9 @@ def _new_trace_file(path: Path) -> None:
 _BANNER = re.compile(r"^tracer: serving .* on http://127\.0\.0\.1:(\d+)$", re.MULTILINE)
 
 
+HOLD_TIMEOUT = 300
+"""Seconds a demo's held request waits before it goes on by itself: time to read the tour (the default is 60)."""
+
 def start(app: App, trace_file: Path, workdir: Path, breakpoints: tuple[str, ...] = ()) -> None:
     """Start `tracer run` on port 0: it binds a free port itself and prints it."""
     app.log_path = workdir / f"{app.reference.split(':')[0].rsplit('.', 1)[-1]}.log"
@@ -184,6 +187,8 @@ def start(app: App, trace_file: Path, workdir: Path, breakpoints: tuple[str, ...
     command = [sys.executable, "-m", "tracer.cli", "run", app.reference, "--port", "0", "--out", str(trace_file)]
     for breakpoint in breakpoints:
         command += ["--break", breakpoint]
+    if breakpoints:
+        command += ["--hold-timeout", str(HOLD_TIMEOUT)]
     app.process = subprocess.Popen(
         command,
         cwd=ROOT,

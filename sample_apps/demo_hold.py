@@ -33,7 +33,7 @@ AGAIN_AFTER = 5.0
 MAX_ROUNDS = 1800
 """Quick rounds at most (an hour): the traffic never outlives a forgotten demo for long."""
 HELD_CLIENT_TIMEOUT = 600.0
-"""Seconds a held request's client waits (a hold goes on by itself after 60 s)."""
+"""Seconds a held request's client waits (a hold goes on by itself after `demo.HOLD_TIMEOUT`)."""
 SHOWN_TIMEOUT = 10.0
 """Seconds to wait for the first held requests to show in the trace file."""
 APP_KEYS = ("notes_asgi", "notes_wsgi")
@@ -45,7 +45,7 @@ meanwhile the demo sends GET / to both every {EVERY:g} s, and they are answered:
   - WSGI: the held request's thread waits in start_response; Werkzeug's other threads serve the others
 The UI opens on a short tour (. goes on, , goes back, Esc leaves it). Enter on a held row (⏸) replays it
 live: n lets it go on one event, e edits the status or headers, c lets it finish, C lets every held one go.
-A held request goes on by itself after 60 s; the demo holds another one {AGAIN_AFTER:g} s after that."""
+A held request goes on by itself after {demo.HOLD_TIMEOUT // 60:g} minutes; the demo holds another one {AGAIN_AFTER:g} s after that."""
 
 
 class Traffic:
