@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tracer.app_frames import APP, LIBRARY, STDLIB, TRACER, origin, read_traceback
-from tracer.payload import traceback_rows
+from tracer.model import Event
+from tracer.payload import exception_line, payload, traceback_rows
 
 TRACEBACK = """Traceback (most recent call last):
   File "/srv/venv/lib/python3.12/site-packages/tracer/asgi.py", line 165, in __call__
@@ -72,3 +73,25 @@ def test_shortened_library_paths_start_at_the_package() -> None:
     assert frames[0] == 'File "…/starlette/routing.py", line 62, in app'
     assert frames[1] == 'File "/srv/shop/views.py", line 30, in checkout'  # the app's paths stay whole
     assert frames[-1] == 'File "…/json/__init__.py", line 346, in loads'
+
+
+def test_the_exception_line_is_the_last_exceptions_first_line() -> None:
+    chained = (
+        'Traceback (most recent call last):\n  File "/srv/a.py", line 1, in first\n    x()\nKeyError: 1\n\n'
+        "During handling of the above exception, another exception occurred:\n\n"
+        'Traceback (most recent call last):\n  File "/srv/b.py", line 2, in second\n    y()\nValueError: two\nlines\n'
+    )
+    assert exception_line(chained) == "ValueError: two"
+    assert exception_line(TRACEBACK) == "ZeroDivisionError: division by zero"
+    assert exception_line("") == "" and exception_line(None) == ""
+
+
+def test_a_logged_exception_shows_what_was_raised_first_as_an_error_step_does() -> None:
+    data = {"source": "logging", "level": "ERROR", "logger": "app", "message": "Exception on /boom [GET]",
+            "thread": "MainThread", "exception": TRACEBACK}
+    rows = payload(Event(1, 5, "app.log", data))
+    assert rows[0] == ("exception", "ZeroDivisionError: division by zero")
+    error = payload(Event(1, 5, "asgi.error", {"type": "ZeroDivisionError", "message": "division by zero",
+                                               "traceback": TRACEBACK}))
+    assert error[0] == rows[0]
+    assert [key for key, _ in rows].index("traceback") > 0

@@ -112,3 +112,32 @@ def test_knowing_the_direction_stops_reading_at_headers_that_say_it_reads_as_sen
     body = body_upto(events(), direction="response")
     assert body is not None and not body.wanted and readable(body) is None
     assert read == [0, 1]  # the scope and the response start, not the pieces after them
+
+
+def wsgi_form(*reads: tuple[str, int | None, bytes], length: str = "") -> list[Event]:
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded"}
+    if length:
+        environ["CONTENT_LENGTH"] = length
+    events = [Event(0, 0, "wsgi.environ", {"environ": environ})]
+    for i, (method, size, data) in enumerate(reads):
+        events.append(Event(1 + i, 1 + i, "wsgi.input", {"method": method, "size": size, "data": data}))
+    return events
+
+
+def test_a_form_read_whole_in_one_read_is_not_so_far() -> None:
+    form = b"name=Ann&email=a%40b.org&msg=hi"
+    shown = readable(body_upto(wsgi_form(("read", None, form))))  # type: ignore[arg-type]
+    assert shown is not None and shown.note == "3 form fields" and not shown.more
+    sized = readable(body_upto(wsgi_form(("read", len(form), form), length=str(len(form)))))  # type: ignore[arg-type]
+    assert sized is not None and sized.note == "3 form fields"
+
+
+def test_a_form_read_in_part_is_so_far_until_its_length_arrives() -> None:
+    form = b"name=Ann&email=a%40b.org&msg=hi"
+    events = wsgi_form(("read", 9, form[:9]), ("read", 100, form[9:]), length=str(len(form)))
+    first = readable(body_upto(events[:2]))  # type: ignore[arg-type]
+    assert first is not None and first.note == "1 form field so far" and first.more
+    whole = readable(body_upto(events))  # type: ignore[arg-type]
+    assert whole is not None and whole.note == "2 pieces in all; 3 form fields"
+    unsized = readable(body_upto(wsgi_form(("read", 9, form[:9]))))  # type: ignore[arg-type]
+    assert unsized is not None and unsized.note.endswith("so far")

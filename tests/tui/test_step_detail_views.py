@@ -78,3 +78,34 @@ def test_a_body_that_cannot_be_saved_is_said_in_one_line(tmp_path: Path) -> None
         else:  # pragma: no cover - the test fails below
             message = ""
         assert message.startswith(f"cannot write {path}") and "\n" not in message
+
+
+def test_an_edited_step_says_so_and_shows_what_the_app_sent_beside_what_went_on() -> None:
+    sent = {"type": "http.response.start", "status": 200, "headers": [[b"content-type", b"text/plain"]]}
+    went = {"type": "http.response.start", "status": 418, "headers": [[b"content-type", b"text/plain"]]}
+    event = Event(2, 1000, "asgi.send", {"message": went, "held_ns": 31_500_000_000, "released": "continue",
+                                         "original": {"message": sent}})
+    text = text_of(describe(event, [], "", ""))
+    assert "✎ edited at a breakpoint  (held 31.50s, let go by continue)" in text
+    header = next(line for line in text.splitlines() if "the app sent" in line)
+    assert "went on (the client got)" in header
+    assert [line.split() for line in text.splitlines() if line.strip().startswith("status")][0] == ["status", "200", "418"]
+    plain = text_of(describe(Event(2, 1000, "asgi.send", {"message": went}), [], "", ""))
+    assert "edited" not in plain and "✎" not in plain
+
+
+def test_the_end_after_an_exception_says_the_app_raised_not_returned() -> None:
+    raised = text_of(describe(Event(4, 1000, "asgi.end", {}), [], "", "", raised="KeyError: 'missing'"))
+    assert "The app raised KeyError: 'missing'" in raised and "returned" not in raised
+    returned = text_of(describe(Event(4, 1000, "asgi.end", {}), [], "", ""))
+    assert "The app returned." in returned and "raised" not in returned
+    wsgi = text_of(describe(Event(3, 1000, "wsgi.end", {"status": None, "bytes_sent": 0}), [], "", "", raised=""))
+    assert "after the app raised" in wsgi and "The app raised." in wsgi
+
+
+def test_a_logged_exception_starts_with_the_exception_line() -> None:
+    data = {"source": "logging", "level": "ERROR", "logger": "app", "thread": "MainThread",
+            "message": "Exception on /boom [GET]", "exception": TRACEBACK}
+    lines = [line.strip() for line in text_of(describe(Event(4, 1000, "app.log", data), [], "", "")).splitlines()]
+    body = lines[lines.index("") + 1:]
+    assert body[0] == "ValueError: empty cart"
