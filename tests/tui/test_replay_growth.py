@@ -50,6 +50,17 @@ async def test_a_growing_diagram_changes_its_size_in_steps_and_lays_out_nothing_
         assert diagram.virtual_size.height == 2 + ROW_HEIGHT * 602
 
 
+async def test_a_growing_trace_that_fits_the_pane_has_no_rows_it_lacks(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_text(HEADER + websocket_lines(0, 5))
+    app = TracerApp(str(path), live=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_by_summary(pilot)
+        await pilot.pause()
+        assert screen.diagram.virtual_size.height == 2 + ROW_HEIGHT * 5
+        assert not screen.diagram.show_vertical_scrollbar
+
+
 async def test_a_growing_trace_is_checked_a_new_step_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(replay, "RECHECK_SECONDS", 0.05)
     checked: list[tuple[int, int]] = []

@@ -11,9 +11,9 @@ the time goes and stands out until it goes on.
 Only the lines on screen are drawn (Textual's Line API), and a step's arrow
 is worked out when its line is first drawn (`Steps.row`): a trace of
 100,000 events costs what a screenful of them does. While a trace grows,
-its height is rounded up to a whole number of `GROWTH_ROWS` (the rows past
-the last step show only the lifelines), so a new step mostly changes no
-size and makes the screen lay nothing out again.
+its height, once taller than the pane, is rounded up to a whole number of
+`GROWTH_ROWS` (the rows past the last step show only the lifelines), so a
+new step mostly changes no size and makes the screen lay nothing out again.
 """
 
 from __future__ import annotations
@@ -162,9 +162,12 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return self.source.count
 
     def _size_to_steps(self) -> None:
-        """Make the scrollable height fit the steps: exactly once complete, in whole `GROWTH_ROWS` while growing."""
+        """Make the scrollable height fit the steps: exactly once complete, in whole `GROWTH_ROWS` while growing.
+
+        A growing trace that still fits the pane keeps its exact height: no scrollbar for rows it does not have.
+        """
         height = 2 + ROW_HEIGHT * self.source.count
-        if not self.source.complete:
+        if height > self.size.height and not self.source.complete:
             height = -(-height // GROWTH_ROWS) * GROWTH_ROWS
         size = Size(self.width_inside, height)
         if size != self.virtual_size:
