@@ -14,9 +14,10 @@ whole story.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from .._lazy import lazy_attributes
 
 # Imported on first use: the UI reads `tracer.debug.events` and `client` without loading the held-request machinery.
 _MODULES = {
@@ -48,12 +49,7 @@ if TYPE_CHECKING:
     from .debugger import DEFAULT_HOLD_TIMEOUT, ControlError, Debugger, debugger_for, local_debugger
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _MODULES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+__getattr__ = lazy_attributes(__name__, _MODULES)
 
 
 def enable(tracer: Any, breakpoints: Iterable[str | Breakpoint] = (), *, hold_timeout: float | None = None) -> Debugger:

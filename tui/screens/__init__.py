@@ -6,8 +6,9 @@ paints without importing the screens it may never open.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tracer._lazy import lazy_attributes
 
 _MODULES = {
     "AskScreen": "ask",
@@ -38,9 +39,4 @@ if TYPE_CHECKING:
     from .requests import RequestsScreen
 
 
-def __getattr__(name: str) -> Any:
-    try:
-        module = _MODULES[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+__getattr__ = lazy_attributes(__name__, _MODULES)
