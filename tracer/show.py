@@ -241,7 +241,7 @@ def _timings(summary: TraceSummary) -> str:
         ("status", summary.response_start_ns),
         ("first byte", summary.first_byte_ns),
         ("response done", summary.response_end_ns),
-        ("app returned", summary.app_return_ns),
+        ("app raised" if summary.error_type else "app returned", summary.app_return_ns),
     ]
     return " · ".join(f"{name} {offset(ns)}" for name, ns in marks if ns is not None)
 

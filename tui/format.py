@@ -8,6 +8,7 @@ the user chooses.
 from __future__ import annotations
 
 import datetime
+import time
 
 from tracer.text import block, duration, line, looks_binary, offset, size
 
@@ -54,6 +55,21 @@ def span(seconds: float) -> str:
     return f"{ns / 1e9:.2f}s"
 
 
+def so_far(start: float, now: float | None = None) -> str:
+    """How long a request still in progress (live, or held at a breakpoint) has run: ``24.5 s so far``.
+
+    Its recorded duration stops at its latest event, which says nothing of the
+    time since (a hold); this counts from its start to `now` (the clock's time).
+    """
+    seconds = max(0.0, (time.time() if now is None else now) - start) if start else 0.0
+    if seconds < 1:
+        return f"{span(seconds)} so far"
+    if seconds < 60:
+        return f"{seconds:.1f} s so far"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest:02d} s so far"
+
+
 def markup(text: str) -> str:
     """`text` escaped for Textual markup: every ``[`` is literal (a path may hold ``[$x]``)."""
     return text.replace("[", r"\[")
@@ -69,6 +85,7 @@ __all__ = [
     "markup",
     "offset",
     "size",
+    "so_far",
     "span",
     "zone",
 ]

@@ -87,6 +87,7 @@ def test_the_end_after_an_exception_reads_as_the_app_raising() -> None:
     out = show_trace(trace)
     assert "end: the app raised" in out and "The app raised instead of returning" in out
     assert "The app's coroutine returned" not in out
+    assert "timings     app raised +0.000ms" in out and "app returned" not in out
 
 
 def test_a_wsgi_end_after_an_exception_says_the_app_raised() -> None:
