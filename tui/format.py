@@ -67,7 +67,13 @@ def so_far(start: float, now: float | None = None) -> str:
     if seconds < 60:
         return f"{seconds:.1f} s so far"
     minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes} min {rest:02d} s so far"
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s so far"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min so far"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h so far"
 
 
 def markup(text: str) -> str:

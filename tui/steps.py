@@ -168,7 +168,10 @@ class Steps:
         row = self._rows.get(step)
         if row is None:
             event = self.event(step)
-            row = Row(event.seq, event.t_ns, event.kind, arrow(event, iterating=self._iterating_before(step)))
+            row = Row(event.seq, event.t_ns, event.kind, arrow(
+                event, iterating=self._iterating_before(step),
+                raised=event.kind in END_KINDS and self.summary.error_type is not None,
+            ))
             self._rows.set(step, row)
         return row
 

@@ -30,6 +30,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TracerApp:
     clock = SimpleNamespace(time=lambda: NOW + 2.5)
     monkeypatch.setattr("tracer.debug.events.time", clock)
     monkeypatch.setattr("tui.screens.held_replay.time", clock)
+    monkeypatch.setattr("tui.format.time", clock)
     with open(fixture("mixed.jsonl"), encoding="utf-8") as source, open("live.jsonl", "w", encoding="utf-8") as out:
         for line in source:
             record = json.loads(line)

@@ -146,10 +146,10 @@ class HeldReplay(HeldKeys):
         else:
             # The breakpoint's text may be long: it goes last.
             caught = "after n" if held.reason == "next" else f"caught by {held.reason!r}"
-            edited = ", edited" if held.edited else ""
+            edited = " (edited)" if held.edited else ""
             left = max(0.0, held.deadline - time.time())
             line.update(
-                f"{HELD_MARK} held at {where(held)} (step {held.seq}){edited} for {held.held_for:.1f} s, "
+                f"{HELD_MARK} held at {where(held)} (step {held.seq}) for {held.held_for:.1f} s{edited}, "
                 f"goes on by itself in {left:.0f} s · process {held.pid} · {caught}",
                 layout=False,  # One line high (its CSS): counting the seconds lays out nothing.
             )

@@ -583,7 +583,7 @@ class ReplayScreen(HeldReplay):
             answer += f", closed {s.close_code}"
         self._line("#replay-title",
             f"[b]{fmt.markup(fmt.line(what))}[/b]{answer}  ·  {s.protocol.upper()} {s.scope_type}"
-            f"  ·  {fmt.duration(s.duration_ns)}  ·  {steps.count} events  ·  trace {fmt.markup(fmt.line(s.id))}"
+            f"  ·  {fmt.duration(s.duration_ns) if steps.complete else fmt.so_far(s.start)}  ·  {steps.count} events  ·  trace {fmt.markup(fmt.line(s.id))}"
             f"{state}{errors}{marks}"
         )
 

@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from .. import format as fmt
+from tracer.edited_step import EDITED_MARK
 from tracer.summary import TraceSummary
 from ..messages import ColumnClicked, TraceSelected
 
@@ -392,6 +393,8 @@ class RequestTable(ScrollView, can_focus=True):
         status = "…" if s.status is None and not s.complete else ("-" if s.status is None else str(s.status))
         if _raised(s):
             status = "err" if s.status is None else f"!{status}"
+        if s.edits:
+            status = f"{EDITED_MARK}{status}"  # Not what the app sent: edited at a breakpoint.
         mark = self.mark_of(s)
         took = fmt.duration(self.duration_ns(s))
         path = fmt.line(s.url)
