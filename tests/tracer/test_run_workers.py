@@ -220,13 +220,15 @@ def test_workers_with_the_view_attach_to_each_worker_and_quitting_stops_them(
         try:
             seen["pids"] = {connection.pid for connection in connections}
             seen["breakpoints"] = [[bp.text for bp in connection.breakpoints()] for connection in connections]
-            seen["processes"] = descendants(os.getpid())
+            # Those of this run only: other tests' servers (a session's fixtures) may be running too.
+            seen["processes"] = descendants(os.getpid()) - before
         finally:
             for connection in connections:
                 connection.close()
         return 0
 
     monkeypatch.setattr("tracer.commands.view.open_viewer", stand_in_ui)
+    before = descendants(os.getpid())
     status = main(
         ["run", "view_worker_apps:asgi_app", "--workers", "2", "--port", "0", "--out", str(out), "--view", "--break", "~u /x"]
     )
