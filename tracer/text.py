@@ -33,11 +33,21 @@ def duration(ns: int) -> str:
     return f"{ns / 1e9:.2f}s"
 
 
-def offset(ns: int) -> str:
-    """A step's time offset from the trace's start: ``+0.000ms``."""
-    if ns < 10_000_000_000:
+def offset(ns: int, span_ns: int | None = None) -> str:
+    """A step's time offset from the trace's start: ``+0.850ms``, or ``+11.820000s`` in a long trace.
+
+    The unit and the decimals come from `span_ns`, the trace's whole duration
+    (its last step's offset), so every offset of one trace reads the same way
+    and, right-aligned, their decimal points line up: milliseconds to the
+    microsecond when the trace lasts under 10 s, else seconds with as many
+    decimals as keep an offset up to `span_ns` within 11 characters. Without
+    `span_ns` the offset alone decides.
+    """
+    span = max(ns if span_ns is None else span_ns, 0)
+    if span < 10_000_000_000:
         return f"+{ns / 1e6:.3f}ms"
-    return f"+{ns / 1e9:.3f}s"
+    decimals = max(0, 8 - len(str(span // 1_000_000_000)))
+    return f"+{ns / 1e9:.{decimals}f}s"
 
 
 def timestamp(epoch: float) -> str:
