@@ -4,8 +4,8 @@
 replay shows the state beside every step. A trace of 100,000 events would
 make 100,000 `StepState` objects (and as many `RequestBody`), which every
 full garbage collection would walk, so the steps are kept as arrays of
-indices into the machine, with framing and request body kept only where
-they change; `StateTimeline.at` builds a step's `StepState` when it is
+indices into the machine, with framing, request body and phase kept only
+where they change; `StateTimeline.at` builds a step's `StepState` when it is
 shown.
 
     walk = StateWalk("asgi", "http")                   # in a worker thread:
@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from tracer.model import Event
 from tracer.states import Framing, Machine, Mistake, RequestBody, State, StateFollower, StepState
+from tracer.states.steps import RUNNING
 
 from .steps import UNREADABLE
 
@@ -84,7 +85,7 @@ class StateWalk:
         if last is None:
             return StepState(seq, machine, machine.initial, None, None, ())
         return StepState(seq, machine, last.state, last.state, None, (), framing=last.framing,
-                         request_body=last.request_body)
+                         request_body=last.request_body, phase=last.phase)
 
 
 @dataclass(slots=True)
@@ -99,6 +100,7 @@ class StateBatch:
     made: dict[int, tuple[Mistake, ...]]
     framing: list[tuple[int, Framing | None]]
     body: list[tuple[int, RequestBody | None]]
+    phase: list[tuple[int, str]]
 
     def __len__(self) -> int:
         return len(self.states)
@@ -124,7 +126,7 @@ class StateTimeline:
 
     def pack(self, states: list[StepState], start: int) -> StateBatch:
         """The states of steps `start` on, packed (thread-safe: it reads only the machine's tables)."""
-        batch = StateBatch(start, array("q"), array("b"), array("b"), array("h"), {}, [], [])
+        batch = StateBatch(start, array("q"), array("b"), array("b"), array("h"), {}, [], [], [])
         state_index, transition_index = self._state_index, self._transition_index
         for step, state in enumerate(states, start):
             batch.seqs.append(state.seq)
@@ -136,6 +138,7 @@ class StateTimeline:
                 batch.made[step] = state.made
             _change(batch.framing, step, state.framing)
             _change(batch.body, step, state.request_body)
+            _change(batch.phase, step, state.phase)
         return batch
 
     def add(self, batch: StateBatch | list[StepState]) -> None:
@@ -153,6 +156,8 @@ class StateTimeline:
             _change(kept.framing, step, value)
         for step, value in batch.body:
             _change(kept.body, step, value)
+        for step, value in batch.phase:
+            _change(kept.phase, step, value)
 
     @property
     def reached(self) -> set[State]:
@@ -176,6 +181,7 @@ class StateTimeline:
             kept.made.get(step, ()),
             framing=_at(kept.framing, step),
             request_body=_at(kept.body, step),
+            phase=_at(kept.phase, step) or RUNNING,
         )
 
 
@@ -190,7 +196,7 @@ def held_state(machine: Machine, last: StepState | None, seq: int) -> StepState:
     if last is None:
         return StepState(seq, machine, machine.initial, None, None, ())
     return StepState(seq, machine, last.state, last.state, None, (), framing=last.framing,
-                     request_body=last.request_body)
+                     request_body=last.request_body, phase=last.phase)
 
 
 def follow_batches(walk: StateWalk, timeline: StateTimeline, events: Iterable[Event], start: int) -> Iterator[StateBatch]:

@@ -18,10 +18,10 @@ from tui.steps import UNREADABLE
 
 def _same(kept: StepState | None, expected: StepState) -> bool:
     return kept is not None and (
-        kept.seq, kept.state, kept.before, kept.transition, kept.made, kept.framing, kept.request_body
+        kept.seq, kept.state, kept.before, kept.transition, kept.made, kept.framing, kept.request_body, kept.phase
     ) == (
         expected.seq, expected.state, expected.before, expected.transition, expected.made, expected.framing,
-        expected.request_body,
+        expected.request_body, expected.phase,
     )
 
 
@@ -62,3 +62,48 @@ def test_a_line_that_does_not_decode_keeps_the_state_before_it() -> None:
     assert states[2].state is states[1].state and states[2].transition is None and not states[2].made
     assert StateWalk("wsgi", "http").follow([Event(0, 0, UNREADABLE, {})])[0].before is None
     assert StateWalk("asgi", "nothing").follow(events) == []
+
+
+def _asgi_raising_after_complete() -> list[Event]:
+    send = [{"type": "http.response.start", "status": 200, "headers": []}, {"type": "http.response.body", "body": b"ok"}]
+    return [
+        Event(0, 0, "asgi.scope", {"scope": {"type": "http", "method": "GET", "headers": []}}),
+        *(Event(seq, seq, "asgi.send", {"message": message}) for seq, message in enumerate(send, 1)),
+        Event(3, 3, "asgi.error", {"type": "RuntimeError", "message": "late"}),
+        Event(4, 4, "asgi.end", {}),
+    ]
+
+
+def test_after_the_app_raised_only_the_end_may_follow_and_after_the_end_nothing() -> None:
+    walk = StateWalk("asgi", "http")
+    machine = walk.machine
+    assert machine is not None
+    timeline = StateTimeline(machine)
+    timeline.add(walk.follow(_asgi_raising_after_complete()))
+    complete, raised, end = (timeline.at(step) for step in (2, 3, 4))
+    assert complete is not None and raised is not None and end is not None
+    # The state alone stays 'complete' through the error and the end; what may follow does not.
+    assert complete.state is raised.state is end.state
+    assert any(line.startswith("return") for line in complete.may)
+    assert raised.may == machine.may_raised and raised.may[0].startswith("only the end")
+    assert end.may == ("nothing: the exchange is over",)
+    assert not any("return" in line for line in (*raised.may, *end.may))
+    assert complete.must_not and not raised.must_not and not end.must_not
+    # Kept where it changes, like the framing: three phases, three entries.
+    assert [phase for _, phase in timeline._all.phase] == ["", "raised", "ended"]
+
+
+def test_a_held_step_after_an_error_keeps_the_phase_it_waits_in() -> None:
+    walk = StateWalk("asgi", "http")
+    states = walk.follow(_asgi_raising_after_complete()[:4])
+    assert walk.machine is not None
+    held = step_states.held_state(walk.machine, states[-1], 4)
+    assert held.phase == "raised" and held.may == walk.machine.may_raised
+
+
+def test_a_wsgi_app_that_raised_waits_for_close_and_the_end() -> None:
+    trace = next(t for t in read_traces(fixture("mixed.jsonl")) if t.id == "wsgi-error")
+    called, raised, end = states_of(trace)
+    assert "raise: the server answers with a 500 error page" in called.may
+    assert any("close()" in line for line in raised.may)
+    assert end.may == ("nothing: the exchange is over",)

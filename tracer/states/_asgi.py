@@ -10,6 +10,8 @@ from .machine import Follower
 SCOPE = "asgi.scope"
 END = "asgi.end"
 END_RAISED = "asgi.end (after an exception)"
+MAY_RAISED = ("only the end: the app's coroutine is over, so nothing more is sent or received",)
+"""What may follow an asgi.error, in every ASGI machine."""
 
 
 class MessageFollow(Follower):
@@ -24,6 +26,7 @@ class MessageFollow(Follower):
     """
 
     entry_kind = SCOPE
+    end_kind = END
     sent_types: frozenset[str] = frozenset()
     received_types: frozenset[str] = frozenset()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..model import TruncatedBytes
 from ..summary import header_value
-from ._asgi import END, END_RAISED, SCOPE, MessageFollow
+from ._asgi import END, END_RAISED, MAY_RAISED, SCOPE, MessageFollow
 from .framing import lowered_headers
 from .machine import ANY_SEND, Machine, Mistake, State, Transition, frozen
 
@@ -164,6 +164,7 @@ MACHINE = Machine(
         ),
         DISCONNECTED: ("stop and return: every send() is dropped or raises OSError",),
     }),
+    may_raised=MAY_RAISED,
     sends=frozenset(_SENT),
     receives=frozenset({REQUEST_MORE, REQUEST_LAST, REQUEST_AGAIN, DISCONNECT}),
 )

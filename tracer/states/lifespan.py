@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._asgi import END, END_RAISED, SCOPE, MessageFollow
+from ._asgi import END, END_RAISED, MAY_RAISED, SCOPE, MessageFollow
 from .machine import Machine, Mistake, State, Transition, frozen
 
 
@@ -130,6 +130,7 @@ MACHINE = Machine(
         STOPPED: ("return",),
         SHUTDOWN_FAILED: ("return",),
     }),
+    may_raised=MAY_RAISED,
     sends=SENDS,
     receives=RECEIVES,
 )

@@ -92,6 +92,8 @@ class Machine:
         mistakes: Every mistake: a trigger that breaks a check rule in some states.
         about: What each state means.
         may: What the app may do next, in each state.
+        may_raised: What may come next once the app has raised, whatever the state (empty: what `may` says).
+        may_ended: What may come next from the end on (nothing).
         sends: The triggers that are messages the app sends (for `ANY_SEND`).
         receives: The triggers that are messages the server gives the app (for `ANY_RECEIVE`).
     """
@@ -104,6 +106,8 @@ class Machine:
     mistakes: tuple[Mistake, ...]
     about: Mapping[State, str]
     may: Mapping[State, tuple[str, ...]]
+    may_raised: tuple[str, ...] = ()
+    may_ended: tuple[str, ...] = ("nothing: the exchange is over",)
     sends: frozenset[str] = frozenset()
     receives: frozenset[str] = frozenset()
     _table: dict[tuple[State, str], tuple[Transition | None, tuple[Mistake, ...]]] = field(
@@ -197,6 +201,8 @@ class Follower:
 
     machine: Machine
     entry_kind: str = ""
+    end_kind: str = ""
+    """The kind of the event that ends the exchange (nothing may follow it)."""
 
     def __init__(self) -> None:
         self.state: State = self.machine.initial

@@ -31,6 +31,14 @@ class RequestBody:
     unread: int | None
 
 
+RUNNING = ""
+"""The app runs: what may come next is what its state allows."""
+RAISED = "raised"
+"""The app raised: only the end (and, in WSGI, the server's close()) may follow."""
+ENDED = "ended"
+"""The end step, or past it: nothing may follow."""
+
+
 @dataclass(frozen=True, slots=True)
 class StepState:
     """Where the exchange is after one event, and what follows from it.
@@ -46,6 +54,8 @@ class StepState:
         framing: How the server will frame the response, once its status and headers are
             set (HTTP requests only).
         request_body: How much of the request body the app has had (HTTP requests only).
+        phase: `RUNNING`, `RAISED` once the app raised (an asgi.error or wsgi.error), or
+            `ENDED` from the end event on; the state alone does not say, since neither moves it.
     """
 
     seq: int
@@ -56,6 +66,7 @@ class StepState:
     made: tuple[Mistake, ...]
     framing: Framing | None = None
     request_body: RequestBody | None = None
+    phase: str = RUNNING
 
     @property
     def about(self) -> str:
@@ -64,12 +75,21 @@ class StepState:
 
     @property
     def may(self) -> tuple[str, ...]:
-        """What the app may do next."""
+        """What may come next: what the app may do, or after it raised or ended, what is left."""
+        if self.phase == ENDED:
+            return self.machine.may_ended
+        if self.phase == RAISED and self.machine.may_raised:
+            return self.machine.may_raised
         return self.machine.may[self.state]
 
     @property
     def must_not(self) -> tuple[Mistake, ...]:
-        """What would be the app's mistake from here, each with the rule `tracer check` would report."""
+        """What would be the app's mistake from here, each with the rule `tracer check` would report.
+
+        None once the app raised or ended: it sends nothing more.
+        """
+        if self.phase != RUNNING:
+            return ()
         return self.machine.mistakes_in(self.state, "app")
 
 
@@ -98,6 +118,7 @@ class StateFollower:
         self.follower = follower_for(protocol, scope_type)
         self._framing: Framing | None = None
         self._framed: tuple[Any, ...] = ()
+        self._ended = False
 
     @property
     def machine(self) -> Machine | None:
@@ -114,9 +135,11 @@ class StateFollower:
         facts = (getattr(follower, "response_changes", 0), getattr(follower, "started", False))
         if facts != self._framed:
             self._framing, self._framed = _framing(follower), facts
+        self._ended = self._ended or event.kind == follower.end_kind
+        phase = ENDED if self._ended else RAISED if getattr(follower, "error", False) else RUNNING
         return StepState(
             step.seq, follower.machine, step.state, step.before, step.transition, step.made,
-            framing=self._framing, request_body=_request_body(follower),
+            framing=self._framing, request_body=_request_body(follower), phase=phase,
         )
 
 

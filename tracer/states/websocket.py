@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._asgi import END, END_RAISED, SCOPE, MessageFollow
+from ._asgi import END, END_RAISED, MAY_RAISED, SCOPE, MessageFollow
 from .machine import ANY_RECEIVE, ANY_SEND, Machine, Mistake, State, Transition, frozen
 
 
@@ -146,6 +146,7 @@ MACHINE = Machine(
         CLOSING: ("await receive() for websocket.disconnect, then return",),
         CLOSED: ("return: the connection is gone",),
     }),
+    may_raised=MAY_RAISED,
     sends=frozenset(_SENT),
     receives=frozenset({CONNECT, CONNECT_AGAIN, RECEIVE, DISCONNECT}),
 )

@@ -144,6 +144,10 @@ MACHINE = Machine(
         ),
         CLOSED: ("nothing more: close() was the last call",),
     }),
+    may_raised=(
+        "the server calls close() on the iterable, if the app returned one",
+        "then the server ends the request: a 500 error page if no headers went out yet",
+    ),
 )
 
 
@@ -169,6 +173,7 @@ class WSGIFollow(Follower):
 
     machine = MACHINE
     entry_kind = ENVIRON
+    end_kind = END
 
     def __init__(self) -> None:
         super().__init__()
