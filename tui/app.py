@@ -93,7 +93,7 @@ class TracerApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="Every key of every screen"),
         Binding("t", "toggle_utc", "UTC/local", id="app.utc", show=False,
                 tooltip="Show times in UTC or in local time"),
-        # The tour's keys work on every screen the tour opens, and only while it is on.
+        # The tour's keys work on every screen that shows its panel, and only while it is on.
         Binding("full_stop", "tour_next", "Tour: next", key_display=".", id="app.tour-next", priority=True,
                 tooltip="Guided tour (tracer learn): on to the next stop"),
         Binding("comma", "tour_back", "Tour: back", key_display=",", id="app.tour-back", priority=True,
@@ -254,9 +254,12 @@ class TracerApp(App[int]):
         for error in errors:
             self.notify(error, title="breakpoint", severity="error", markup=False)
         count = len(message.connections)
-        if count:
+        # The debugger's tour, on or about to start, says a debugger holds requests: no note over its panel.
+        touring = self.guide is not None and (self.guide.active or not self.guide.started)
+        if count and not touring:
             self.notify(f"attached to {count} live process{'es' if count != 1 else ''} of this file: "
                         "b sets a breakpoint, B lists them", title="debugger", markup=False)
+        if count:
             # A process writing the file is alive: what it records next belongs in the list, as with --follow.
             self.follow()
 
@@ -315,10 +318,10 @@ class TracerApp(App[int]):
             guide = self.guide
             if guide is None or not guide.active or isinstance(self.focused, Input):
                 return False
-            from .screens.compare import CompareScreen
-            from .screens.replay import ReplayScreen
-
-            return isinstance(self.screen, (RequestsScreen, ReplayScreen, CompareScreen))
+            # Only on a screen that shows the tour's panel: on one the reader opened from a stop
+            # (Enter on a row), "." would end the tour unseen and leave them where the stop's keys
+            # are not; there the keys are the screen's, and going back finds the tour again.
+            return guide.shown_on(self.screen)
         return True
 
     async def action_tour_next(self) -> None:

@@ -201,7 +201,8 @@ HOLD_STOPS: tuple[Stop, ...] = (
     ),
     Stop(
         "What to try next",
-        "C lets every held request go; the demo holds another one a few seconds later. b adds a breakpoint of "
+        "In a held request's replay C lets every held request go (here on the list, ^p: Continue every held "
+        "request); the demo holds another one a few seconds later. b adds a breakpoint of "
         "your own: ~u /stream @ http.response.body,wsgi.body holds each chunk of GET /stream (curl -N it in "
         "another terminal, at the address the demo printed before the UI opened; press n and watch each chunk "
         "arrive). A held request goes on by itself after --hold-timeout seconds (60 by default, 5 minutes in "

@@ -122,6 +122,10 @@ class TourGuide:
             self._panel(app.screen, note)
         app.refresh_bindings()
 
+    def shown_on(self, screen: Screen[object]) -> bool:
+        """Whether `screen` shows the tour's panel (a screen the tour opened, or the list under it)."""
+        return bool(screen.query(TourPanel))
+
     def _held(self, match: Match) -> Held | None:
         """The request of `match`'s kind that the debugger holds now, if any."""
         for held in self.app.debugger.held.values():
