@@ -243,7 +243,8 @@ def _timings(summary: TraceSummary) -> str:
         ("response done", summary.response_end_ns),
         ("app raised" if summary.error_type else "app returned", summary.app_return_ns),
     ]
-    return " · ".join(f"{name} {offset(ns)}" for name, ns in marks if ns is not None)
+    span = max((ns for _, ns in marks if ns is not None), default=None)
+    return " · ".join(f"{name} {offset(ns, span)}" for name, ns in marks if ns is not None)
 
 
 def count_findings(findings: Iterable[Finding]) -> str:
@@ -288,6 +289,11 @@ def request_line(summary: TraceSummary, findings: Sequence[Finding] | None, *, i
     return f"{columns}  {line(summary.title)}{extra}"
 
 
+def _span(trace: Trace) -> int | None:
+    """The trace's last offset: every step's offset is written in the unit it calls for (`tracer.text.offset`)."""
+    return trace.events[-1].t_ns if trace.events else None
+
+
 # Text
 
 
@@ -296,12 +302,13 @@ def _text(trace: Trace, steps: list[Step], findings: Sequence[Finding], spec: bo
         return f"\x1b[{code}m{text}\x1b[0m" if colour and text else text
 
     summary = trace.summary
+    span = _span(trace)
     out = [paint(heading(summary), _BOLD)]
     out += _rows(facts(summary, findings), "  ", paint)
     for step in steps:
         out.append("")
         where = f"{step.source} → {step.target}"
-        out.append(f"{paint(f'#{step.seq}', _BOLD)}  {paint(offset(step.t_ns), _DIM)}  {paint(where, _CYAN)}  "
+        out.append(f"{paint(f'#{step.seq}', _BOLD)}  {paint(offset(step.t_ns, span), _DIM)}  {paint(where, _CYAN)}  "
                    f"{paint(step.label, _BOLD)}")
         if step.meaning:
             out.append(_INDENT + paint(step.meaning, _DIM))
@@ -347,16 +354,17 @@ def _finding_spec(finding: Finding) -> list[Row]:
 
 def _markdown(trace: Trace, steps: list[Step], findings: Sequence[Finding], spec: bool) -> str:
     summary = trace.summary
+    span = _span(trace)
     out = [f"### {_md_text(heading(summary))}", ""]
     out += [f"- **{key}**: {_md_text(value)}" for key, value in facts(summary, findings)]
     out += ["", "| # | time | from → to | step | state after | findings |", "|--:|--:|---|---|---|---|"]
     for step in steps:
         state = step.state.split(":", 1)[0] if step.state else ""
         rules = ", ".join(_code(f.rule) for f in step.findings)
-        out.append(f"| {step.seq} | {offset(step.t_ns)} | {step.source} → {step.target} | {_cell(_code(step.label))} "
+        out.append(f"| {step.seq} | {offset(step.t_ns, span)} | {step.source} → {step.target} | {_cell(_code(step.label))} "
                    f"| {_cell(state)} | {rules} |")
     for step in steps:
-        out += ["", f"#### #{step.seq} {_code(step.kind)} · {offset(step.t_ns)}", ""]
+        out += ["", f"#### #{step.seq} {_code(step.kind)} · {offset(step.t_ns, span)}", ""]
         out.append(f"{step.source} → {step.target}: {_code(step.label)}")
         # The meaning, states, framing and spec notes are the project's own words, written to read as markdown.
         if step.meaning:
