@@ -99,6 +99,8 @@ class RequestsScreen(Screen[None]):
         self._searching = False
         """A search pass is running (its last report starts the next one, if the file grew)."""
         self._marking: Worker[None] | None = None
+        self._unseen = Change(0)
+        """What changed while another screen hid the list, to draw when it shows again."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -117,6 +119,18 @@ class RequestsScreen(Screen[None]):
         self._changed(Change.ROWS | Change.FILTER | Change.STATUS)
         self.set_interval(MARK_INTERVAL, self._mark_visible)
 
+    def on_screen_resume(self) -> None:
+        if self._unseen:
+            change, self._unseen = self._unseen, Change(0)
+            self._draw(change)
+
+    def _seen(self) -> bool:
+        """Whether the list shows: it is on top, or only screens that let it show through are above it."""
+        stack = self.app.screen_stack
+        if self not in stack:
+            return True
+        return all(screen.styles.background.a < 1 for screen in stack[stack.index(self) + 1 :])
+
     def on_unmount(self) -> None:
         self.requests.changed.disconnect(self._changed)
         self.debug.disconnect_receiver(self._debug_changed)
@@ -134,7 +148,7 @@ class RequestsScreen(Screen[None]):
     # Drawing what the model says
 
     def _changed(self, change: Change) -> None:
-        requests, table = self.requests, self.table
+        requests = self.requests
         if Change.FILTER in change:
             line = self.filter_line
             if line.value != requests.expression:
@@ -143,6 +157,15 @@ class RequestsScreen(Screen[None]):
             self._search(restart=True)
         elif Change.TRACES in change and requests.filter is not None and requests.filter.needs_events:
             self._search(restart=False)
+        if not self._seen():
+            # Under another screen: drawn when it shows again (following, the status changes ten times a second).
+            self._unseen |= change
+            return
+        change, self._unseen = change | self._unseen, Change(0)
+        self._draw(change)
+
+    def _draw(self, change: Change) -> None:
+        requests, table = self.requests, self.table
         if Change.ROWS in change:
             # Following a file with the cursor on the last row keeps it there, like tail -f.
             tail = Change.ADDED in change and requests.live and table.shown > 0 and table.cursor >= table.shown - 1

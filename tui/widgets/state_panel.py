@@ -25,6 +25,7 @@ from textual.widgets import Static
 from tracer.states import Machine, RequestBody, State, StepState
 
 from .. import format as fmt
+from .in_place import update_in_place
 
 WORKING = "working out states…"
 """What the panel says while the states of the steps up to the cursor are being worked out."""
@@ -41,6 +42,8 @@ class StatePanel(VerticalScroll, can_focus=True):
     StatePanel {
         padding: 0 1;
         & > Static { width: 1fr; }
+        /* The state fills the pane: a state as short as the pane lays nothing out again. */
+        & > #state-body { min-height: 100%; }
     }
     """
 
@@ -69,7 +72,7 @@ class StatePanel(VerticalScroll, can_focus=True):
         if (*_looks(state), held) == shown:
             return
         self.content = Group(*describe(self.machine, state, held=held))
-        self.query_one("#state-body", Static).update(self.content)
+        update_in_place(self.query_one("#state-body", Static), self.content)
 
 
 def _looks(state: StepState | None) -> tuple[object, ...]:

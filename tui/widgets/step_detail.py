@@ -36,6 +36,7 @@ from ..explain import explain
 from ..labels import message_label
 from .body_view import HexRows, MoreHex, MoreText, TextRows, body_view, readable_view
 from .body_actions import ShownBody, open_in_pager, save_body, shown_body
+from .in_place import update_in_place
 from .traceback_view import traceback_view
 
 MAX_JOIN_STEPS = 2000
@@ -77,6 +78,8 @@ class StepDetail(VerticalScroll, can_focus=True):
     StepDetail {
         padding: 0 1;
         & > Static { width: 1fr; }
+        /* Alone, the step fills the pane: a step as short as the pane lays nothing out again. */
+        &.-alone > #step-body { min-height: 100%; }
     }
     """
 
@@ -141,7 +144,8 @@ class StepDetail(VerticalScroll, can_focus=True):
         split = next((i for i, part in enumerate(parts) if isinstance(part, (MoreHex, MoreText))), None)
         more = parts[split] if split is not None else None
         head, tail = (parts, []) if split is None else (parts[:split], parts[split + 1 :])
-        self.query_one("#step-body", Static).update(Group(*head))
+        self.set_class(more is None and not tail, "-alone")
+        update_in_place(self.query_one("#step-body", Static), Group(*head))
         if isinstance(more, MoreHex):
             self._hex.show(more.data, more.start)
         elif self._hex.display:
@@ -152,7 +156,7 @@ class StepDetail(VerticalScroll, can_focus=True):
             self._text.show([])
         tail_view = self.query_one("#step-tail", Static)
         if tail or tail_view.display:
-            tail_view.update(Group(*tail))
+            update_in_place(tail_view, Group(*tail))
             tail_view.display = bool(tail)
         self.scroll_home(animate=False)
 
