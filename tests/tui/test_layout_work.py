@@ -49,16 +49,24 @@ async def test_a_taller_or_shorter_content_lays_out_again() -> None:
     app = Pane()
     async with app.run_test(size=(40, 10)) as pilot:
         static = app.query_one("#filled", Static)
+        pane = app.query_one("#pane", VerticalScroll)
         await pilot.pause()
+        layouts: list[bool] = []
+        real = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda *a, **k: (layouts.append(True), real(*a, **k))[1]  # type: ignore[method-assign]
         assert update_in_place(static, lines(25)) is True
         await pilot.pause()
         assert static.size.height == 25
+        assert pane.max_scroll_y == 15 and pane.show_vertical_scrollbar
+        pane.scroll_end(animate=False)
+        await pilot.pause()
+        assert pane.scroll_y == 15
+        assert layouts  # it grew: laid out
         assert update_in_place(static, lines(25, "other")) is False  # as tall: drawn in place
         assert update_in_place(static, lines(2)) is True
         await pilot.pause()
         assert static.size.height == 10
-        pane = app.query_one("#pane", VerticalScroll)
-        assert pane.max_scroll_y == 0
+        assert pane.max_scroll_y == 0 and pane.scroll_y == 0 and not pane.show_vertical_scrollbar
 
 
 def websocket_file(path: Path, messages: int) -> str:
