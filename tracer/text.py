@@ -43,11 +43,21 @@ def offset(ns: int, span_ns: int | None = None) -> str:
     decimals as keep an offset up to `span_ns` within 11 characters. Without
     `span_ns` the offset alone decides.
     """
-    span = max(ns if span_ns is None else span_ns, 0)
-    if span < 10_000_000_000:
+    decimals = offset_scale(ns if span_ns is None else span_ns)
+    if decimals is None:
         return f"+{ns / 1e6:.3f}ms"
-    decimals = max(0, 8 - len(str(span // 1_000_000_000)))
     return f"+{ns / 1e9:.{decimals}f}s"
+
+
+def offset_scale(span_ns: int) -> int | None:
+    """How `offset` writes the offsets of a trace lasting `span_ns`: None for milliseconds, else the decimals of seconds.
+
+    A view that draws offsets as a trace grows draws them all again when this changes.
+    """
+    span = max(span_ns, 0)
+    if span < 10_000_000_000:
+        return None
+    return max(0, 8 - len(str(span // 1_000_000_000)))
 
 
 def timestamp(epoch: float) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import time
 
-from tracer.text import block, duration, line, looks_binary, offset, size
+from tracer.text import block, duration, line, looks_binary, offset, offset_scale, size
 
 UNKNOWN_CLOCK = "--:--:--.---"
 """What a start time the clock cannot show reads as."""
@@ -90,6 +90,7 @@ __all__ = [
     "looks_binary",
     "markup",
     "offset",
+    "offset_scale",
     "size",
     "so_far",
     "span",

@@ -599,7 +599,7 @@ class ReplayScreen(HeldReplay):
         last = view.row(count - 1).seq
         missing = last + 1 - count
         gap = f" · [$text-warning]{missing} step{'s' if missing != 1 else ''} missing (unreadable lines, ⋮)[/]" if missing > 0 else ""
-        when = f"[$text-warning]{HELD_MARK} held here[/]" if step == view.held_step else fmt.offset(row.t_ns)
+        when = f"[$text-warning]{HELD_MARK} held here[/]" if step == view.held_step else fmt.offset(row.t_ns, view.row(count - 1).t_ns)
         self._line("#replay-status",
             f"step {row.seq} of 0–{last} · {fmt.markup(fmt.line(row.kind))} · "
             f"{when} · {mode} at {self.speed:g}×{gap}"

@@ -106,6 +106,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self._blank: tuple[object, list[str], list[Style | None]] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE)
         self._pass: tuple[int, Style, bool] | None = None
+        self._span_ns = 0
+        """The last step's offset: every offset is written in the unit it calls for (`tracer.text.offset`)."""
         self.set_findings(findings)
         self.grew()
 
@@ -125,6 +127,14 @@ class SequenceDiagram(ScrollView, can_focus=True):
         """Show the steps the trace gained since it had `before` (a live file); the cursor stays."""
         count = self.source.count
         self._size_to_steps()
+        span = self.source.row(count - 1).t_ns if count else 0
+        rescaled = fmt.offset_scale(span) != fmt.offset_scale(self._span_ns)
+        self._span_ns = span
+        if rescaled and before:
+            # Past 10 s (or another power of ten of seconds) every offset is written anew.
+            self._strips.clear()
+            self.refresh()
+            return
         # Only the new rows change, and the "in progress" line under them.
         self.refresh_lines(1 + before * ROW_HEIGHT, (count - before) * ROW_HEIGHT + 1)
 
@@ -359,7 +369,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
             self._put(chars, styles, 0, GAP_MARK, self.get_component_rich_style("sequence-diagram--warning"))
         if not held:
             # The event's seq, as `tracer check` and the trace file number steps (from 0).
-            self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns):>11}", gutter)
+            self._put(chars, styles, 1, f"{row.seq:>3} {fmt.offset(row.t_ns, self._span_ns):>11}", gutter)
         xs = self._lane_x()
         left = min(xs[item.source], xs[item.target])
         label = item.label

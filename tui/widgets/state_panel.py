@@ -79,7 +79,7 @@ def _looks(state: StepState | None) -> tuple[object, ...]:
     """What the panel draws of `state` (not its seq)."""
     if state is None:
         return (None,)
-    return (state.state, state.before, state.transition, state.made, state.framing, state.request_body)
+    return (state.state, state.before, state.transition, state.made, state.framing, state.request_body, state.phase)
 
 
 def describe(machine: Machine | None, state: StepState | None, *, held: bool = False) -> list[RenderableType]:

@@ -131,7 +131,7 @@ class StepDetail(VerticalScroll, can_focus=True):
                                          "totals": totals, "earlier": earlier})
         raised = self._raised(event, earlier) if event.kind in END_KINDS else None
         parts = describe(event, findings, request_type, response_type, None if self.raw else self.readable,
-                         raised=raised)
+                         raised=raised, span_ns=self._span_ns())
         if self.raw and self.readable is not None:
             parts.append(Text.assemble(("  shown as sent · m: ", "dim"), (fmt.line(self.readable.note), "dim cyan")))
         if self.spec:
@@ -206,6 +206,14 @@ class StepDetail(VerticalScroll, can_focus=True):
             response_type = self._shown[2].get("response_type", "")
         return shown_body(self.event, None if self.raw else self.readable, request_type, response_type)
 
+    def _span_ns(self) -> int | None:
+        """The last step's offset in the screen's `steps` (the replay's), for offsets written as the diagram's."""
+        steps = getattr(self.screen, "steps", None)
+        try:
+            return steps.row(steps.count - 1).t_ns if steps is not None and steps.count else None
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return None
+
     def _raised(self, event: Event, earlier: Callable[[], Iterable[Event]] | None) -> str | None:
         """What the app raised before the end `event` (``KeyError: 'missing'``), ``""`` when it raised but
         the summary does not say what; None when it did not raise."""
@@ -266,7 +274,7 @@ class StepDetail(VerticalScroll, can_focus=True):
 
 def describe(
     event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None = None,
-    *, raised: str | None = None,
+    *, raised: str | None = None, span_ns: int | None = None,
 ) -> list[RenderableType]:
     """The renderables that show one event; data not shaped as expected is shown raw.
 
@@ -274,17 +282,17 @@ def describe(
     `raised` (an end event's) is what the app raised before it, when it raised (``""``: not known what).
     """
     try:
-        return _describe(event, findings, request_type, response_type, readable, raised)
+        return _describe(event, findings, request_type, response_type, readable, raised, span_ns)
     except (AttributeError, TypeError, ValueError, KeyError):
         return [Text(fmt.line(f"#{event.seq} {event.kind}"), style="bold"), Text(""), Text(fmt.line(repr(event.data)))]
 
 
 def _describe(
     event: Event, findings: list[Finding], request_type: str, response_type: str, readable: Readable | None,
-    raised: str | None = None,
+    raised: str | None = None, span_ns: int | None = None,
 ) -> list[RenderableType]:
     parts: list[RenderableType] = [
-        Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns), "dim"))
+        Text.assemble((fmt.line(f"#{event.seq} {event.kind}"), "bold"), "  ", (fmt.offset(event.t_ns, span_ns), "dim"))
     ]
     meaning = explain(event, raised=raised is not None)
     if meaning:
