@@ -151,16 +151,16 @@ class _Table(App[None]):
 @pytest.mark.parametrize(
     ("ids", "workers", "shown"),
     [
-        ([f"{A}-000001", f"{A}-000002"], None, False),
-        ([f"{A}-000001", f"{B}-000001"], None, True),
-        ([f"{A}-000001", "wsgi-hello"], None, False),  # an id of another form has no tag
+        ([f"{A}-000001", f"{A}-000002"], {A}, False),
+        ([f"{A}-000001", f"{B}-000001"], {A, B}, True),
+        ([f"{A}-000001", "wsgi-hello"], {A, ""}, False),  # an id of another form has no tag
         ([f"{A}-000001"], {A, B}, True),  # the caller knows the file holds two
         ([f"{A}-000001", f"{B}-000001"], {A}, False),  # ... and the caller's word is taken
         ([f"{A}-000001"], {A, ""}, False),
     ],
 )
-async def test_the_table_counts_tags_from_its_rows_or_from_the_caller(
-    ids: list[str], workers: set[str] | None, shown: bool
+async def test_the_table_shows_the_worker_column_by_the_callers_tags(
+    ids: list[str], workers: set[str], shown: bool
 ) -> None:
     app = _Table()
     async with app.run_test(size=SIZE) as pilot:

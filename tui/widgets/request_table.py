@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Collection, Sequence
-from operator import attrgetter
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
@@ -188,19 +187,18 @@ class RequestTable(ScrollView, can_focus=True):
         return None
 
     def set_rows(
-        self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None, *, workers: Collection[str] | None = None
+        self, rows: Sequence[TraceSummary], keep: TraceSummary | None = None, *, workers: Collection[str] = ()
     ) -> None:
         """Show `rows`, keeping the cursor on `keep` if it is still there.
 
         Args:
-            workers: The worker tags of every trace of the file, when the caller keeps them as
-                traces arrive; without them the table reads the tags of `rows`, a pass over every
-                row at each call until two tags have turned up.
+            workers: The worker tags of every trace of the file (the list model keeps them as traces
+                arrive): with two, the worker column shows.
         """
         self.rows = rows
         self.shown = len(rows)
         if not self.workers_shown:
-            self.workers_shown = _several(workers if workers is not None else set(map(_WORKER, rows)))
+            self.workers_shown = _several(workers)
         self.virtual_size = Size(self.width_inside, len(rows) + 1)
         cursor = min(self.cursor, max(len(rows) - 1, 0))
         if keep is not None and not (cursor < len(rows) and rows[cursor] is keep):
@@ -469,7 +467,6 @@ def _fit(cell: str, width: int, right: bool) -> str:
     return padding + cell if right else cell + padding
 
 
-_WORKER = attrgetter("worker")
 
 
 def _several(workers: Collection[str]) -> bool:
