@@ -43,6 +43,16 @@ HELD_BINDINGS = [
 HELD_ACTIONS = frozenset(("next", "continue", "continue_all", "edit", "edit_external", "disconnect"))
 
 
+
+def continue_all(screen: Screen[Any], debug: DebugSession) -> None:
+    """Let every held request of every attached process run to its end, and say how many went on."""
+    try:
+        count = debug.continue_all()
+    except TracerError as exc:
+        screen.notify(str(exc), title="continue all", severity="error", markup=False)
+        return
+    screen.notify(f"{count} held request{'s' if count != 1 else ''} went on", title="continue all")
+
 class HeldKeys(Screen[None]):
     """A screen that shows one request which the debugger may hold, with the keys to let it go.
 
@@ -88,14 +98,8 @@ class HeldKeys(Screen[None]):
         self._act("disconnect")
 
     def action_continue_all(self) -> None:
-        if self.debug is None:
-            return
-        try:
-            count = self.debug.continue_all()
-        except TracerError as exc:
-            self.notify(str(exc), title="continue all", severity="error", markup=False)
-            return
-        self.notify(f"{count} held request{'s' if count != 1 else ''} went on", title="continue all")
+        if self.debug is not None:
+            continue_all(self, self.debug)
 
     def action_edit(self) -> None:
         held, debug = self.held, self.debug
@@ -150,4 +154,4 @@ class HeldKeys(Screen[None]):
             return edited.read()
 
 
-__all__ = ["HELD_ACTIONS", "HELD_BINDINGS", "HeldKeys"]
+__all__ = ["HELD_ACTIONS", "HELD_BINDINGS", "HeldKeys", "continue_all"]

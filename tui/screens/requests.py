@@ -26,7 +26,6 @@ from textual.worker import Worker, get_current_worker
 
 from typing import TYPE_CHECKING
 
-from tracer.errors import TracerError
 from tracer.model import Trace
 from tracer.summary import TraceSummary
 
@@ -264,12 +263,9 @@ class RequestsScreen(Screen[None]):
 
     def continue_all(self) -> None:
         """Let every held request of every attached process run to its end."""
-        try:
-            count = self.debug.continue_all()
-        except TracerError as exc:
-            self.notify(str(exc), title="continue all", severity="error", markup=False)
-            return
-        self.notify(f"{count} held request{'s' if count != 1 else ''} went on", title="continue all")
+        from .held_keys import continue_all
+
+        continue_all(self, self.debug)
 
     # Filter
 
