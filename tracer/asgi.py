@@ -131,17 +131,6 @@ class ASGITracer:
         )
         redactor = options.redactor
         session.fenced("asgi.scope", _scope_data, redactor, scope)
-        try:
-            # A top-level key, as frameworks add theirs ("app", "router", "endpoint"), set after
-            # the snapshot so that no trace shows it, and removed when the app returns, so that a
-            # scope used again (a test's) is traced again. Not in scope["extensions"]: that dict
-            # is the server's account of what it supports, and a server may leave it out.
-            scope[TRACED_KEY] = session.trace_id  # type: ignore[literal-required]
-        except Exception:  # noqa: BLE001 - a read-only scope only loses the mark
-            pass
-        opened = self._open
-        if opened is not None:
-            opened[session] = None
         request_body = session.request_body.encode
         response_body = session.response_body.encode
         encode_message = redactor.encode_mapping
@@ -166,21 +155,43 @@ class ASGITracer:
             session.emit("asgi.send", data)
             return await send(message)
 
+        await run_traced(self, session, scope, traced_receive, traced_send)
+
+
+async def run_traced(
+    tracer: ASGITracer, session: TraceSession, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+) -> None:
+    """Call the app with the traced `receive` and `send` (its scope already recorded) and end the trace.
+
+    Both paths of a connection, with breakpoints and without, end here: the scope marked as traced
+    while the app runs, the connection known to `_stop_open_requests`, what the app raised, the end.
+    """
+    try:
+        # A top-level key, as frameworks add theirs ("app", "router", "endpoint"), set after
+        # the snapshot so that no trace shows it, and removed when the app returns, so that a
+        # scope used again (a test's) is traced again. Not in scope["extensions"]: that dict
+        # is the server's account of what it supports, and a server may leave it out.
+        scope[TRACED_KEY] = session.trace_id  # type: ignore[literal-required]
+    except Exception:  # noqa: BLE001 - a read-only scope only loses the mark
+        pass
+    opened = tracer._open
+    if opened is not None:
+        opened[session] = None
+    try:
+        await tracer.app(scope, receive, send)
+    except BaseException as exc:
+        session.fenced("asgi.error", describe_exception, exc)
+        raise
+    finally:
         try:
-            await self.app(scope, traced_receive, traced_send)
-        except BaseException as exc:
-            session.fenced("asgi.error", describe_exception, exc)
-            raise
-        finally:
-            try:
-                scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001
-                pass
-            if opened is None:
-                session.finish("asgi.end", {})
-            else:
-                stopped = opened.pop(session, None)
-                session.finish("asgi.end", {} if stopped is None else {"stopped": stopped})
+            scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001
+            pass
+        if opened is None:
+            session.finish("asgi.end", {})
+        else:
+            stopped = opened.pop(session, None)
+            session.finish("asgi.end", {} if stopped is None else {"stopped": stopped})
 
 
 def _scope_data(redactor: Any, scope: Any) -> dict[str, Any]:

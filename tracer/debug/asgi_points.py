@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._session import TRACED_KEY, describe_exception, unrecordable
-from ..asgi import _BODY_KEYS, _scope_data
+from .._session import unrecordable
+from ..asgi import _BODY_KEYS, _scope_data, run_traced
 from .request import DebugSession
 
 if TYPE_CHECKING:
@@ -41,13 +41,6 @@ async def held_connection(tracer: ASGITracer, scope: Scope, receive: ASGIReceive
     redactor = options.redactor
     outcome = await session.pause_async("asgi.scope", scope)
     session.fenced("asgi.scope", _annotated_scope, session, outcome, redactor, scope)
-    try:
-        scope[TRACED_KEY] = session.trace_id  # type: ignore[literal-required]
-    except Exception:  # noqa: BLE001 - a read-only scope only loses the mark
-        pass
-    opened = tracer._open
-    if opened is not None:
-        opened[session] = None
     request_body = session.request_body.encode
     response_body = session.response_body.encode
 
@@ -85,21 +78,7 @@ async def held_connection(tracer: ASGITracer, scope: Scope, receive: ASGIReceive
         session.emit("asgi.send", message_data(message, response_body, outcome, "asgi.send"))
         return await send(message)
 
-    try:
-        await tracer.app(scope, traced_receive, traced_send)
-    except BaseException as exc:
-        session.fenced("asgi.error", describe_exception, exc)
-        raise
-    finally:
-        try:
-            scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001
-            pass
-        if opened is None:
-            session.emit("asgi.end", {})
-        else:
-            stopped = opened.pop(session, None)
-            session.emit("asgi.end", {} if stopped is None else {"stopped": stopped})
+    await run_traced(tracer, session, scope, traced_receive, traced_send)
 
 
 def _annotated_scope(session: DebugSession, outcome: Outcome | None, redactor: Any, scope: Any) -> dict[str, Any]:
