@@ -196,9 +196,7 @@ class TraceSession:
             return
         write = self._write
         self._write = _dropped
-        seq = self._seq
-        self._seq = seq + 1
-        record = {"trace": self.trace_id, "seq": seq, "t_ns": _monotonic_ns() - self._t0, "kind": kind, "data": data}
+        record = self._record(kind, data)
         try:
             write(record)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
