@@ -70,7 +70,7 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
             userver.should_exit = True
 
         _on_stdin_close(stop)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
