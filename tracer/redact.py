@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
-from .codec import encode, encode_repr, encode_socket
+from .codec import _repr_types, encode, encode_repr, encode_socket
 
 DEFAULT_REDACT_HEADERS: frozenset[str] = frozenset(
     {
@@ -53,6 +53,21 @@ CGI_KEYS: frozenset[str] = frozenset(
 )
 
 _Socket = socket.socket
+
+_plain_keys: set[str] = set()
+"""Environ keys seen to be plain (a str not starting with ``$``): most environs then need no check of their keys."""
+_MAX_PLAIN_KEYS = 10_000
+
+
+def _learn_plain_keys(environ: dict[Any, Any]) -> bool:
+    """Whether every key of `environ` is plain; remembers them (up to a bound) when they are."""
+    for key in environ:
+        if type(key) is not str or key[:1] == "$":
+            return False
+    if len(_plain_keys) < _MAX_PLAIN_KEYS:
+        _plain_keys.update(environ)
+    return True
+
 
 REDACTED = "[redacted]"
 REDACTED_BYTES = b"[redacted]"
@@ -119,15 +134,19 @@ class Redactor:
         """
         if type(environ) is not dict:
             return encode(environ)
-        out: dict[str, Any] = {}
+        if not _plain_keys.issuperset(environ) and not _learn_plain_keys(environ):
+            return self._encode_odd_environ(environ)
+        # A copy (in C), then only the values that are not plain JSON are replaced: most are str.
+        out = environ.copy()
         for key, value in environ.items():
-            if type(key) is not str or key[:1] == "$":
-                # An odd key (not a str, or starting with "$"): redact before encoding instead.
-                secret = self._secret_environ
-                return encode({k: REDACTED if k in secret else v for k, v in environ.items()})
+            if type(key) is not str:
+                # Equal to a plain key, but a subclass of str.
+                return self._encode_odd_environ(environ)
             kind = type(value)
             if kind is str or kind is bool or value is None:
-                out[key] = value
+                continue
+            if kind in _repr_types:
+                out[key] = encode_repr(value)
             elif kind is _Socket:
                 # A server's socket (werkzeug.socket): its repr() asks the kernel for both addresses.
                 out[key] = encode_socket(value)
@@ -136,6 +155,11 @@ class Redactor:
         for key in self._secret_environ.intersection(out):
             out[key] = REDACTED
         return out
+
+    def _encode_odd_environ(self, environ: dict[Any, Any]) -> Any:
+        # An odd key (not a str, or starting with "$"): redact before encoding instead.
+        secret = self._secret_environ
+        return encode({k: REDACTED if k in secret else v for k, v in environ.items()})
 
     def encode_mapping(self, mapping: Any, body_keys: tuple[str, ...] = (), body: Any = None) -> Any:
         """Encode an ASGI scope or message in one pass.
