@@ -36,6 +36,7 @@ _OPT = orjson.OPT_APPEND_NEWLINE
 _orjson_dumps = orjson.dumps
 _BATCH_BYTES = 16 * 1024
 _LOOK_SECONDS = 1.0
+_monotonic = time.monotonic
 
 
 def header_line() -> bytes:
@@ -231,14 +232,20 @@ class JsonlSink:
     def _end_trace(self, session: Any) -> None:
         """Write a trace's lines, now complete, after what is queued; queue them if another thread is writing."""
         lines = self._live.pop(session, None)
-        if not self._write_lock.acquire(blocking=False):
+        lock = self._write_lock
+        if not lock.acquire(blocking=False):
             if lines is not None:
                 self._queue.append(lines)
             return
         try:
-            self._flush_locked(False, lines)
+            if self._queue or self._carry or self._fd < 0 or not lines:
+                self._flush_locked(False, lines)
+            else:
+                # The common case, a trace ending with nothing else waiting: its own list, as it is.
+                self._pending = 0
+                self._write_out(lines)
         finally:
-            self._write_lock.release()
+            lock.release()
 
     def _start(self) -> None:
         with self._start_lock:
@@ -304,7 +311,11 @@ class JsonlSink:
                 lines += last
             if not lines:
                 return
-        now = time.monotonic()
+        self._write_out(lines)
+
+    def _write_out(self, lines: list[bytes]) -> None:
+        """Write `lines` (with the write lock held), after a look at the path and before a rotation if due."""
+        now = _monotonic()
         if now >= self._next_look:
             # At most once a second: a stat per request would cost every request a system call.
             self._next_look = now + _LOOK_SECONDS
@@ -312,7 +323,14 @@ class JsonlSink:
         if self._needs_header and os.fstat(self._fd).st_size == 0:
             lines.insert(0, header_line())
         try:
-            _write_lines(self._fd, lines)
+            fd = self._fd
+            if len(lines) > _IOV_MAX:
+                _write_lines(fd, lines)
+            else:
+                # The usual case, one call for all of them; _write_lines goes on after a short write.
+                written = os.writev(fd, lines)
+                if written != sum(map(len, lines)):
+                    _write_lines(fd, lines, written)
         except OSError as exc:
             # Keep the rest of a line cut short, so that the file never holds a torn line.
             self._carry = getattr(exc, "unwritten_tail", b"")
@@ -386,14 +404,25 @@ if hasattr(os, "register_at_fork"):
 _IOV_MAX = 1024
 
 
-def _write_lines(fd: int, lines: list[bytes]) -> None:
-    """Write whole lines with as few system calls (and copies) as possible.
+def _write_lines(fd: int, lines: list[bytes], written: int = 0) -> None:
+    """Write whole lines with as few system calls (and copies) as possible; the first `written` bytes are out already.
 
     Raises:
         OSError: With ``unwritten_tail``: the rest of a line the failure cut short (or b"").
     """
     index, offset, count = 0, 0, len(lines)
     while index < count:
+        if written:
+            while written and index < count:
+                left_in_line = len(lines[index]) - offset
+                if written >= left_in_line:
+                    written -= left_in_line
+                    index += 1
+                    offset = 0
+                else:
+                    offset += written
+                    written = 0
+            continue
         if index or offset or count > _IOV_MAX:
             group = lines[index : index + _IOV_MAX]
             if offset:
@@ -408,16 +437,7 @@ def _write_lines(fd: int, lines: list[bytes]) -> None:
         if written == sum(map(len, group)):
             index += len(group)
             offset = 0
-            continue
-        while written and index < count:
-            left_in_line = len(lines[index]) - offset
-            if written >= left_in_line:
-                written -= left_in_line
-                index += 1
-                offset = 0
-            else:
-                offset += written
-                written = 0
+            written = 0
 
 
 @contextlib.contextmanager

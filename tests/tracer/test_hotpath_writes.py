@@ -1,0 +1,51 @@
+"""A trace's lines reach the file whole and in order however short the kernel's writes are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from tracer import JsonlSink, WSGITracer, read_traces
+from tracer.jsonl import _write_lines
+
+
+def _app(environ, start_response):  # type: ignore[no-untyped-def]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"a" * 100, b"b" * 50]
+
+
+@pytest.mark.parametrize("most", [1, 7, 64, 1000])
+def test_short_writes_go_on_where_they_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int) -> None:
+    real_writev = os.writev
+    sizes: list[int] = []
+
+    def short_writev(fd: int, buffers: list[bytes]) -> int:
+        data = b"".join(bytes(b) for b in buffers)[:most]
+        sizes.append(len(data))
+        return real_writev(fd, [data])
+
+    path = tmp_path / "t.jsonl"
+    with JsonlSink(path, flush_interval=3600) as sink:
+        monkeypatch.setattr(os, "writev", short_writev)
+        client = Client(WSGITracer(_app, sink=sink))
+        for _ in range(3):
+            assert client.get("/").get_data() == b"a" * 100 + b"b" * 50
+    monkeypatch.undo()
+    traces = read_traces(path)
+    assert [t.complete for t in traces] == [True, True, True]
+    assert max(sizes) <= most
+
+
+def test_write_lines_skips_what_was_written_already(tmp_path: Path) -> None:
+    path = tmp_path / "raw"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        lines = [b"first\n", b"second\n", b"third\n"]
+        os.write(fd, b"first\nse")
+        _write_lines(fd, lines, 8)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"first\nsecond\nthird\n"
