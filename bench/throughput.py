@@ -1,21 +1,26 @@
 """Requests per second and server CPU per request through real servers, traced (JsonlSink to a file) against bare.
 
-The server runs in one process (Werkzeug's threaded server or uvicorn, on
-127.0.0.1, an ephemeral port), the clients in another: `--threads` threads,
-each with its own connection (TCP_NODELAY, each request sent in one write,
-the response parsed by `http.client`), sharing the requests of a run. The
-connection is kept alive when the server allows it: uvicorn does, Werkzeug's
+For each server (Werkzeug's threaded server from `werkzeug.serving.make_server`,
+or uvicorn with its defaults), two server processes run side by side on
+127.0.0.1, one bare and one traced (`WSGITracer` / `ASGITracer` with a
+`JsonlSink` to a temporary file), and one client process drives them:
+`--threads` threads, each with its own connection per server (TCP_NODELAY,
+each request sent in one write, the response parsed by `http.client`). The
+connection is kept alive when the server allows it: uvicorn does; Werkzeug's
 server closes every connection after one response, so there each request
-opens a new one (and the server starts a thread for it). Each server is measured bare and traced in alternation, `--rounds`
-times, the order flipped every round, with a warm-up before every timed run.
-Besides requests/s, the parent reads the server process's CPU time
-(`/proc/PID/stat`, all its threads) just before and just after the timed
-requests: CPU per request depends far less on what else the machine runs
-than requests/s does. The report gives both per round, and per server the
-median and range of traced/bare.
+opens a new one and the server starts a thread for it.
 
-    python bench/throughput.py                      # 3,000 requests per run, 10 rounds
-    python bench/throughput.py --threads 1 --requests 1000 --rounds 1   # per-connection latency
+After a warm-up of each, the client sends `--requests` requests to the bare
+and to the traced server in turn, `--rounds` times, the order flipped every
+round, so that a change in what else the machine is running falls on both.
+Each burst is timed (requests/s) and the server's CPU time, all threads,
+from `time.process_time()` in the server itself, is read just before and
+after it (CPU µs/request): on a shared machine the CPU per request varies far
+less than requests/s. The report gives both per round, then per server the
+median and range of each and of traced/bare.
+
+    python bench/throughput.py                       # 1,500 requests per burst, 20 rounds
+    python bench/throughput.py --threads 1 --requests 1000 --rounds 3   # time per request on one connection
     python bench/throughput.py --scenario realistic --servers uvicorn
 
 Every process it starts is stopped by its pid, and every wait is bounded.
@@ -37,12 +42,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WAIT = 120.0  # seconds any one step may take before the benchmark gives up on it
-WARMUP = 20  # untimed requests per connection before every timed run
-TICKS = os.sysconf("SC_CLK_TCK")
+WARMUP = 20  # untimed requests per client thread and server before the first round
 
 
 # The server process
@@ -64,8 +69,7 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
         if sink is not None:
             app = WSGITracer(app, sink=sink)
         httpd = make_server("127.0.0.1", 0, app, threaded=True)
-        _on_stdin_close(httpd.shutdown)
-        print(json.dumps({"port": httpd.server_port}), flush=True)
+        _answer_parent(httpd.server_port, httpd.shutdown)
         httpd.serve_forever()
         httpd.server_close()
     else:
@@ -80,29 +84,29 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
         def stop() -> None:
             userver.should_exit = True
 
-        _on_stdin_close(stop)
         # proto must be IPPROTO_TCP, as when uvicorn binds host and port itself: asyncio sets
         # TCP_NODELAY on an accepted socket only if its proto says TCP, and without it the last
         # small write of a chunked response waits for the client's delayed ACK (about 40 ms).
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
         sock.listen(1024)
-        print(json.dumps({"port": port}), flush=True)
+        _answer_parent(sock.getsockname()[1], stop)
         userver.run(sockets=[sock])
     if sink is not None:
         sink.close()
 
 
-def _on_stdin_close(stop: Any) -> None:
-    """The parent stops the server by closing its stdin."""
+def _answer_parent(port: int, stop: Callable[[], None]) -> None:
+    """Print the port; then each line on stdin asks for this process's CPU time, and its end asks it to stop."""
+    print(json.dumps({"port": port}), flush=True)
 
-    def watch() -> None:
-        sys.stdin.read()
+    def answer() -> None:
+        for _ in sys.stdin:
+            print(json.dumps({"cpu": time.process_time()}), flush=True)
         stop()
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=answer, daemon=True).start()
 
 
 # The client process
@@ -124,147 +128,159 @@ def _request_bytes(port: int, scenario: str) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
-def _client(port: int, requests: int, threads: int, scenario: str) -> None:
-    """Warm up, say so on stdout, wait for a line on stdin, then time the requests."""
-    request = _request_bytes(port, scenario)
-    warmed = threading.Barrier(threads + 1)
+def _client(threads: int, scenario: str) -> None:
+    """Run bursts: each line on stdin, `{"port": P, "requests": N}`, is answered with its time and outcome."""
+    job: dict[str, Any] = {}
     start_line = threading.Barrier(threads + 1)
-    shares = [requests // threads + (1 if i < requests % threads else 0) for i in range(threads)]
+    finish_line = threading.Barrier(threads + 1)
     errors: list[str] = []
-    connections: list[int] = []  # one item per connection opened; list.append is atomic
+    opened: list[int] = []  # one item per connection opened; list.append is atomic
 
-    def connect() -> socket.socket:
-        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        connections.append(1)
-        return sock
-
-    def one(sock: socket.socket | None) -> socket.socket | None:
-        """One request; the connection to use for the next, None once the server closed it."""
+    def one(port: int, request: bytes, sock: socket.socket | None) -> socket.socket | None:
+        """One request; the connection for the next one, None if the server closed it."""
         if sock is None:
-            sock = connect()
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            opened.append(1)
         sock.sendall(request)
         response = http.client.HTTPResponse(sock)
         response.begin()
         response.read()
         if response.status != 200:
             raise RuntimeError(f"status {response.status}")
-        if response.will_close:  # Werkzeug's server closes every connection after one response
+        if response.will_close:
             sock.close()
             return None
         return sock
 
-    def worker(count: int) -> None:
-        sock: socket.socket | None = None
-        try:
-            for _ in range(WARMUP):
-                sock = one(sock)
-        except Exception as exc:  # noqa: BLE001 - reported, the run does not count
-            errors.append(repr(exc))
-        warmed.wait(WAIT)
-        start_line.wait(WAIT)
-        try:
-            for _ in range(count):
-                sock = one(sock)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
-        if sock is not None:
-            sock.close()
+    def worker(index: int) -> None:
+        connections: dict[int, socket.socket | None] = {}
+        while True:
+            start_line.wait()
+            if not job:  # the end
+                break
+            port, request = job["port"], job["request"]
+            count = job["requests"] // threads + (1 if index < job["requests"] % threads else 0)
+            try:
+                for _ in range(count):
+                    connections[port] = one(port, request, connections.get(port))
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, the run stops
+                errors.append(repr(exc))
+                connections[port] = None
+            finish_line.wait()
+        for sock in connections.values():
+            if sock is not None:
+                sock.close()
 
-    workers = [threading.Thread(target=worker, args=(share,), daemon=True) for share in shares]
+    workers = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(threads)]
     for thread in workers:
         thread.start()
-    warmed.wait(WAIT)
-    print(json.dumps({"warmed": True}), flush=True)
-    sys.stdin.readline()
-    opened = len(connections)
-    started = time.perf_counter()
+    for line in sys.stdin:
+        command = json.loads(line)
+        job.update(command, request=_request_bytes(command["port"], scenario))
+        del errors[:], opened[:]
+        cpu = time.process_time()
+        started = time.perf_counter()
+        start_line.wait(WAIT)
+        finish_line.wait(WAIT)
+        elapsed = time.perf_counter() - started
+        print(json.dumps({"seconds": elapsed, "cpu": time.process_time() - cpu, "connections": len(opened),
+                          "errors": errors[:3], "failed": len(errors)}), flush=True)
+    job.clear()
     start_line.wait(WAIT)
     for thread in workers:
         thread.join(WAIT)
-    elapsed = time.perf_counter() - started
-    print(json.dumps({"requests": requests, "seconds": elapsed, "connections": len(connections) - opened,
-                      "errors": errors[:3], "failed": len(errors)}), flush=True)
 
 
 # The parent
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, all its threads (dead ones included)."""
-    with open(f"/proc/{pid}/stat") as file:
-        fields = file.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime and stime, fields 14 and 15
+class Child:
+    """A process this benchmark started, spoken to in lines of JSON, stopped by its pid."""
 
+    def __init__(self, name: str, arguments: list[str]) -> None:
+        self.name = name
+        self.process = subprocess.Popen([sys.executable, os.path.abspath(__file__)] + arguments,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-def _read_json_line(stream: IO[str] | None, what: str) -> dict[str, Any]:
-    """One line of JSON from a child's stdout, waiting at most WAIT seconds."""
-    if stream is None:
-        raise RuntimeError(f"no pipe from {what}")
-    ready, _, _ = select.select([stream], [], [], WAIT)
-    line = stream.readline() if ready else ""
-    if not line:
-        raise RuntimeError(f"{what} said nothing within {WAIT:.0f} s")
-    return json.loads(line)
+    def ask(self, message: str | None) -> dict[str, Any]:
+        """Send a line (unless None), return the line of JSON it answers, waiting at most WAIT seconds."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        if message is not None:
+            stdin.write(message + "\n")
+            stdin.flush()
+        ready, _, _ = select.select([stdout], [], [], WAIT)
+        line = stdout.readline() if ready else ""
+        if not line:
+            raise RuntimeError(f"{self.name} said nothing within {WAIT:.0f} s")
+        return json.loads(line)
 
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    """Stop a process this benchmark started, by its pid, within bounds."""
-    if process.poll() is None:
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGTERM)
+    def stop(self) -> None:
+        """Close its stdin (asking it to end), then wait, then SIGTERM, then SIGKILL, within bounds."""
+        if self.process.stdin:
+            self.process.stdin.close()
+        if self.process.poll() is None:
             try:
-                process.wait(5)
+                self.process.wait(10)
             except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(5)
+                os.kill(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.kill(self.process.pid, signal.SIGKILL)
+                    self.process.wait(5)
 
 
-def run_once(server: str, traced: bool, args: argparse.Namespace, directory: str) -> dict[str, Any]:
-    trace_file = os.path.join(directory, f"{server}-{time.monotonic_ns()}.jsonl")
-    me = os.path.abspath(__file__)
-    command = [sys.executable, me, "--serve", server, "--scenario", args.scenario, "--trace-file", trace_file]
-    server_process = subprocess.Popen(command + (["--traced"] if traced else []),
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    client_process: subprocess.Popen[str] | None = None
-    try:
-        port = _read_json_line(server_process.stdout, f"the {server} server")["port"]
-        client_process = subprocess.Popen(
-            [sys.executable, me, "--client", str(port), "--requests", str(args.requests),
-             "--threads", str(args.threads), "--scenario", args.scenario],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        _read_json_line(client_process.stdout, "the client")
-        server_before, client_before = _cpu_seconds(server_process.pid), _cpu_seconds(client_process.pid)
-        assert client_process.stdin is not None
-        client_process.stdin.write("go\n")
-        client_process.stdin.flush()
-        result = _read_json_line(client_process.stdout, "the client")
-        server_cpu = _cpu_seconds(server_process.pid) - server_before
-        client_cpu = _cpu_seconds(client_process.pid) - client_before
-    finally:
-        if client_process is not None:
-            if client_process.stdin:
-                client_process.stdin.close()
-            _stop(client_process)
-        if server_process.stdin:
-            server_process.stdin.close()  # asks the server to stop
-        _stop(server_process)
-    if traced:
-        with open(trace_file, "rb") as file:
-            ends = sum(1 for line in file if b'"kind":"wsgi.end"' in line or b'"kind":"asgi.end"' in line)
-        result["traces"] = ends
-        os.unlink(trace_file)
+def _burst(client: Child, server: Child, port: int, requests: int) -> dict[str, Any]:
+    before = server.ask("cpu")["cpu"]
+    result = client.ask(json.dumps({"port": port, "requests": requests}))
+    server_cpu = server.ask("cpu")["cpu"] - before
     if result["failed"]:
-        raise SystemExit(f"{server} {'traced' if traced else 'bare'}: {result['failed']} client errors, "
-                         f"e.g. {result['errors']}")
-    result["rate"] = result["requests"] / result["seconds"]
-    result["server_us"] = server_cpu / result["requests"] * 1e6
-    result["server_busy"] = server_cpu / result["seconds"]
-    result["client_busy"] = client_cpu / result["seconds"]
-    return result
+        raise SystemExit(f"{server.name}: {result['failed']} client errors, e.g. {result['errors']}")
+    return {
+        "rate": requests / result["seconds"],
+        "server_us": server_cpu / requests * 1e6,
+        "server_busy": server_cpu / result["seconds"],
+        "client_busy": result["cpu"] / result["seconds"],
+        "connections": result["connections"] / requests,
+    }
+
+
+def measure(server: str, args: argparse.Namespace, directory: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Alternate bursts to the bare and the traced server; print a row per round."""
+    trace_file = os.path.join(directory, f"{server}.jsonl")
+    children: list[Child] = []
+    try:
+        for traced in (False, True):
+            name = f"the {'traced' if traced else 'bare'} {server} server"
+            children.append(Child(name, ["--serve", server, "--scenario", args.scenario, "--trace-file", trace_file]
+                                  + (["--traced"] if traced else [])))
+        ports = [child.ask(None)["port"] for child in children]
+        client = Child("the client", ["--client", "--threads", str(args.threads), "--scenario", args.scenario])
+        children.append(client)
+        for child, port in zip(children, ports):
+            _burst(client, child, port, WARMUP * args.threads)
+        rows = []
+        for round_ in range(1, args.rounds + 1):
+            order = (0, 1) if round_ % 2 else (1, 0)
+            results = {variant: _burst(client, children[variant], ports[variant], args.requests) for variant in order}
+            bare, traced = results[0], results[1]
+            rows.append((bare, traced))
+            print(f"| {server} | {round_} | {bare['rate']:,.0f} | {traced['rate']:,.0f} | "
+                  f"{traced['rate'] / bare['rate']:.2f} | {bare['server_us']:,.0f} | {traced['server_us']:,.0f} | "
+                  f"{traced['server_us'] / bare['server_us']:.2f} | "
+                  f"{bare['server_busy']:.0%} / {traced['server_busy']:.0%} | "
+                  f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} |", flush=True)
+    finally:
+        for child in reversed(children):
+            child.stop()
+    with open(trace_file, "rb") as file:
+        ends = sum(1 for line in file if b'"kind":"wsgi.end"' in line or b'"kind":"asgi.end"' in line)
+    expected = WARMUP * args.threads + args.rounds * args.requests
+    if ends != expected:
+        raise SystemExit(f"{trace_file}: {ends:,} traces ended, expected {expected:,}")
+    return rows
 
 
 def _spread(values: list[float], form: str) -> str:
@@ -272,71 +288,52 @@ def _spread(values: list[float], form: str) -> str:
     return f"{statistics.median(values):{form}} ({min(values):{form}}-{max(values):{form}})"
 
 
-def measure(server: str, args: argparse.Namespace, directory: str) -> None:
-    """Alternate bare and traced runs, print a row per round and a summary."""
-    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for round_ in range(1, args.rounds + 1):
-        order = [False, True] if round_ % 2 else [True, False]
-        results = {traced: run_once(server, traced, args, directory) for traced in order}
-        bare, traced = results[False], results[True]
-        rows.append((bare, traced))
-        expected = args.requests + WARMUP * args.threads
-        traces = f"{traced['traces']:,}" + ("" if traced["traces"] == expected else f" of {expected:,}!")
-        print(f"| {server} | {round_} | {bare['rate']:,.0f} | {traced['rate']:,.0f} | "
-              f"{traced['rate'] / bare['rate']:.2f} | {bare['server_us']:,.0f} | {traced['server_us']:,.0f} | "
-              f"{traced['server_us'] / bare['server_us']:.2f} | {bare['server_busy']:.0%} / {traced['server_busy']:.0%} | "
-              f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} | {traces} |", flush=True)
-    summary[server] = rows
-
-
-summary: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-
-
-def report(threads: int) -> None:
-    print()
-    for server, rows in summary.items():
-        bare = [b["rate"] for b, _ in rows]
-        traced = [t["rate"] for _, t in rows]
-        print(f"{server}: req/s bare {_spread(bare, ',.0f')}, traced {_spread(traced, ',.0f')}; "
-              f"traced/bare {_spread([t['rate'] / b['rate'] for b, t in rows], '.2f')}")
-        print(f"{server}: server CPU µs/request bare {_spread([b['server_us'] for b, _ in rows], ',.0f')}, "
-              f"traced {_spread([t['server_us'] for _, t in rows], ',.0f')}; "
-              f"traced/bare {_spread([t['server_us'] / b['server_us'] for b, t in rows], '.2f')}")
-        latency = [threads / r["rate"] * 1e3 for pair in rows for r in pair]
-        print(f"{server}: mean time per request on one connection {_spread(latency, '.2f')} ms; "
-              f"{statistics.median(r['connections'] / r['requests'] for pair in rows for r in pair):.2f} "
-              "connections opened per request")
+def report(server: str, rows: list[tuple[dict[str, Any], dict[str, Any]]], threads: int) -> None:
+    both = [result for pair in rows for result in pair]
+    print(f"\n{server}: req/s bare {_spread([b['rate'] for b, _ in rows], ',.0f')}, "
+          f"traced {_spread([t['rate'] for _, t in rows], ',.0f')}; "
+          f"traced/bare {_spread([t['rate'] / b['rate'] for b, t in rows], '.2f')}")
+    print(f"{server}: server CPU µs/request bare {_spread([b['server_us'] for b, _ in rows], ',.0f')}, "
+          f"traced {_spread([t['server_us'] for _, t in rows], ',.0f')}; "
+          f"traced/bare {_spread([t['server_us'] / b['server_us'] for b, t in rows], '.2f')}")
+    print(f"{server}: time per request on one connection {_spread([threads / r['rate'] * 1e3 for r in both], '.2f')} ms; "
+          f"connections opened per request {statistics.median(r['connections'] for r in both):.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000, help="timed requests per run")
-    parser.add_argument("--threads", type=int, default=32, help="client threads, one connection each")
-    parser.add_argument("--rounds", type=int, default=10, help="bare/traced pairs per server")
+    parser.add_argument("--requests", type=int, default=1500, help="timed requests per burst")
+    parser.add_argument("--threads", type=int, default=32, help="client threads, one connection each per server")
+    parser.add_argument("--rounds", type=int, default=20, help="bare/traced pairs of bursts per server")
     parser.add_argument("--scenario", choices=("hello", "realistic"), default="hello")
     parser.add_argument("--servers", default="werkzeug,uvicorn")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace-file", help=argparse.SUPPRESS)
-    parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         _serve(args.serve, args.traced, args.scenario, args.trace_file)
         return
     if args.client:
-        _client(args.client, args.requests, args.threads, args.scenario)
+        _client(args.threads, args.scenario)
         return
     if args.requests < 1 or args.threads < 1 or args.rounds < 1:
         parser.error("--requests, --threads and --rounds must be at least 1")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.scenario}, {args.requests:,} requests per run, "
-          f"{args.threads} client threads in another process\n")
+    servers = args.servers.split(",")
+    if not set(servers) <= {"werkzeug", "uvicorn"}:
+        parser.error(f"--servers: {args.servers!r} is not a comma-separated list of werkzeug and uvicorn")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.scenario}, {args.requests:,} requests "
+          f"per burst, {args.rounds} rounds, {args.threads} client threads in another process\n")
     print("| server | round | bare req/s | traced req/s | traced / bare | server CPU µs/req bare | traced | "
-          "traced / bare | server busy bare / traced | client busy | traces written (warm-up included) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "traced / bare | server busy bare / traced | client busy bare / traced |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results = {}
     with tempfile.TemporaryDirectory() as directory:
-        for server in args.servers.split(","):
-            measure(server, args, directory)
-    report(args.threads)
+        for server in servers:
+            results[server] = measure(server, args, directory)
+    for server, rows in results.items():
+        report(server, rows, args.threads)
 
 
 if __name__ == "__main__":
