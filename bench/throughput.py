@@ -15,7 +15,7 @@ and to the traced server in turn, `--rounds` times, the order flipped every
 round, so that a change in what else the machine is running falls on both.
 Each burst is timed (requests/s) and the server's CPU time, all threads,
 from `time.process_time()` in the server itself, is read just before and
-after it (CPU µs/request): on a shared machine the CPU per request varies far
+after it (CPU µs/request, and context switches from `getrusage`): on a shared machine the CPU per request varies far
 less than requests/s. The report gives both per round, then per server the
 median and range of each and of traced/bare.
 
@@ -33,6 +33,7 @@ import http.client
 import json
 import logging
 import os
+import resource
 import select
 import signal
 import socket
@@ -98,12 +99,15 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
 
 
 def _answer_parent(port: int, stop: Callable[[], None]) -> None:
-    """Print the port; then each line on stdin asks for this process's CPU time, and its end asks it to stop."""
+    """Print the port; then each line on stdin asks for this process's CPU time and context switches
+    (all threads, ended ones included), and its end asks it to stop."""
     print(json.dumps({"port": port}), flush=True)
 
     def answer() -> None:
         for _ in sys.stdin:
-            print(json.dumps({"cpu": time.process_time()}), flush=True)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            switches = usage.ru_nvcsw + usage.ru_nivcsw
+            print(json.dumps({"cpu": time.process_time(), "switches": switches}), flush=True)
         stop()
 
     threading.Thread(target=answer, daemon=True).start()
@@ -233,9 +237,10 @@ class Child:
 
 
 def _burst(client: Child, server: Child, port: int, requests: int) -> dict[str, Any]:
-    before = server.ask("cpu")["cpu"]
+    before = server.ask("cpu")
     result = client.ask(json.dumps({"port": port, "requests": requests}))
-    server_cpu = server.ask("cpu")["cpu"] - before
+    after = server.ask("cpu")
+    server_cpu = after["cpu"] - before["cpu"]
     if result["failed"]:
         raise SystemExit(f"{server.name}: {result['failed']} client errors, e.g. {result['errors']}")
     return {
@@ -244,6 +249,7 @@ def _burst(client: Child, server: Child, port: int, requests: int) -> dict[str, 
         "server_busy": server_cpu / result["seconds"],
         "client_busy": result["cpu"] / result["seconds"],
         "connections": result["connections"] / requests,
+        "switches": (after["switches"] - before["switches"]) / requests,
     }
 
 
@@ -271,7 +277,8 @@ def measure(server: str, args: argparse.Namespace, directory: str) -> list[tuple
                   f"{traced['rate'] / bare['rate']:.2f} | {bare['server_us']:,.0f} | {traced['server_us']:,.0f} | "
                   f"{traced['server_us'] / bare['server_us']:.2f} | "
                   f"{bare['server_busy']:.0%} / {traced['server_busy']:.0%} | "
-                  f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} |", flush=True)
+                  f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} | "
+                  f"{bare['switches']:.1f} / {traced['switches']:.1f} |", flush=True)
     finally:
         for child in reversed(children):
             child.stop()
@@ -296,6 +303,8 @@ def report(server: str, rows: list[tuple[dict[str, Any], dict[str, Any]]], threa
     print(f"{server}: server CPU µs/request bare {_spread([b['server_us'] for b, _ in rows], ',.0f')}, "
           f"traced {_spread([t['server_us'] for _, t in rows], ',.0f')}; "
           f"traced/bare {_spread([t['server_us'] / b['server_us'] for b, t in rows], '.2f')}")
+    print(f"{server}: server context switches/request bare {_spread([b['switches'] for b, _ in rows], '.1f')}, "
+          f"traced {_spread([t['switches'] for _, t in rows], '.1f')}")
     print(f"{server}: time per request on one connection {_spread([threads / r['rate'] * 1e3 for r in both], '.2f')} ms; "
           f"connections opened per request {statistics.median(r['connections'] for r in both):.2f}")
 
@@ -326,8 +335,8 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.scenario}, {args.requests:,} requests "
           f"per burst, {args.rounds} rounds, {args.threads} client threads in another process\n")
     print("| server | round | bare req/s | traced req/s | traced / bare | server CPU µs/req bare | traced | "
-          "traced / bare | server busy bare / traced | client busy bare / traced |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "traced / bare | server busy bare / traced | client busy bare / traced | server context switches/req |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         for server in servers:
