@@ -81,27 +81,33 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+_UNLIMITED = 1 << 62
+"""The budget of a trace that keeps every body byte: more than any request sends."""
+
+
 class BodyBudget:
     """Counts body bytes kept in a trace for one direction, cutting at the limit."""
 
     __slots__ = ("remaining",)
 
     def __init__(self, limit: int | None) -> None:
-        self.remaining = -1 if limit is None else limit
+        self.remaining = _UNLIMITED if limit is None else limit
 
     def encode(self, data: bytes) -> dict[str, Any]:
         """Encode `data`, cut (and marked) where the budget runs out."""
-        remaining = self.remaining
-        size = len(data)
-        if remaining >= 0:
-            if size > remaining:
-                self.remaining = 0
-                return encode_bytes(data[:remaining], size)
-            self.remaining = remaining - size
+        left = self.remaining - len(data)
+        if left < 0:
+            return self._cut(data)
+        self.remaining = left
         try:
-            return {"$bytes": data.decode("utf-8")}
+            return {"$bytes": data.decode()}
         except UnicodeDecodeError:
             return encode_bytes(data)
+
+    def _cut(self, data: bytes) -> dict[str, Any]:
+        remaining = self.remaining
+        self.remaining = 0
+        return encode_bytes(data[:remaining], len(data))
 
 
 class TraceSession:

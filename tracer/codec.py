@@ -102,7 +102,7 @@ def _encode_dict(value: dict[Any, Any]) -> dict[str, Any]:
 def encode_bytes(data: bytes, original_length: int | None = None) -> dict[str, Any]:
     """Encode bytes as ``$bytes`` (UTF-8 text) or ``$base64``, marking a cut value."""
     try:
-        out: dict[str, Any] = {"$bytes": data.decode("utf-8")}
+        out: dict[str, Any] = {"$bytes": data.decode()}
     except UnicodeDecodeError:
         out = {"$base64": base64.b64encode(data).decode("ascii")}
     if original_length is not None:

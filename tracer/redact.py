@@ -114,7 +114,7 @@ class Redactor:
                 if type(name) is str and type(value) is str:
                     append([name, value])
                 else:
-                    append([{"$bytes": name.decode("utf-8")}, {"$bytes": value.decode("utf-8")}])
+                    append([{"$bytes": name.decode()}, {"$bytes": value.decode()}])
             except Exception:  # noqa: BLE001 - odd headers are the app's business; record them as they are
                 append(self._encode_odd_header(item))
         return out

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
-from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
 from .sink import Sink
@@ -118,8 +118,16 @@ class WSGITracer:
                 return self.app(environ, start_response)
         if self._held is not None:
             return self._held(self, environ, start_response)
-        session = self._session_class(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
-        session.fenced("wsgi.environ", _environ_data, options.redactor, environ)
+        failures = options.failures
+        redactor = options.redactor
+        session = self._session_class(options.sink, failures, "wsgi", "http", options.max_body_bytes)
+        # session.fenced() inlined here and in traced_start_response: they run for every request.
+        try:
+            data = _environ_data(redactor, environ)
+        except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+            failures.report(exc)
+            data = unrecordable(exc)
+        session.emit("wsgi.environ", data)
         try:
             # After the snapshot, so that the trace shows the environ as the server passed it;
             # removed when the trace ends, so that an environ used again (a test's) is traced again.
@@ -130,7 +138,12 @@ class WSGITracer:
         _wrap_streams(environ, session)
 
         def traced_start_response(*args: Any, **kwargs: Any) -> Any:
-            session.fenced("wsgi.start_response", _start_response_data, options.redactor, args, kwargs)
+            try:
+                data = _start_response_data(redactor, args, kwargs)
+            except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+                failures.report(exc)
+                data = unrecordable(exc)
+            session.emit("wsgi.start_response", data)
             write = start_response(*args, **kwargs)
             # Only now: a server refuses a late status change (exc_info after headers went out).
             if args and isinstance(args[0], str):
@@ -261,14 +274,18 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
             described = {"type": exc_info[0].__qualname__, "message": str(exc_info[1])}
         except Exception:  # noqa: BLE001 - a malformed exc_info is the app's bug, recorded as is
             described = {"type": "?", "message": repr(exc_info)}
-    data: dict[str, Any] = {"status": encode(status), "headers": redactor.encode_headers(headers), "exc_info": described}
+    data: dict[str, Any] = {
+        "status": status if type(status) is str else encode(status),
+        "headers": redactor.encode_headers(headers),
+        "exc_info": described,
+    }
     # The encoding makes lists of tuples; the types PEP 3333 requires (a list of tuples) are kept only
     # when they are not those, so that ordinary lines stay as they are.
     kind = type(headers)
     if kind is not list:
         data["headers_type"] = _type_name(headers)
     if kind is list or kind is tuple:
-        if not set(map(type, headers)) <= _TUPLE_ONLY:
+        if not _TUPLE_ONLY.issuperset(map(type, headers)):
             data["header_item_types"] = [None if type(item) is tuple else _type_name(item) for item in headers]
     return data
 
