@@ -118,7 +118,6 @@ def _answer_parent(port: int, stop: Callable[[], None]) -> None:
 
 def _request_bytes(port: int, scenario: str) -> bytes:
     """The request `http.client` would send, as one buffer, so it leaves in one write."""
-    sys.path.insert(0, HERE)
     from scenarios import BODY, EXTRA_HEADERS
 
     if scenario == "realistic":
@@ -134,6 +133,8 @@ def _request_bytes(port: int, scenario: str) -> bytes:
 
 def _client(threads: int, scenario: str) -> None:
     """Run bursts: each line on stdin, `{"port": P, "requests": N}`, is answered with its time and outcome."""
+    sys.path.insert(0, HERE)
+    requests_by_port: dict[int, bytes] = {}
     job: dict[str, Any] = {}
     start_line = threading.Barrier(threads + 1)
     finish_line = threading.Barrier(threads + 1)
@@ -160,7 +161,10 @@ def _client(threads: int, scenario: str) -> None:
     def worker(index: int) -> None:
         connections: dict[int, socket.socket | None] = {}
         while True:
-            start_line.wait()
+            try:
+                start_line.wait()  # idle between bursts; the main thread's wait is the bounded one
+            except threading.BrokenBarrierError:
+                break
             if not job:  # the end
                 break
             port, request = job["port"], job["request"]
@@ -171,7 +175,10 @@ def _client(threads: int, scenario: str) -> None:
             except Exception as exc:  # noqa: BLE001 - reported to the parent, the run stops
                 errors.append(repr(exc))
                 connections[port] = None
-            finish_line.wait()
+            try:
+                finish_line.wait()
+            except threading.BrokenBarrierError:
+                break
         for sock in connections.values():
             if sock is not None:
                 sock.close()
@@ -181,7 +188,9 @@ def _client(threads: int, scenario: str) -> None:
         thread.start()
     for line in sys.stdin:
         command = json.loads(line)
-        job.update(command, request=_request_bytes(command["port"], scenario))
+        if command["port"] not in requests_by_port:
+            requests_by_port[command["port"]] = _request_bytes(command["port"], scenario)
+        job.update(command, request=requests_by_port[command["port"]])
         del errors[:], opened[:]
         cpu = time.process_time()
         started = time.perf_counter()
