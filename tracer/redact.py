@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
-from .codec import _repr_types, encode, encode_repr, encode_socket
+from .codec import _INT_MAX, _INT_MIN, _repr_types, encode, encode_bytes, encode_repr, encode_socket
 
 DEFAULT_REDACT_HEADERS: frozenset[str] = frozenset(
     {
@@ -73,6 +73,13 @@ REDACTED = "[redacted]"
 REDACTED_BYTES = b"[redacted]"
 
 
+def _redacted_bytes(value: Any) -> str:
+    """The text of a redacted bytes value; any other type is left to the per-item rules."""
+    if type(value) is not bytes:
+        raise TypeError("not bytes")
+    return REDACTED
+
+
 class Redactor:
     """Encodes header lists and environs with the values of secret headers replaced."""
 
@@ -101,8 +108,18 @@ class Redactor:
         if not isinstance(headers, (list, tuple)):
             # Any other iterable would be used up by reading it, and the server would get no headers.
             return encode_repr(headers)
-        items = headers
         secret = self._any_names
+        if headers and type(headers[0]) is tuple and type(headers[0][0]) is bytes:
+            # ASGI's shape, (bytes, bytes), in one comprehension; anything else it meets (a str, a
+            # secret value that is not bytes, text that is not UTF-8) sends the list the long way.
+            try:
+                return [
+                    [{"$bytes": n.decode()}, {"$bytes": v.decode() if n.lower() not in secret else _redacted_bytes(v)}]
+                    for n, v in headers
+                ]
+            except Exception:  # noqa: BLE001
+                pass
+        items = headers
         out = []
         append = out.append
         for item in items:
@@ -167,6 +184,23 @@ class Redactor:
         Its ``headers`` are redacted; bytes under `body_keys` go through `body`
         (which applies ``max_body_bytes``).
         """
+        if type(mapping) is dict and _plain_keys.issuperset(mapping):
+            # A copy (in C), then only the values that are not plain JSON are replaced.
+            copy = mapping.copy()
+            for key, value in mapping.items():
+                if type(key) is not str:
+                    # Equal to a plain key, but a subclass of str.
+                    return self._encode_odd_mapping(mapping)
+                kind = type(value)
+                if kind is str or kind is bool or value is None:
+                    continue
+                if key == "headers":
+                    copy[key] = self.encode_headers(value)
+                elif kind is bytes:
+                    copy[key] = body(value) if body is not None and key in body_keys else encode_bytes(value)
+                elif kind is not int or not _INT_MIN <= value <= _INT_MAX:
+                    copy[key] = encode(value)
+            return copy
         if not isinstance(mapping, dict):
             return encode(mapping)
         out: dict[str, Any] = {}
@@ -182,6 +216,8 @@ class Redactor:
                 out[key] = body(value)
             else:
                 out[key] = encode(value)
+        if type(mapping) is dict and len(_plain_keys) < _MAX_PLAIN_KEYS:
+            _plain_keys.update(out)
         return out
 
     def _encode_odd_mapping(self, mapping: dict[Any, Any]) -> Any:
