@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
@@ -17,7 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -29,6 +28,7 @@ from tracer.errors import TraceFileError
 from tracer.index import ScanResult, TraceIndex
 
 from . import format as fmt
+from .collections_policy import IDLE_CHECK, GarbagePolicy
 from .debugger import DebugSession, watch_processes
 from .listmodel import Checker, RequestList, check_trace
 from .messages import DebugEventArrived, DebuggersAttached, ScanFailed, TraceSelected, TracesScanned
@@ -46,16 +46,6 @@ FOLLOW_INTERVAL = 0.1
 
 MAX_PROBLEM_TOASTS = 3
 """Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
-
-FULL_COLLECTIONS_AFTER = 100
-"""While the UI runs, a full garbage collection waits for this many younger ones (Python's default: 10).
-
-Each full collection stops the UI thread while it walks every object that is
-not frozen, and a worker that decodes a long trace makes hundreds of
-thousands: with the default, a growing 50,000-event replay met 21-22 full
-collections in ten seconds, 0.5 s of pauses in all; with this, 3 and 0.2 s
-(bench/replay_scale.py). Cycles that live long are collected later.
-"""
 
 FIRST_PAINT_WAIT = 0.5
 """Seconds the scan waits, at most, for its first rows to be painted before it reads on."""
@@ -127,8 +117,8 @@ class TracerApp(App[int]):
         """The guided tour, if the app was opened with it."""
         self._notified = 0
         self._unnotified = 0
-        self._frozen = False
-        self._thresholds = gc.get_threshold()
+        self.garbage = GarbagePolicy()
+        """When Python's full garbage collections run while the UI is up (idle moments)."""
         self._first_rows = threading.Event()
         """Set once the first batch of rows is painted (or waited for long enough): the scan goes on."""
         self._switch_interval = sys.getswitchinterval()
@@ -148,11 +138,15 @@ class TracerApp(App[int]):
         self.sub_title = self.path + ("  (following)" if self.live else "")
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
-        self._thresholds = gc.get_threshold()
-        young, middle, old = self._thresholds
-        gc.set_threshold(young, middle, max(old, FULL_COLLECTIONS_AFTER))
+        self.garbage.start()
+        self.set_interval(IDLE_CHECK, self.garbage.when_idle)
         self.scan()
         self.attach_debuggers()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.garbage.input_seen()
+        await super().on_event(event)
 
     # Scanning
 
@@ -199,12 +193,11 @@ class TracerApp(App[int]):
         )
         if not self._first_rows.is_set():
             self.call_after_refresh(self._painted_first_rows)
-        if message.done and not self._frozen:
+        if message.done:
             # What exists once the file is read (Textual, the list, a large file's summaries) lives as long as
             # the app: keep it out of the full garbage collections, which stop the UI thread while they walk
             # every object (100-200 ms for a replay's 200,000 objects, measured; next to nothing after this).
-            self._frozen = True
-            gc.freeze()
+            self.garbage.freeze()
         if message.done and self.guide is not None and not self.guide.started:
             self.guide.started = True
             self.call_later(self.guide.start)
@@ -408,9 +401,7 @@ class TracerApp(App[int]):
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
-        gc.set_threshold(*self._thresholds)
-        if self._frozen:
-            gc.unfreeze()  # What the app leaves behind is garbage like any other (an app run in tests, say).
+        self.garbage.stop()
         self._first_rows.set()
         self.workers.cancel_group(self, "scan")
         self.workers.cancel_group(self, "debug")

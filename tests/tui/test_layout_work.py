@@ -134,3 +134,47 @@ async def test_the_list_hidden_by_the_replay_draws_what_changed_when_shown_again
         await wait_for(pilot, lambda: app.screen is listed)
         await wait_for(pilot, lambda: status_of(listed).startswith("3 traces"))
         assert listed.table.row_count == 3
+
+
+async def test_without_shrink_a_shorter_content_that_still_scrolls_keeps_the_height() -> None:
+    app = Pane()
+    async with app.run_test(size=(40, 10)) as pilot:
+        static = app.query_one("#filled", Static)
+        pane = app.query_one("#pane", VerticalScroll)
+        assert update_in_place(static, lines(25), shrink=False) is True  # taller: laid out
+        await pilot.pause()
+        assert static.size.height == 25
+        assert update_in_place(static, lines(18, "shorter"), shrink=False) is False  # scrolls either way
+        await pilot.pause()
+        assert static.size.height == 25 and pane.show_vertical_scrollbar
+        assert static.render_lines(Region(0, 0, 40, 1))[0].text.startswith("shorter 0")
+        assert update_in_place(static, lines(3), shrink=False) is True  # fits: no scrollbar for blank lines
+        await pilot.pause()
+        assert static.size.height == 10 and not pane.show_vertical_scrollbar
+
+
+class Counted:
+    """A Rich renderable that counts its renderings."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.renders = 0
+
+    def __rich_console__(self, console, options):  # type: ignore[no-untyped-def]
+        self.renders += 1
+        yield lines(self.count, "counted")
+
+
+async def test_a_rich_renderable_shown_in_place_is_rendered_once_for_its_height_and_its_lines() -> None:
+    app = Pane()
+    async with app.run_test(size=(40, 10)) as pilot:
+        static = app.query_one("#filled", Static)
+        update_in_place(static, lines(20))  # the pane scrolls: the width stays as the content changes
+        await pilot.pause()
+        content = Counted(25)
+        assert update_in_place(static, content) is True
+        await pilot.pause()
+        assert static.size.height == 25
+        drawn = static.render_lines(Region(0, 0, static.size.width, 25))
+        assert [strip.text.rstrip() for strip in drawn[:2]] == ["counted 0", "counted 1"]
+        assert content.renders == 1

@@ -6,7 +6,8 @@ import gc
 import sys
 
 from tests.tui.conftest import fixture, scanned
-from tui.app import FULL_COLLECTIONS_AFTER, SWITCH_INTERVAL, TracerApp
+from tui.app import SWITCH_INTERVAL, TracerApp
+from tui.collections_policy import FULL_COLLECTIONS_AFTER
 
 
 async def test_the_ui_tunes_the_gil_and_the_collector_while_it_runs_and_restores_them() -> None:

@@ -12,16 +12,18 @@ Only the lines on screen are drawn (Textual's Line API), and a step's arrow
 is worked out when its line is first drawn (`Steps.row`): a trace of
 100,000 events costs what a screenful of them does. While a trace grows,
 its height, once taller than the pane, is rounded up to a whole number of
-`GROWTH_ROWS` (the rows past the last step show only the lifelines), so a
-new step mostly changes no size and makes the screen lay nothing out again.
+blocks of `GROWTH_ROWS` or an eighth of its height (the rows past the last
+step show only the lifelines), so a new step mostly changes no size and makes
+the screen lay nothing out again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -46,7 +48,13 @@ if TYPE_CHECKING:
 GUTTER = 17
 ROW_HEIGHT = 2
 STRIP_CACHE = 1024
-"""Drawn lines kept, by step, part and state: moving the cursor redraws only what changed."""
+"""Drawn lines kept, by step, part and state: moving the cursor redraws only what changed.
+
+A line is kept as its segments, and a new `Strip` made of them each time it
+is drawn: a kept `Strip` would keep every strip Textual derives from it
+(crops, styles, filters, each with caches of its own), ten objects or more a
+line for the garbage collector to walk through on every full collection.
+"""
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 GAP_MARK = "⋮"
 """In the gutter of a step that follows missing steps (unreadable lines of the file)."""
@@ -104,7 +112,7 @@ class SequenceDiagram(ScrollView, can_focus=True):
         self.lanes = lanes(source.summary.protocol)
         self.findings: dict[int, list[Finding]] = {}
         self._blank: tuple[object, list[str], list[Style | None]] | None = None
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(STRIP_CACHE)
+        self._strips: LRUCache[tuple[object, ...], _Line] = LRUCache(STRIP_CACHE)
         self._pass: tuple[int, Style, bool] | None = None
         self._span_ns = 0
         """The last step's offset: every offset is written in the unit it calls for (`tracer.text.offset`)."""
@@ -172,13 +180,15 @@ class SequenceDiagram(ScrollView, can_focus=True):
         return self.source.count
 
     def _size_to_steps(self) -> None:
-        """Make the scrollable height fit the steps: exactly once complete, in whole `GROWTH_ROWS` while growing.
+        """Make the scrollable height fit the steps: exactly once complete, in whole blocks while growing.
 
         A growing trace that still fits the pane keeps its exact height: no scrollbar for rows it does not have.
         """
         height = 2 + ROW_HEIGHT * self.source.count
         if height > self.size.height and not self.source.complete:
-            height = -(-height // GROWTH_ROWS) * GROWTH_ROWS
+            # Room for an eighth more (at least GROWTH_ROWS): a long stream lays out a few times, not every block.
+            block = max(GROWTH_ROWS, height // 8 // GROWTH_ROWS * GROWTH_ROWS)
+            height = max(-(-height // block) * block, self.virtual_size.height)
         size = Size(self.width_inside, height)
         if size != self.virtual_size:
             self.virtual_size = size
@@ -256,8 +266,8 @@ class SequenceDiagram(ScrollView, can_focus=True):
         state = (step > self.cursor) - (step < self.cursor)
         held = step == held_step
         key = (step, part, state, width, base, state == 0 and focused, held)
-        strip = self._strips.get(key)
-        if strip is None:
+        line = self._strips.get(key)
+        if line is None:
             text = self._label_line(step, held) if part == 0 else self._arrow_line(step)
             style = base
             if state == 0:
@@ -267,16 +277,16 @@ class SequenceDiagram(ScrollView, can_focus=True):
                 style = style + self.get_component_rich_style("sequence-diagram--held")
             elif state > 0:
                 text.stylize(self.get_component_rich_style("sequence-diagram--unreached"))
-            strip = self._strip(text, width, style)
-            self._strips.set(key, strip)
-        return strip
+            line = _Line.of(self._strip(text, width, style))
+            self._strips.set(key, line)
+        return line.strip()
 
     def _cached(self, key: tuple[object, ...], draw: Callable[[], Strip]) -> Strip:
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = draw()
-            self._strips.set(key, strip)
-        return strip
+        line = self._strips.get(key)
+        if line is None:
+            line = _Line.of(draw())
+            self._strips.set(key, line)
+        return line.strip()
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
@@ -420,3 +430,18 @@ def _shorten(name: str, cells: int) -> str:
     if cell_len(name) <= cells:
         return name
     return set_cell_size(name, max(cells - 1, 1)) + "…"
+
+
+class _Line(NamedTuple):
+    """A drawn line as kept between paints: its segments and its width in cells."""
+
+    segments: list[Segment]
+    cells: int
+
+    @classmethod
+    def of(cls, strip: Strip) -> _Line:
+        return cls(list(strip), strip.cell_length)
+
+    def strip(self) -> Strip:
+        """A new `Strip` of the line, which Textual may crop and style as it likes."""
+        return Strip(self.segments, self.cells)

@@ -72,7 +72,8 @@ class StatePanel(VerticalScroll, can_focus=True):
         if (*_looks(state), held) == shown:
             return
         self.content = Group(*describe(self.machine, state, held=held))
-        update_in_place(self.query_one("#state-body", Static), self.content)
+        # States differ by a few lines: keep the tallest height seen, so that stepping lays nothing out again.
+        update_in_place(self.query_one("#state-body", Static), self.content, shrink=False)
 
 
 def _looks(state: StepState | None) -> tuple[object, ...]:
