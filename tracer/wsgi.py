@@ -135,7 +135,13 @@ class WSGITracer:
         except Exception:  # noqa: BLE001 - an environ that is not a dict (against PEP 3333) only loses the mark
             pass
         state = _RequestState(session, environ, self._open)
-        _wrap_streams(environ, session)
+        # The streams are replaced in place (as Werkzeug's lint does) by recording proxies.
+        stream = environ.get("wsgi.input")
+        if stream is not None:
+            environ["wsgi.input"] = traced_input(stream, session)
+        errors = environ.get("wsgi.errors")
+        if errors is not None:
+            environ["wsgi.errors"] = TracedErrors(errors, session)
 
         def traced_start_response(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -265,9 +271,14 @@ def _environ_data(redactor: Any, environ: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    status = args[0] if args else kwargs.get("status")
-    headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
-    exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
+    if len(args) == 2 and not kwargs:
+        # The usual call, start_response(status, headers).
+        status, headers = args
+        exc_info = None
+    else:
+        status = args[0] if args else kwargs.get("status")
+        headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
+        exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
     described = None
     if exc_info:
         try:
@@ -288,15 +299,6 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
         if not _TUPLE_ONLY.issuperset(map(type, headers)):
             data["header_item_types"] = [None if type(item) is tuple else _type_name(item) for item in headers]
     return data
-
-
-def _wrap_streams(environ: dict[str, Any], session: TraceSession) -> None:
-    stream = environ.get("wsgi.input")
-    if stream is not None:
-        environ["wsgi.input"] = traced_input(stream, session)
-    errors = environ.get("wsgi.errors")
-    if errors is not None:
-        environ["wsgi.errors"] = TracedErrors(errors, session)
 
 
 class TracedWrite:
