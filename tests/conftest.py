@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -22,3 +23,16 @@ def django_configured() -> Iterator[None]:
     configure_django()
     with override_settings(ROOT_URLCONF="tests.django_project", MIDDLEWARE=[], ALLOWED_HOSTS=["*"]):
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``make test-compiled``, refuse to run the pure-Python modules by mistake.
+
+    ``python -m pytest`` puts the working directory first on ``sys.path``, so the
+    checkout's ``tracer/`` would shadow the installed compiled wheel.
+    """
+    if os.environ.get("TRACER_EXPECT_COMPILED") == "1":
+        import tracer.codec
+
+        if tracer.codec.__file__ is None or tracer.codec.__file__.endswith(".py"):
+            raise pytest.UsageError(f"TRACER_EXPECT_COMPILED=1 but tracer.codec is {tracer.codec.__file__}")
