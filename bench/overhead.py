@@ -9,6 +9,7 @@ and the ratio of the tracer's overhead to OpenTelemetry's.
     python bench/overhead.py            # full run
     python bench/overhead.py --quick    # fewer rounds
     python bench/overhead.py --clock wall
+    python bench/overhead.py --evict 4  # caches evicted before each request, as in a server
 
 Times are the benchmark thread's CPU time by default (user and system:
 encoding, the ``writev`` calls, OpenTelemetry's exporter all run in it), so
@@ -46,11 +47,33 @@ from tracer import ASGITracer, JsonlSink, Recorder, WSGITracer
 # Requests as a server would make them
 
 
-def run_wsgi(app: Any, make_environ: Callable[[], dict[str, Any]], count: int) -> None:
+def evicter(mebibytes: float) -> Callable[[], None]:
+    """A call that writes one byte in every cache line of `mebibytes` MiB: the CPU caches then hold none of the app's data.
+
+    A server runs its own code (and the machine other processes) between two
+    calls of the app, so the middleware never runs as warm as in a loop that
+    calls only it; every variant pays the same for the eviction itself, which
+    the overheads (variant minus bare app) cancel.
+    """
+    junk = bytearray(int(mebibytes * 2**20))
+    zeros = bytes(len(junk[::64]))
+
+    def evict() -> None:
+        junk[::64] = zeros
+
+    return evict
+
+
+def _nothing() -> None:
+    pass
+
+
+def run_wsgi(app: Any, make_environ: Callable[[], dict[str, Any]], count: int, evict: Callable[[], None] = _nothing) -> None:
     def start_response(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
         return None
 
     for _ in range(count):
+        evict()
         result = app(make_environ(), start_response)
         for _chunk in result:
             pass
@@ -59,7 +82,7 @@ def run_wsgi(app: Any, make_environ: Callable[[], dict[str, Any]], count: int) -
             close()
 
 
-async def run_asgi(app: Any, realistic: bool, count: int) -> None:
+async def run_asgi(app: Any, realistic: bool, count: int, evict: Callable[[], None] = _nothing) -> None:
     scope_template = asgi_scope(realistic)
     request = {"type": "http.request", "body": BODY if realistic else b"", "more_body": False}
 
@@ -67,6 +90,7 @@ async def run_asgi(app: Any, realistic: bool, count: int) -> None:
         pass
 
     for _ in range(count):
+        evict()
         delivered = False
 
         async def receive():  # type: ignore[no-untyped-def]
@@ -120,7 +144,8 @@ def variants_for(protocol: str, app: Any, directory: str) -> list[Variant]:
 
 
 def measure(
-    protocol: str, realistic: bool, rounds: int, batch: int, directory: str, clock: Callable[[], int]
+    protocol: str, realistic: bool, rounds: int, batch: int, directory: str, clock: Callable[[], int],
+    evict: Callable[[], None] = _nothing,
 ) -> list[Variant]:
     app = {
         ("wsgi", False): wsgi_hello,
@@ -136,9 +161,9 @@ def measure(
         gc.collect()
         start = clock()
         if protocol == "wsgi":
-            run_wsgi(variant.app, make_environ, count)
+            run_wsgi(variant.app, make_environ, count, evict)
         else:
-            loop.run_until_complete(run_asgi(variant.app, realistic, count))
+            loop.run_until_complete(run_asgi(variant.app, realistic, count, evict))
         variant.reset()
         return (clock() - start) / count / 1000
 
@@ -177,12 +202,20 @@ def main() -> None:
     parser.add_argument(
         "--clock", choices=("cpu", "wall"), default="cpu", help="the thread's CPU time (default) or elapsed time"
     )
+    parser.add_argument(
+        "--evict", type=float, default=0.0, metavar="MIB",
+        help="before each request, write to MIB MiB of memory, so that it runs with cold caches as in a server",
+    )
     args = parser.parse_args()
+    if args.evict < 0:
+        parser.error(f"--evict: {args.evict} is not a size in MiB (0 or more)")
+    evict = evicter(args.evict) if args.evict else _nothing
     rounds = args.rounds or (5 if args.quick else 25)
     clock = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
     print(
         f"python {sys.version.split()[0]}, {rounds} rounds x {args.batch} requests per variant, interleaved, "
-        f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time\n"
+        f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time"
+        + (f", {args.evict:g} MiB written before each request (cold caches)" if args.evict else "") + "\n"
     )
     with tempfile.TemporaryDirectory() as directory:
         for protocol in ("wsgi", "asgi"):
@@ -191,7 +224,7 @@ def main() -> None:
                 title = f"{protocol.upper()} {scenario}"
                 if protocol == "asgi":
                     title += " — OpenTelemetry with exclude_spans=['receive', 'send']"
-                variants = measure(protocol, realistic, rounds, args.batch, directory, clock)
+                variants = measure(protocol, realistic, rounds, args.batch, directory, clock, evict)
                 print("\n".join(report(title, variants)), flush=True)
 
 

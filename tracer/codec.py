@@ -19,6 +19,7 @@ The rules (docs/trace-format.md):
 
 from __future__ import annotations
 
+import _socket
 import base64
 import math
 from typing import Any
@@ -128,6 +129,10 @@ def encode_repr(value: Any) -> dict[str, str]:
     return {"$repr": text, "$type": name}
 
 
+_raw_family = _socket.socket.family.__get__
+_raw_type = _socket.socket.type.__get__
+
+
 def encode_socket(sock: Any) -> dict[str, str]:
     """Encode a socket as its repr without the addresses (which cost two system calls to ask for).
 
@@ -136,7 +141,12 @@ def encode_socket(sock: Any) -> dict[str, str]:
     kind = type(sock)
     try:
         closed = " [closed]" if getattr(sock, "_closed", False) else ""
-        text = f"<{kind.__module__}.{kind.__qualname__}{closed} fd={sock.fileno()}, family={sock.family}, type={sock.type}, proto={sock.proto}>"
+        if isinstance(sock, _socket.socket):
+            # The C getters: socket.socket's family and type properties convert to an enum first (a Python call each).
+            family, type_ = _raw_family(sock), _raw_type(sock)
+        else:
+            family, type_ = sock.family, sock.type
+        text = f"<{kind.__module__}.{kind.__qualname__}{closed} fd={sock.fileno()}, family={family}, type={type_}, proto={sock.proto}>"
     except Exception:  # noqa: BLE001 - a broken socket must not fail a request
         text = f"<{kind.__qualname__} object>"
     return {"$repr": text, "$type": f"{kind.__module__}.{kind.__qualname__}"}
