@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ._compiled import mypyc_attr
 from ._failsafe import FailureReporter
 from .codec import encode_bytes
 from .errors import TracerWarning
@@ -110,6 +111,8 @@ class BodyBudget:
         return encode_bytes(data[:remaining], len(data))
 
 
+# The debugger's DebugSession (not compiled) subclasses it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TraceSession:
     """Numbers, timestamps and hands one trace's events to the sink, fenced."""
 
@@ -255,12 +258,18 @@ class LineSession(TraceSession):
         TraceSession.__init__(self, sink, failures, protocol, scope_type, max_body_bytes)
         self._sink = sink
         self._pending = 0
+        self._lines: list[bytes] | None = None
         try:
             self._lines = sink._begin_trace(self)
         except Exception:  # noqa: BLE001 - the sink reports it at each write
-            self.__class__ = TraceSession  # type: ignore[assignment]
+            pass
 
     def emit(self, kind: str, data: dict[str, Any]) -> None:
+        lines = self._lines
+        if lines is None:
+            # Ended, or the sink could not take the trace: an ordinary `TraceSession` from here on.
+            TraceSession.emit(self, kind, data)
+            return
         seq = self._seq
         if seq:
             # `_record` inlined: this runs for every event of every request.
@@ -271,10 +280,11 @@ class LineSession(TraceSession):
         try:
             line = _dumps(record, option=_OPT)
         except Exception:  # noqa: BLE001 - recording never fails a request
-            line = self._slow_line(record)
-            if line is None:
+            slow = self._slow_line(record)
+            if slow is None:
                 return
-        self._lines.append(line)
+            line = slow
+        lines.append(line)
         pending = self._pending + len(line)
         if pending >= _BATCH_BYTES:
             self._pending = 0
@@ -291,11 +301,14 @@ class LineSession(TraceSession):
             return None
 
     def finish(self, kind: str, data: dict[str, Any]) -> None:
+        if self._lines is None:
+            TraceSession.finish(self, kind, data)
+            return
         if self._output is not None:
             self._end_output()
         self.emit(kind, data)
         # `_end(self._sink.write)` inlined: this runs for every request.
-        self.__class__ = TraceSession  # type: ignore[assignment]
+        self._lines = None
         sink = self._sink
         self._write = sink.write
         try:
@@ -304,6 +317,9 @@ class LineSession(TraceSession):
             self._failures.report(exc)
 
     def emit_last(self, kind: str, data: dict[str, Any]) -> None:
+        if self._lines is None:
+            TraceSession.emit_last(self, kind, data)
+            return
         if self._output is not None:
             self._end_output()
         self.emit(kind, data)
@@ -311,7 +327,7 @@ class LineSession(TraceSession):
 
     def _end(self, later: Any) -> None:
         """Hand the trace's lines to the sink; whatever comes after goes to `later`, as with any sink."""
-        self.__class__ = TraceSession  # type: ignore[assignment]
+        self._lines = None
         self._write = later
         try:
             self._sink._end_trace(self)

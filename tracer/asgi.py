@@ -30,7 +30,7 @@ from ._session import TRACED_KEY, TraceSession, describe_exception, session_clas
 from .sink import Sink
 
 if TYPE_CHECKING:
-    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 
     from .debug import Debugger
 
@@ -61,12 +61,13 @@ class ASGITracer:
         app: Any,
         sink: Sink | None = None,
         *,
-        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        # Any where a wrong value gets a one-line UsageError: compiled, int, float and bool are checked at the call.
+        max_body_bytes: Any = DEFAULT_MAX_BODY_BYTES,
         redact_headers: Iterable[str] | None = None,
         exclude_paths: Iterable[str] = (),
         breakpoints: bool | Iterable[str] | None = None,
-        hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
-        capture_output: bool = False,
+        hold_timeout: Any = DEFAULT_HOLD_TIMEOUT,
+        capture_output: Any = False,
     ) -> None:
         self.app = guarantee_single_callable(app)
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
@@ -110,7 +111,7 @@ class ASGITracer:
                 marked += 1
         return marked
 
-    async def __call__(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    async def __call__(self, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         if TRACED_KEY in scope:
             # An outer tracer records this connection.
             if not self._nested_warned:
@@ -159,7 +160,7 @@ class ASGITracer:
 
 
 async def run_traced(
-    tracer: ASGITracer, session: TraceSession, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    tracer: ASGITracer, session: TraceSession, scope: Any, receive: ASGIReceiveCallable, send: ASGISendCallable
 ) -> None:
     """Call the app with the traced `receive` and `send` (its scope already recorded) and end the trace.
 
@@ -184,7 +185,7 @@ async def run_traced(
         raise
     finally:
         try:
-            scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined]
+            scope.pop(TRACED_KEY, None)  # type: ignore[attr-defined, misc]
         except Exception:  # noqa: BLE001
             pass
         if opened is None:

@@ -14,6 +14,7 @@ import collections
 import contextlib
 import datetime
 import json
+import math
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from typing import Any
 import orjson
 
 from . import __about__
+from ._compiled import mypyc_attr
 from ._failsafe import FailureReporter
 from .errors import TraceFileError, TracerWarning, UsageError
 from .model import END_KINDS
@@ -59,6 +61,8 @@ def _stdlib_line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
+# A regular class with compiled methods: a native one cannot be weakly referenced (_live_sinks).
+@mypyc_attr(native_class=False)
 class JsonlSink:
     """Appends events to a trace file as JSON Lines.
 
@@ -84,17 +88,20 @@ class JsonlSink:
 
     Raises:
         TraceFileError: The file cannot be opened, or is not a trace file.
-        UsageError: `max_bytes` or `backups` is not a positive number.
+        UsageError: `flush_interval`, `max_bytes` or `backups` is not a positive number (finite, int for the last two).
     """
 
     def __init__(
         self,
         path: str | os.PathLike[str],
         *,
-        flush_interval: float = 0.05,
-        max_bytes: int | None = None,
-        backups: int = 5,
+        # Any: compiled, float and int would be checked at the call, before the one-line UsageErrors below.
+        flush_interval: Any = 0.05,
+        max_bytes: Any = None,
+        backups: Any = 5,
     ) -> None:
+        if isinstance(flush_interval, bool) or not isinstance(flush_interval, (int, float)) or not 0 < flush_interval < math.inf:
+            raise UsageError(f"flush_interval must be a positive number of seconds, not {flush_interval!r}")
         if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0):
             raise UsageError(f"max_bytes must be a positive int or None, not {max_bytes!r}")
         if not isinstance(backups, int) or isinstance(backups, bool) or backups < 1:

@@ -120,7 +120,7 @@ class Redactor:
             except Exception:  # noqa: BLE001
                 pass
         items = headers
-        out = []
+        out: list[Any] = []
         append = out.append
         for item in items:
             # Fast path for the two shapes servers and apps use: (bytes, bytes) and (str, str).
@@ -144,7 +144,7 @@ class Redactor:
             return [encode(name), encode(value)]
         return encode(item)
 
-    def encode_environ(self, environ: dict[str, Any]) -> Any:
+    def encode_environ(self, environ: Any) -> Any:
         """Encode a WSGI environ with secret ``HTTP_*`` values replaced.
 
         Variables the server copied from its process environment are replaced too.

@@ -26,6 +26,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ._compiled import mypyc_attr
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
 from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
@@ -33,7 +34,7 @@ from .codec import encode, encode_repr
 from .sink import Sink
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication
 
     from .debug import Debugger
 
@@ -62,12 +63,13 @@ class WSGITracer:
         app: WSGIApplication,
         sink: Sink | None = None,
         *,
-        max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES,
+        # Any where a wrong value gets a one-line UsageError: compiled, int, float and bool are checked at the call.
+        max_body_bytes: Any = DEFAULT_MAX_BODY_BYTES,
         redact_headers: Iterable[str] | None = None,
         exclude_paths: Iterable[str] = (),
         breakpoints: bool | Iterable[str] | None = None,
-        hold_timeout: float = DEFAULT_HOLD_TIMEOUT,
-        capture_output: bool = False,
+        hold_timeout: Any = DEFAULT_HOLD_TIMEOUT,
+        capture_output: Any = False,
     ) -> None:
         self.app = app
         self.options = TracerOptions(sink, max_body_bytes, redact_headers, exclude_paths)
@@ -106,7 +108,9 @@ class WSGITracer:
             return 0
         return sum(state.end(reason) for state in opened.copy())
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    # Any, not WSGIEnvironment: compiled, a dict annotation is checked at the call, and an odd
+    # environ (against PEP 3333) must reach the app as it is.
+    def __call__(self, environ: Any, start_response: StartResponse) -> Iterable[bytes]:
         if TRACED_KEY in environ:
             # An outer tracer records this request.
             if not self._nested_warned:
@@ -260,7 +264,7 @@ def _type_name(value: Any) -> str:
 _TUPLE_ONLY = frozenset({tuple})
 
 
-def _environ_data(redactor: Any, environ: dict[str, Any]) -> dict[str, Any]:
+def _environ_data(redactor: Any, environ: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"environ": redactor.encode_environ(environ)}
     # The encoding makes lists of tuples; PEP 3333's wsgi.version is a tuple, so any other type is kept.
     if type(environ) is dict:
@@ -271,6 +275,7 @@ def _environ_data(redactor: Any, environ: dict[str, Any]) -> dict[str, Any]:
 
 
 def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    headers: Any
     if len(args) == 2 and not kwargs:
         # The usual call, start_response(status, headers).
         status, headers = args
@@ -301,6 +306,7 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
     return data
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # the debugger's HeldWrite
 class TracedWrite:
     """The legacy ``write()`` callable that start_response returns, recording each call."""
 
@@ -315,6 +321,7 @@ class TracedWrite:
         return self._write(data)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # the debugger's HeldIterable
 class TracedIterable:
     """The app's response iterable, passed through chunk by chunk and recorded.
 
@@ -324,9 +331,10 @@ class TracedIterable:
 
     __slots__ = ("_result", "_iterator", "_state")
 
-    def __init__(self, result: Iterable[bytes], state: _RequestState) -> None:
+    def __init__(self, result: Iterable[Any], state: _RequestState) -> None:
         self._result = result
-        self._iterator: Iterator[bytes] | None = None
+        # Of Any: compiled, bytes would be checked, and an app's str chunk must reach the server as it is.
+        self._iterator: Iterator[Any] | None = None
         self._state = state
 
     def __del__(self) -> None:
@@ -339,7 +347,7 @@ class TracedIterable:
     def __iter__(self) -> TracedIterable:
         return self
 
-    def __next__(self) -> bytes:
+    def __next__(self) -> Any:
         iterator = self._iterator
         try:
             if iterator is None:
@@ -376,6 +384,9 @@ class TracedIterable:
             state.end()
 
 
+# Decorated too: compiled (mypy 2.4.1), a native subclass adding no attributes to a class that allows
+# interpreted subclasses never releases the attributes it inherits (every request's state leaked).
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SizedTracedIterable(TracedIterable):
     """A `TracedIterable` for results that have ``len()``.
 
