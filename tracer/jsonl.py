@@ -37,6 +37,8 @@ __all__ = ["FORMAT", "VERSION", "JsonlSink", "dumps_record", "header_line", "ite
 _OPT = orjson.OPT_APPEND_NEWLINE
 _orjson_dumps = orjson.dumps
 _BATCH_BYTES = 16 * 1024
+_QUEUE_LIMIT = 256
+"""Ended traces queued while another thread writes, at most; past it, the ending thread waits to write."""
 _LOOK_SECONDS = 1.0
 _monotonic = time.monotonic
 
@@ -241,9 +243,14 @@ class JsonlSink:
         lines = self._live.pop(session, None)
         lock = self._write_lock
         if not lock.acquire(blocking=False):
-            if lines is not None:
+            if lines is None:
+                return
+            if len(self._queue) < _QUEUE_LIMIT:
                 self._queue.append(lines)
-            return
+                return
+            # The thread writing is behind (a busy process can keep it off the GIL for a while):
+            # wait for it rather than hold ever more traces in memory.
+            lock.acquire()
         try:
             if self._queue or self._carry or self._fd < 0 or not lines:
                 self._flush_locked(False, lines)

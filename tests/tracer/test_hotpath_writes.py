@@ -49,3 +49,40 @@ def test_write_lines_skips_what_was_written_already(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert path.read_bytes() == b"first\nsecond\nthird\n"
+
+
+def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(tmp_path: Path) -> None:
+    """A writer kept off the GIL must not let ended traces pile up in memory: past the limit, the ender waits."""
+    import threading
+    import time
+
+    from tracer.jsonl import _QUEUE_LIMIT
+
+    path = tmp_path / "t.jsonl"
+    requests = _QUEUE_LIMIT + 40
+    with JsonlSink(path, flush_interval=3600) as sink:
+        client = Client(WSGITracer(_app, sink=sink))
+        served: list[int] = []
+
+        def serve() -> None:
+            for _ in range(requests):
+                client.get("/").close()
+                served.append(1)
+
+        sink._write_lock.acquire()  # another thread writing, for as long as this test says
+        worker = threading.Thread(target=serve, daemon=True)
+        try:
+            worker.start()
+            deadline = time.monotonic() + 30
+            while len(sink._queue) < _QUEUE_LIMIT and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(sink._queue) == _QUEUE_LIMIT
+            time.sleep(0.2)
+            assert len(sink._queue) == _QUEUE_LIMIT and worker.is_alive()  # waiting to write, not queueing
+            assert len(served) == _QUEUE_LIMIT
+        finally:
+            sink._write_lock.release()
+        worker.join(timeout=30)
+        assert not worker.is_alive() and len(served) == requests
+    traces = read_traces(path)
+    assert len(traces) == requests and all(t.complete for t in traces)
