@@ -38,7 +38,9 @@ _OPT = orjson.OPT_APPEND_NEWLINE
 _orjson_dumps = orjson.dumps
 _BATCH_BYTES = 16 * 1024
 _QUEUE_LIMIT = 256
-"""Ended traces queued while another thread writes, at most; past it, the ending thread waits to write."""
+"""Ended traces queued while another thread writes before the ending thread waits to write (`_QUEUE_WAIT`)."""
+_QUEUE_WAIT = 0.5
+"""Seconds the ending thread waits, at most, for the write lock once `_QUEUE_LIMIT` traces are queued."""
 _LOOK_SECONDS = 1.0
 _monotonic = time.monotonic
 
@@ -245,12 +247,13 @@ class JsonlSink:
         if not lock.acquire(blocking=False):
             if lines is None:
                 return
-            if len(self._queue) < _QUEUE_LIMIT:
+            # The thread writing is behind (a busy process can keep it off the GIL for a while): past
+            # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
+            # this very thread may hold the lock (a response collected by the garbage collector while
+            # it writes ends its trace here), and an ASGI server's event loop waits with it.
+            if len(self._queue) < _QUEUE_LIMIT or not lock.acquire(timeout=_QUEUE_WAIT):
                 self._queue.append(lines)
                 return
-            # The thread writing is behind (a busy process can keep it off the GIL for a while):
-            # wait for it rather than hold ever more traces in memory.
-            lock.acquire()
         try:
             if self._queue or self._carry or self._fd < 0 or not lines:
                 self._flush_locked(False, lines)

@@ -162,11 +162,12 @@ class Redactor:
             kind = type(value)
             if kind is str or kind is bool or value is None:
                 continue
-            if kind in _repr_types:
-                out[key] = encode_repr(value)
-            elif kind is _Socket:
+            if kind is _Socket:
                 # A server's socket (werkzeug.socket): its repr() asks the kernel for both addresses.
+                # Before the types kept as their repr, which a socket met elsewhere (encode()) joins.
                 out[key] = encode_socket(value)
+            elif kind in _repr_types:
+                out[key] = encode_repr(value)
             else:
                 out[key] = encode(value)
         for key in self._secret_environ.intersection(out):

@@ -51,12 +51,16 @@ def test_write_lines_skips_what_was_written_already(tmp_path: Path) -> None:
     assert path.read_bytes() == b"first\nsecond\nthird\n"
 
 
-def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(tmp_path: Path) -> None:
+def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer kept off the GIL must not let ended traces pile up in memory: past the limit, the ender waits."""
     import threading
     import time
 
+    import tracer.jsonl
     from tracer.jsonl import _QUEUE_LIMIT
+
+    monkeypatch.setattr(tracer.jsonl, "_QUEUE_WAIT", 60.0)
 
     path = tmp_path / "t.jsonl"
     requests = _QUEUE_LIMIT + 40
@@ -86,3 +90,24 @@ def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(tmp_pat
         assert not worker.is_alive() and len(served) == requests
     traces = read_traces(path)
     assert len(traces) == requests and all(t.complete for t in traces)
+
+
+def test_a_trace_ended_by_the_thread_that_holds_the_write_lock_waits_only_so_long(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A response collected while its thread writes ends its trace with the lock held: queue it, never hang."""
+    import tracer.jsonl
+    from tracer.jsonl import _QUEUE_LIMIT
+
+    monkeypatch.setattr(tracer.jsonl, "_QUEUE_WAIT", 0.05)
+    path = tmp_path / "t.jsonl"
+    with JsonlSink(path, flush_interval=3600) as sink:
+        client = Client(WSGITracer(_app, sink=sink))
+        sink._write_lock.acquire()  # this thread is writing
+        try:
+            for _ in range(_QUEUE_LIMIT + 3):
+                client.get("/").close()  # each ends its trace in this thread
+            assert len(sink._queue) == _QUEUE_LIMIT + 3
+        finally:
+            sink._write_lock.release()
+    traces = read_traces(path)
+    assert len(traces) == _QUEUE_LIMIT + 3 and all(t.complete for t in traces)
