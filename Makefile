@@ -30,7 +30,7 @@ HOT_PATH_TESTS := $(addprefix tests/tracer/,test_codec.py test_wsgi.py test_asgi
 	test_jsonl_order.py test_rotation.py test_golden_lines.py test_bench_minimal.py test_hotpath_budget.py \
 	test_hotpath_environ.py test_hotpath_mapping.py test_hotpath_writes.py test_hotpath_lifetimes.py \
 	test_hotpath_entry_points.py test_nested_tracers.py test_environ_socket.py test_robustness.py \
-	test_app_output.py test_asgi_end_output.py test_breakpoints_trace.py test_breakpoints_wsgi.py \
+	test_app_output.py test_asgi_end_output.py test_breakpoints_trace.py test_breakpoints_wsgi.py test_breakpoints_asgi.py \
 	checks/test_correct_wsgi.py checks/test_correct_asgi.py checks/test_container_types.py)
 # Why the compiled build cannot be made here, or nothing: no C compiler, or no Python headers.
 NO_COMPILER_REASON = $(PYTHON) -c 'import os, shlex, shutil, sysconfig; \

@@ -28,8 +28,11 @@ def django_configured() -> Iterator[None]:
 def pytest_configure(config: pytest.Config) -> None:
     """Under ``make test-compiled``, refuse to run the pure-Python modules by mistake.
 
-    ``python -m pytest`` puts the working directory first on ``sys.path``, so the
-    checkout's ``tracer/`` would shadow the installed compiled wheel.
+    Run from the checkout, ``tracer/`` there could shadow the installed compiled
+    wheel: pytest puts the repository's root on ``sys.path`` to import the
+    ``tests`` package. The wheel is imported first only because its ``pytest11``
+    plugin (``tracer.pytest_plugin``) loads before the tests are collected; this
+    check is what makes that dependence safe.
     """
     if os.environ.get("TRACER_EXPECT_COMPILED") == "1":
         import tracer.codec
