@@ -32,6 +32,7 @@ from .collections_policy import IDLE_CHECK, GarbagePolicy
 from .debugger import DebugSession, watch_processes
 from .listmodel import Checker, RequestList, check_trace
 from .messages import DebugEventArrived, DebuggersAttached, ScanFailed, TraceSelected, TracesScanned
+from .quit_signals import QuitOnSignals
 from .screens.requests import RequestsScreen
 from .widgets.request_table import RequestTable
 
@@ -119,6 +120,7 @@ class TracerApp(App[int]):
         self._unnotified = 0
         self.garbage = GarbagePolicy()
         """When Python's full garbage collections run while the UI is up (idle moments)."""
+        self._quit_signals = QuitOnSignals(self.exit)
         self._first_rows = threading.Event()
         """Set once the first batch of rows is painted (or waited for long enough): the scan goes on."""
         self._switch_interval = sys.getswitchinterval()
@@ -140,6 +142,7 @@ class TracerApp(App[int]):
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self.garbage.start()
         self.set_interval(IDLE_CHECK, self.garbage.when_idle)
+        self._quit_signals.install()
         self.scan()
         self.attach_debuggers()
 
@@ -402,6 +405,7 @@ class TracerApp(App[int]):
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
         self.garbage.stop()
+        self._quit_signals.remove()
         self._first_rows.set()
         self.workers.cancel_group(self, "scan")
         self.workers.cancel_group(self, "debug")
