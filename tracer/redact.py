@@ -64,9 +64,14 @@ def _learn_plain_keys(environ: dict[Any, Any]) -> bool:
     for key in environ:
         if type(key) is not str or key[:1] == "$":
             return False
-    if len(_plain_keys) < _MAX_PLAIN_KEYS:
-        _plain_keys.update(environ)
+    _remember_plain_keys(environ)
     return True
+
+
+def _remember_plain_keys(keys: Any) -> None:
+    """Add `keys`, each a str not starting with "$", to `_plain_keys` (until it holds `_MAX_PLAIN_KEYS`)."""
+    if len(_plain_keys) < _MAX_PLAIN_KEYS:
+        _plain_keys.update(keys)
 
 
 REDACTED = "[redacted]"
@@ -119,10 +124,9 @@ class Redactor:
                 ]
             except Exception:  # noqa: BLE001
                 pass
-        items = headers
         out: list[Any] = []
         append = out.append
-        for item in items:
+        for item in headers:
             # Fast path for the two shapes servers and apps use: (bytes, bytes) and (str, str).
             try:
                 name, value = item
@@ -217,8 +221,8 @@ class Redactor:
                 out[key] = body(value)
             else:
                 out[key] = encode(value)
-        if type(mapping) is dict and len(_plain_keys) < _MAX_PLAIN_KEYS:
-            _plain_keys.update(out)
+        if type(mapping) is dict:
+            _remember_plain_keys(out)
         return out
 
     def _encode_odd_mapping(self, mapping: dict[Any, Any]) -> Any:
