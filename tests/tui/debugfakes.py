@@ -147,3 +147,16 @@ class FakeConnection:
     def close(self) -> None:
         self.calls.append(("close",))
         self.closed = True
+
+
+async def attach_fake(pilot: Any, connection: FakeConnection | None = None) -> FakeConnection:
+    """Attach the app to `connection` (a new one by default) as its attach worker does, and wait until it is."""
+    from tests.tui.conftest import wait_for
+    from tui.messages import DebugEventArrived, DebuggersAttached
+
+    app = pilot.app
+    connection = connection if connection is not None else FakeConnection()
+    connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
+    app.post_message(DebuggersAttached([connection]))
+    await wait_for(pilot, lambda: app.debugger.connections)
+    return connection

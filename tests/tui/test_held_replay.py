@@ -9,10 +9,9 @@ from pathlib import Path
 from textual.widgets import Static
 
 from tests.tui.conftest import fixed_checker, wait_for
-from tests.tui.debugfakes import FakeConnection, held_event
+from tests.tui.debugfakes import attach_fake, held_event
 from tui.app import TracerApp
 from tui.debugger import method_and_path, where
-from tui.messages import DebugEventArrived, DebuggersAttached
 from tui.screens.held import HeldScreen
 from tui.widgets.held_table import HeldRequestTable
 
@@ -50,12 +49,9 @@ async def test_the_replay_opens_before_the_file_has_a_line_and_reads_it_once_it_
     path = tmp_path / "live.jsonl"
     path.write_text(json.dumps({"format": "tracer", "version": 1, "created": "2023-11-14T22:13:20Z"}) + "\n")
     app = TracerApp(str(path), live=True, checker=fixed_checker)
-    connection = FakeConnection()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: not app.requests.scanning)
-        connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
-        app.post_message(DebuggersAttached([connection]))
-        await wait_for(pilot, lambda: app.debugger.connections)
+        connection = await attach_fake(pilot)
         first = at_first_event()
         connection.hold(first)
         table = app.screen.query_one(HeldRequestTable)

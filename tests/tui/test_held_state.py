@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 from tests.tui.conftest import fixed_checker, wait_for
-from tests.tui.debugfakes import FakeConnection, held_event
+from tests.tui.debugfakes import attach_fake, held_event
 from tests.tui.test_held_replay import at_first_event, scope_line
 from tests.tui.test_pilot_states import flat, panel_text
 from tui.app import TracerApp
-from tui.messages import DebugEventArrived, DebuggersAttached
 from tui.screens.held import HeldScreen
 from tui.widgets.held_table import HeldRequestTable
 
@@ -21,12 +20,9 @@ async def test_the_panel_on_a_held_step_says_where_it_waits(tmp_path: Path) -> N
     path = tmp_path / "live.jsonl"
     path.write_text(json.dumps({"format": "tracer", "version": 1, "created": "2023-11-14T22:13:20Z"}) + "\n")
     app = TracerApp(str(path), live=True, checker=fixed_checker)
-    connection = FakeConnection()
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: not app.requests.scanning)
-        connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
-        app.post_message(DebuggersAttached([connection]))
-        await wait_for(pilot, lambda: app.debugger.connections)
+        connection = await attach_fake(pilot)
         first = at_first_event()
         connection.hold(first)
         await wait_for(pilot, lambda: app.screen.query_one(HeldRequestTable).row_count == 1)

@@ -9,9 +9,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import fixed_checker, fixture, wait_for
-from tests.tui.debugfakes import FakeConnection, held_event
+from tests.tui.debugfakes import attach_fake, held_event
 from tui.app import TracerApp
-from tui.messages import DebugEventArrived, DebuggersAttached
 from tui.screens.held import HeldScreen
 from tui.screens.requests import RequestsScreen
 from tui.tour import HOLD_STOPS, STOPS, tour_for
@@ -69,14 +68,11 @@ async def on_stop(pilot: Pilot, index: int) -> None:
 
 async def test_the_held_stops_open_the_live_replay_of_the_request_held_now(held_file: str) -> None:
     app = TracerApp(held_file, checker=fixed_checker, tour=True)
-    connection = FakeConnection()
     async with app.run_test(size=SIZE) as pilot:
         await on_stop(pilot, 0)
         assert app.guide is not None and app.guide.tour.stops == HOLD_STOPS
         assert "One request held, the others served" in panel_text(app)
-        connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
-        app.post_message(DebuggersAttached([connection]))
-        await wait_for(pilot, lambda: app.debugger.connections)
+        connection = await attach_fake(pilot)
         held = held_event("asgi-held", seq=1, title="GET /slow", editable=("status", "headers", "message"),
                           message={"type": "http.response.start", "status": 200, "headers": []})
         connection.hold(held)

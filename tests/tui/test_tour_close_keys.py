@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from tests.tui.conftest import fixed_checker, wait_for
-from tests.tui.debugfakes import FakeConnection, held_event
+from tests.tui.debugfakes import FakeConnection, attach_fake, held_event
 from tests.tui.test_held_tour import SIZE, held_file, on_stop  # noqa: F401 - the fixture
 from tui.app import TracerApp
-from tui.messages import DebugEventArrived, DebuggersAttached
+from tui.messages import DebuggersAttached
 from tui.screens.breakpoints import BreakpointScreen
 from tui.screens.requests import RequestsScreen
 from tui.tour import HOLD_STOPS
@@ -23,10 +23,7 @@ async def test_b_right_after_the_last_stop_opens_the_breakpoint_dialog(held_file
     app = TracerApp(held_file, checker=fixed_checker, tour=True)
     async with app.run_test(size=SIZE) as pilot:
         await on_stop(pilot, 0)
-        connection = FakeConnection()
-        connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
-        app.post_message(DebuggersAttached([connection]))
-        await wait_for(pilot, lambda: app.debugger.connections)
+        connection = await attach_fake(pilot)
         # Both requests held, as in the demo: the held stops open their live replays.
         connection.hold(held_event("asgi-held", seq=1, title="GET /slow", hold="asgi-held:1",
                                    message={"type": "http.response.start", "status": 200, "headers": []}))
@@ -53,10 +50,7 @@ async def test_on_a_screen_the_reader_opened_the_keys_are_the_screens(held_file:
     app = TracerApp(held_file, checker=fixed_checker, tour=True)
     async with app.run_test(size=SIZE) as pilot:
         await on_stop(pilot, 0)
-        connection = FakeConnection()
-        connection.subscribe(lambda event: app.post_message(DebugEventArrived(event)))
-        app.post_message(DebuggersAttached([connection]))
-        await wait_for(pilot, lambda: app.debugger.connections)
+        connection = await attach_fake(pilot)
         connection.hold(held_event("asgi-held", seq=1, title="GET /slow", hold="asgi-held:1",
                                    message={"type": "http.response.start", "status": 200, "headers": []}))
         await wait_for(pilot, lambda: app.debugger.held)
