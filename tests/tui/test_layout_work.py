@@ -141,9 +141,11 @@ async def test_without_shrink_a_shorter_content_that_still_scrolls_keeps_the_hei
     async with app.run_test(size=(40, 10)) as pilot:
         static = app.query_one("#filled", Static)
         pane = app.query_one("#pane", VerticalScroll)
-        assert update_in_place(static, lines(25), shrink=False) is True  # taller: laid out
         await pilot.pause()
-        assert static.size.height == 25
+        assert update_in_place(static, lines(25), shrink=False) is True  # taller: laid out
+        # Settled: the scrollbar that came with it (a narrower pane) has been laid out too.
+        await wait_for(pilot, lambda: static.size.height == 25 and pane.show_vertical_scrollbar)
+        await pilot.pause()
         assert update_in_place(static, lines(18, "shorter"), shrink=False) is False  # scrolls either way
         await pilot.pause()
         assert static.size.height == 25 and pane.show_vertical_scrollbar
