@@ -307,7 +307,14 @@ class LineSession(TraceSession):
         if self._output is not None:
             self._end_output()
         self.emit(kind, data)
-        self._end(self._sink.write)
+        # `_end(self._sink.write)` inlined: this runs for every request.
+        self._lines = None
+        sink = self._sink
+        self._write = sink.write
+        try:
+            sink._end_trace(self)
+        except Exception as exc:  # noqa: BLE001 - recording never fails a request
+            self._failures.report(exc)
 
     def emit_last(self, kind: str, data: dict[str, Any]) -> None:
         if self._lines is None:

@@ -255,7 +255,12 @@ class JsonlSink:
                 self._queue.append(lines)
                 return
         try:
-            self._flush_locked(False, lines)
+            if self._queue or self._carry or self._fd < 0 or not lines:
+                self._flush_locked(False, lines)
+            else:
+                # The common case, a trace ending with nothing else waiting: its own list, as it is.
+                self._pending = 0
+                self._write_out(lines)
         finally:
             lock.release()
 
@@ -335,7 +340,14 @@ class JsonlSink:
         if self._needs_header and os.fstat(self._fd).st_size == 0:
             lines.insert(0, header_line())
         try:
-            _write_lines(self._fd, lines)
+            fd = self._fd
+            if len(lines) > _IOV_MAX:
+                _write_lines(fd, lines)
+            else:
+                # The usual case, one call for all of them; _write_lines goes on after a short write.
+                written = os.writev(fd, lines)
+                if written != sum(map(len, lines)):
+                    _write_lines(fd, lines, written)
         except OSError as exc:
             # Keep the rest of a line cut short, so that the file never holds a torn line.
             self._carry = getattr(exc, "unwritten_tail", b"")

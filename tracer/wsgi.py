@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._compiled import mypyc_attr
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
-from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
 from .sink import Sink
@@ -122,9 +122,16 @@ class WSGITracer:
                 return self.app(environ, start_response)
         if self._held is not None:
             return self._held(self, environ, start_response)
+        failures = options.failures
         redactor = options.redactor
-        session = self._session_class(options.sink, options.failures, "wsgi", "http", options.max_body_bytes)
-        session.fenced("wsgi.environ", _environ_data, redactor, environ)
+        session = self._session_class(options.sink, failures, "wsgi", "http", options.max_body_bytes)
+        # session.fenced() inlined here and in traced_start_response: they run for every request.
+        try:
+            data = _environ_data(redactor, environ)
+        except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+            failures.report(exc)
+            data = unrecordable(exc)
+        session.emit("wsgi.environ", data)
         try:
             # After the snapshot, so that the trace shows the environ as the server passed it;
             # removed when the trace ends, so that an environ used again (a test's) is traced again.
@@ -141,7 +148,12 @@ class WSGITracer:
             environ["wsgi.errors"] = TracedErrors(errors, session)
 
         def traced_start_response(*args: Any, **kwargs: Any) -> Any:
-            session.fenced("wsgi.start_response", _start_response_data, redactor, args, kwargs)
+            try:
+                data = _start_response_data(redactor, args, kwargs)
+            except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+                failures.report(exc)
+                data = unrecordable(exc)
+            session.emit("wsgi.start_response", data)
             write = start_response(*args, **kwargs)
             # Only now: a server refuses a late status change (exc_info after headers went out).
             if args and isinstance(args[0], str):
