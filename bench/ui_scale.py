@@ -3,12 +3,13 @@
     python bench/ui_scale.py                 # 100,000 traces (~190 MB) in a temp dir
     python bench/ui_scale.py --traces 20000 --keep big.jsonl
 
-It brings the bytecode of tracer, tui, Textual and Rich up to date first
-(as an installed package's is: with PYTHONDONTWRITEBYTECODE set, a changed
-module would otherwise be compiled from source in every child). It generates a trace file by recording a handful of real requests through
+It generates a trace file by recording a handful of real requests through
 `WSGITracer` and `ASGITracer` and repeating their events with new ids,
-times and paths (interleaved in pairs, as concurrent requests are), then
-runs the UI headless in a child process and reports:
+times and paths (interleaved in pairs, as concurrent requests are), brings
+the bytecode of tracer, tui, Textual and Rich up to date (as an installed
+package's is: with PYTHONDONTWRITEBYTECODE set, a module changed since its
+.pyc would be compiled from source in every child), then runs the UI
+headless in a child process and reports:
 
 - time to first rows: from process start to the first screen update that
   shows the request list with rows (and, as before, to the list holding rows),
