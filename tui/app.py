@@ -229,6 +229,7 @@ class TracerApp(App[int]):
             self._unnotified = 0
 
     def on_scan_failed(self, message: ScanFailed) -> None:
+        self._first_rows.set()  # No rows are coming: what waits for them goes on.
         self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
         self.requests.scan_failed(message.message)
 
@@ -238,6 +239,11 @@ class TracerApp(App[int]):
     def attach_debuggers(self) -> None:
         """Attach to the file's live processes, now and as they start; their events come back as messages."""
         worker = get_current_worker()
+        # Paint first: the debugger's client is imported, and the live processes looked for, once the first rows
+        # are on screen (or the scan has waited for them long enough), as the rest of the scan is.
+        self._first_rows.wait(FIRST_PAINT_WAIT)
+        if worker.is_cancelled:
+            return
         watch_processes(
             self.path,
             lambda connections, first: self.post_message(DebuggersAttached(list(connections), first)),

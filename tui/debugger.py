@@ -26,21 +26,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tracer.debug.events import (
-    BreakpointInfo,
-    BreakpointsChanged,
-    ConnectionLost,
-    DebugEvent,
-    Held,
-    HoldEdited,
-    RequestHeld,
-    RequestReleased,
-)
 from tracer.errors import TracerError
 from tracer.summary import TraceSummary
 
 if TYPE_CHECKING:
     from tracer.debug.client import Connection
+    from tracer.debug.events import BreakpointInfo, DebugEvent, Held
+
+# The debugger's events (`tracer.debug.events`) are imported when the first one comes in: a file with no live
+# process never needs them, and the request list paints without them.
 
 HELD_MARK = "⏸"
 """Drawn beside a held request, before where it is held."""
@@ -151,6 +145,8 @@ class DebugSession:
 
     def take(self, event: DebugEvent) -> None:
         """Take in what a connection heard."""
+        from tracer.debug.events import BreakpointsChanged, ConnectionLost, HoldEdited, RequestHeld, RequestReleased
+
         if isinstance(event, (RequestHeld, HoldEdited)):
             if isinstance(event, HoldEdited) and event.held.hold not in self.held:
                 return  # Edited, then released before this arrived.

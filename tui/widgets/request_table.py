@@ -17,7 +17,6 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from .. import format as fmt
-from tracer.edited_step import EDITED_MARK
 from tracer.summary import TraceSummary
 from ..messages import ColumnClicked, TraceSelected
 
@@ -392,6 +391,8 @@ class RequestTable(ScrollView, can_focus=True):
         if _raised(s):
             status = "err" if s.status is None else f"!{status}"
         if s.edits:
+            from tracer.edited_step import EDITED_MARK  # Rare: imported with the first edited row.
+
             status = f"{EDITED_MARK}{status}"  # Not what the app sent: edited at a breakpoint.
         mark = self.mark_of(s)
         took = fmt.duration(self.duration_ns(s))

@@ -1,0 +1,52 @@
+"""The request list paints its first rows before the debugger's machinery is imported or looked for."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "mixed.jsonl")
+
+NOT_AT_START = ("tracer.debug.events", "tracer.debug.client", "tracer.edited_step", "tracer.debug.exchanged")
+"""Imported on first use: when a debug event comes in, the live processes are looked for, a row is edited."""
+
+
+def test_importing_the_ui_leaves_the_debuggers_events_and_edited_steps_unimported() -> None:
+    code = (
+        "import sys, tui.app\n"
+        f"early = [m for m in {NOT_AT_START!r} if m in sys.modules]\n"
+        "assert not early, early\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_live_processes_are_looked_for_once_the_first_rows_are_painted() -> None:
+    # The wait for the first paint made long, so that only the paint (never the time-out) lets the look go on.
+    code = (
+        "import asyncio, sys\n"
+        "from textual.app import App\n"
+        "import tui.app\n"
+        "from tui.widgets.request_table import RequestTable\n"
+        "tui.app.FIRST_PAINT_WAIT = 60\n"
+        "seen = []\n"
+        "shown = App.post_display_hook\n"
+        "def hook(self):\n"
+        "    if not seen:\n"
+        "        tables = self.screen.query(RequestTable)\n"
+        "        if tables and tables.first().row_count:\n"
+        "            seen.append('tracer.debug.client' in sys.modules)\n"
+        "    shown(self)\n"
+        "App.post_display_hook = hook\n"
+        "async def main():\n"
+        f"    app = tui.app.make_app({FIXTURE!r})\n"
+        "    async with app.run_test(size=(120, 30)):\n"
+        "        for _ in range(1000):\n"
+        "            if seen and 'tracer.debug.client' in sys.modules:\n"
+        "                break\n"
+        "            await asyncio.sleep(0.01)\n"
+        "    assert seen == [False], seen\n"
+        "    assert 'tracer.debug.client' in sys.modules, 'the live processes were never looked for'\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
