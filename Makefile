@@ -63,9 +63,15 @@ demo: $(STAMP)
 demo-hold: $(STAMP)
 	$(BIN)/python -m sample_apps.demo --hold
 
+# Both builds, pure Python (what `pip install .` gives) and, with a C compiler, the mypyc-compiled one.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/overhead.py
+	@reason=$$($(NO_COMPILER_REASON)) && if [ -n "$$reason" ]; then \
+		echo "make bench: the compiled build is not measured: $$reason"; exit 0; fi; \
+	$(MAKE) --no-print-directory $(COMPILED)/.installed && \
+	$(COMPILED)/bin/python -m pip install --quiet "$$(ls build/mypyc-wheel/tracer-*.whl)[bench]" && \
+	$(COMPILED)/bin/python bench/overhead.py
 
 clean:
 	rm -rf $(VENV) $(COMPILED) build *.egg-info

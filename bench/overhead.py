@@ -212,6 +212,10 @@ def main() -> None:
     evict = evicter(args.evict) if args.evict else _nothing
     rounds = args.rounds or (5 if args.quick else 25)
     clock = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
+    import tracer.codec
+
+    build = "compiled (mypyc)" if not tracer.codec.__file__.endswith(".py") else "pure Python"
+    print(f"tracer {build}: {os.path.dirname(tracer.codec.__file__)}")
     print(
         f"python {sys.version.split()[0]}, {rounds} rounds x {args.batch} requests per variant, interleaved, "
         f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time"

@@ -277,17 +277,18 @@ class JsonlSink:
         while not self._stop.wait(self.flush_interval):
             self.flush()
 
-    def flush(self, wait: bool = True, live: bool = True) -> None:
+    # Any, not bool: compiled, a bool annotation would refuse the 0 and 1 pure Python takes.
+    def flush(self, wait: Any = True, live: Any = True) -> None:
         """Write every queued event now, from the calling thread.
 
         Args:
-            wait: If False and another thread is writing, return at once.
+            wait: If false and another thread is writing, return at once.
             live: Also write what the traces in progress hold so far.
         """
-        if not self._write_lock.acquire(blocking=wait):
+        if not self._write_lock.acquire(blocking=bool(wait)):
             return
         try:
-            self._flush_locked(live, None)
+            self._flush_locked(bool(live), None)
         finally:
             self._write_lock.release()
 

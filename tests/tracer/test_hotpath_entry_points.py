@@ -75,6 +75,16 @@ def test_good_flush_intervals_are_taken(tmp_path: Path, flush_interval: float) -
     assert sink.flush_interval == flush_interval
 
 
+@pytest.mark.parametrize(("wait", "live"), [(0, 1), (1, 0), (None, "yes")])
+def test_flush_takes_any_truth_value(tmp_path: Path, wait: Any, live: Any) -> None:
+    sink = JsonlSink(tmp_path / "t.jsonl", flush_interval=3600)
+    client = Client(WSGITracer(_app, sink=sink))
+    assert client.get("/").status_code == 200
+    sink.flush(wait=wait, live=live)
+    assert b'"wsgi.end"' in (tmp_path / "t.jsonl").read_bytes()
+    sink.close()
+
+
 def test_an_environ_that_is_not_a_dict_reaches_the_app_as_it_is() -> None:
     seen: list[Any] = []
 
