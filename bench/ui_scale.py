@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -321,6 +322,7 @@ def main() -> None:
             events = sum(1 for _ in handle) - 1
         print(f"{args.traces} traces, {events} events")
         compile_bytecode()
+        seen: list[tuple[float, float, float]] = []
         for run in range(args.runs):
             # The machine may be shared: the two baselines and the app in turn, in a different order each run,
             # so that a slower moment is not always met by the same one.
@@ -329,12 +331,21 @@ def main() -> None:
             shift = run % len(jobs)
             results = {name: job() for name, job in jobs[shift:] + jobs[:shift]}
             numbers = results["app"]
+            seen.append((results["static"], results["datatable"], numbers["first_rows_s"]))
             print(json.dumps({
                 "bare_static_s": results["static"], "bare_datatable_s": results["datatable"],
                 "first_rows_vs_static": round(numbers["first_rows_s"] / results["static"], 2),
                 "first_rows_vs_datatable": round(numbers["first_rows_s"] / results["datatable"], 2),
                 **numbers,
             }))
+        # One slow moment moves one run's ratio a lot: the medians of the runs, and the range of the ratios.
+        static, datatable, first = (statistics.median(column) for column in zip(*seen))
+        print(json.dumps({
+            "runs": len(seen), "median_bare_static_s": static, "median_bare_datatable_s": datatable,
+            "median_first_rows_s": first, "medians_vs_static": round(first / static, 2),
+            "medians_vs_datatable": round(first / datatable, 2),
+            "vs_datatable_range": [round(min(f / d for _, d, f in seen), 2), round(max(f / d for _, d, f in seen), 2)],
+        }))
 
 
 if __name__ == "__main__":
