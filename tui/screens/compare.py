@@ -152,59 +152,6 @@ class CompareScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     """Below 120 cells the list of differences goes under the phase table instead of beside it."""
 
-    # The comparison's layout, loaded when one is first opened (the request list paints without it); not
-    # scoped, so that its rules read as they would in the app's CSS file.
-    SCOPED_CSS = False
-    CSS = """
-    #compare-status, .compare-heading {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-    }
-
-    .compare-heading {
-        background: $boost;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-
-    #compare-body {
-        height: 3fr;
-    }
-
-    .compare-side {
-        width: 1fr;
-    }
-
-    #compare-side-a {
-        border-right: vkey $panel-lighten-2;
-    }
-
-    .compare-side SequenceDiagram {
-        height: 1fr;
-    }
-
-    .compare-waiting {
-        padding: 1 2;
-        color: $text-muted;
-    }
-
-    #compare-summary {
-        height: 2fr;
-        min-height: 8;
-        border-top: hkey $panel-lighten-2;
-    }
-
-    #compare-phases {
-        margin-right: 1;
-    }
-
-    CompareScreen.-narrow {
-        #compare-summary { layout: vertical; }
-        #compare-phases { margin-right: 0; }
-    }
-    """
-
     @dataclass
     class Compared(Message):
         """The worker read both traces and compared them."""

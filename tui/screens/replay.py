@@ -101,69 +101,6 @@ class ReplayScreen(HeldReplay):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     """Below 110 cells the step detail goes under the diagram instead of beside it."""
 
-    # The replay's layout, loaded when a replay is first opened (the request list paints without it); not
-    # scoped, so that its rules read as they would in the app's CSS file.
-    SCOPED_CSS = False
-    CSS = """
-    #replay-status, #replay-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-    }
-
-    #replay-title {
-        background: $boost;
-    }
-
-    #replay-body {
-        height: 1fr;
-    }
-
-    #diagram {
-        width: 3fr;
-        border-right: vkey $panel-lighten-2;
-    }
-
-    #detail {
-        width: 2fr;
-    }
-
-    ReplayScreen.-narrow {
-        #replay-body { layout: vertical; }
-        #diagram { width: 1fr; height: 3fr; border-right: none; border-bottom: hkey $panel-lighten-2; }
-        #detail { width: 1fr; height: 2fr; }
-    }
-
-    #replay-side {
-        width: 2fr;
-    }
-
-    #replay-side > #detail {
-        width: 1fr;
-        height: 3fr;
-    }
-
-    #states {
-        height: 2fr;
-        min-height: 6;
-        border-top: hkey $panel-lighten-2;
-    }
-
-    /* Side by side, the diagram takes 60% of the width up to 80 cells (room for WSGI's four lifelines
-       and their labels), the step detail the rest: from 160 cells that is 80, room for 16-byte hex
-       rows and most headers on one line. Lifelines further apart than that say nothing more. */
-    ReplayScreen.-wide {
-        #diagram { width: 60%; min-width: 60; max-width: 80; }
-        #replay-side { width: 1fr; }
-    }
-
-    ReplayScreen.-narrow {
-        #replay-side { layout: horizontal; width: 1fr; height: 2fr; }
-        #replay-side > #detail { height: 1fr; }
-        #states { width: 1fr; height: 1fr; border-top: none; border-left: vkey $panel-lighten-2; }
-    }
-    """
-
     playing: reactive[bool] = reactive(False, init=False)
     speed: reactive[float] = reactive(1.0, init=False)
 
