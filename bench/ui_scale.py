@@ -14,7 +14,7 @@ headless in a child process and reports:
 - time to first rows: from process start to the first screen update that
   shows the request list with rows (and, as before, to the list holding rows),
   as a ratio to two bare Textual apps run in the same harness, in turn with
-  it: one showing a `Static` (its first paint), and the issue's baseline, one
+  it: one showing a `Static` (its first paint), and issue 14's baseline, one
   `DataTable` with one column and one row (its first screen update with that
   row, measured as the list's is);
 - time to full scan: until the background scan has indexed every trace;
