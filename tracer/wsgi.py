@@ -125,7 +125,7 @@ class WSGITracer:
         failures = options.failures
         redactor = options.redactor
         session = self._session_class(options.sink, failures, "wsgi", "http", options.max_body_bytes)
-        # session.fenced() inlined here and in traced_start_response: they run for every request.
+        # session.fenced() inlined here and in TracedStartResponse: they run for every request.
         try:
             data = _environ_data(redactor, environ)
         except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
@@ -147,23 +147,8 @@ class WSGITracer:
         if errors is not None:
             environ["wsgi.errors"] = TracedErrors(errors, session)
 
-        def traced_start_response(*args: Any, **kwargs: Any) -> Any:
-            try:
-                data = _start_response_data(redactor, args, kwargs)
-            except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
-                failures.report(exc)
-                data = unrecordable(exc)
-            session.emit("wsgi.start_response", data)
-            write = start_response(*args, **kwargs)
-            # Only now: a server refuses a late status change (exc_info after headers went out).
-            if args and isinstance(args[0], str):
-                state.status = args[0]
-            return TracedWrite(write, state)
-
-        # What functools.wraps would say, for introspection, without its per-request cost.
-        traced_start_response.__wrapped__ = start_response  # type: ignore[attr-defined]
-
-        return call_app(self.app, environ, traced_start_response, state, TracedIterable, SizedTracedIterable)
+        start = TracedStartResponse(start_response, redactor, failures, session, state)
+        return call_app(self.app, environ, start, state, TracedIterable, SizedTracedIterable)
 
 
 def call_app(app: Any, environ: Any, start_response: Any, state: _RequestState, iterable: Any, sized: Any) -> Any:
@@ -304,6 +289,42 @@ def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str,
         if not _TUPLE_ONLY.issuperset(map(type, headers)):
             data["header_item_types"] = [None if type(item) is tuple else _type_name(item) for item in headers]
     return data
+
+
+class TracedStartResponse:
+    """The ``start_response`` the app gets: records each call, then makes it.
+
+    A class, not a closure: compiled with mypyc, a closure and its environment
+    refer to each other, and every request would wait for the garbage collector.
+    """
+
+    __slots__ = ("_start_response", "_redactor", "_failures", "_session", "_state")
+
+    def __init__(self, start_response: Any, redactor: Any, failures: Any, session: TraceSession, state: _RequestState) -> None:
+        self._start_response = start_response
+        self._redactor = redactor
+        self._failures = failures
+        self._session = session
+        self._state = state
+
+    @property
+    def __wrapped__(self) -> Any:
+        """The server's ``start_response``, as functools.wraps would give it (for introspection)."""
+        return self._start_response
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            data = _start_response_data(self._redactor, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
+            self._failures.report(exc)
+            data = unrecordable(exc)
+        self._session.emit("wsgi.start_response", data)
+        write = self._start_response(*args, **kwargs)
+        state = self._state
+        # Only now: a server refuses a late status change (exc_info after headers went out).
+        if args and isinstance(args[0], str):
+            state.status = args[0]
+        return TracedWrite(write, state)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # the debugger's HeldWrite

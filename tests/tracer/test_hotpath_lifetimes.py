@@ -8,6 +8,7 @@ list-returning WSGI request's state stayed alive. These run in both builds.
 from __future__ import annotations
 
 import asyncio
+import io
 import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -135,3 +136,58 @@ def test_asgi_session_is_released(tmp_path: Path, sink_kind: str) -> None:
     after = _live()
     sink.close()
     assert after == before
+
+
+def _wsgi_requests(tracer: WSGITracer, count: int) -> None:
+    """Requests made the way a server makes them, without a client's own objects."""
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        return lambda data: None
+
+    for i in range(count):
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": f"/r/{i}", "SERVER_NAME": "x", "SERVER_PORT": "80",
+            "wsgi.input": io.BytesIO(b"body"), "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
+        }
+        result = tracer(environ, start_response)
+        assert b"".join(result) in (b"onetwo", b"")
+        result.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("sink_kind", ["jsonl", "recorder"])
+@pytest.mark.parametrize("app", [_list_app, _generator_app, _write_app], ids=lambda app: app.__name__)
+def test_a_wsgi_request_leaves_no_reference_cycle(tmp_path: Path, app: Any, sink_kind: str) -> None:
+    # Freed when its last reference goes, not by the garbage collector: compiled, a closure and its
+    # environment refer to each other, and each request's objects waited for a collection.
+    sink = _sink(sink_kind, tmp_path)
+    tracer = WSGITracer(app, sink=sink)
+    _wsgi_requests(tracer, 5)  # warm: first-use imports and caches
+    gc.collect()
+    gc.disable()
+    try:
+        _wsgi_requests(tracer, REQUESTS)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+        sink.close()
+    assert unreachable == 0
+
+
+@pytest.mark.parametrize("sink_kind", ["jsonl", "recorder"])
+def test_an_asgi_request_leaves_no_reference_cycle(tmp_path: Path, sink_kind: str) -> None:
+    sink = _sink(sink_kind, tmp_path)
+    tracer = ASGITracer(_asgi_app, sink=sink)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(_serve_asgi(tracer))
+        gc.collect()
+        gc.disable()
+        try:
+            loop.run_until_complete(_serve_asgi(tracer))
+            unreachable = gc.collect()
+        finally:
+            gc.enable()
+    finally:
+        loop.close()
+        sink.close()
+    assert unreachable == 0
