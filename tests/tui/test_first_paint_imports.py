@@ -1,4 +1,7 @@
-"""The request list paints its first rows before the debugger's machinery is imported or looked for."""
+"""The request list paints its first rows before the live processes are looked for (and the debugger's client imported).
+
+That the debugger's modules are not imported at start: tests/tui/test_lazy_imports.py.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,6 @@ import subprocess
 import sys
 
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "mixed.jsonl")
-
-NOT_AT_START = ("tracer.debug.events", "tracer.debug.client", "tracer.edited_step", "tracer.debug.exchanged")
-"""Imported on first use: when a debug event comes in, the live processes are looked for, a row is edited."""
-
-
-def test_importing_the_ui_leaves_the_debuggers_events_and_edited_steps_unimported() -> None:
-    code = (
-        "import sys, tui.app\n"
-        f"early = [m for m in {NOT_AT_START!r} if m in sys.modules]\n"
-        "assert not early, early\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 def test_live_processes_are_looked_for_once_the_first_rows_are_painted() -> None:
