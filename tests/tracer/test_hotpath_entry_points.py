@@ -175,3 +175,22 @@ def test_the_debugger_subclasses_are_used_and_pass_the_body_on() -> None:
         tracer.debugger.close()
     trace = tracer.options.sink.traces()[0]
     assert trace.complete and [e.kind for e in trace.events][-3:] == ["wsgi.body", "wsgi.close", "wsgi.end"]
+
+
+def test_the_apps_start_response_unwraps_to_the_servers() -> None:
+    seen: list[Any] = []
+
+    def app(environ: Any, start_response: Callable[..., Any]) -> list[bytes]:
+        seen.append(start_response)
+        start_response("200 OK", [])
+        return [b""]
+
+    def server_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return None
+
+    recorder = Recorder()
+    result = WSGITracer(app, sink=recorder)({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, server_start_response)
+    list(result)
+    result.close()  # type: ignore[attr-defined]
+    assert seen[0].__wrapped__ is server_start_response
+    assert [e.kind for e in recorder.traces()[0].events][:2] == ["wsgi.environ", "wsgi.start_response"]
