@@ -45,7 +45,7 @@ $(COMPILED)/.installed: pyproject.toml setup.py $(shell find tracer -name '*.py'
 	rm -rf build
 	TRACER_USE_MYPYC=1 $(COMPILED)/bin/python -m pip wheel --quiet --no-deps -w build/mypyc-wheel .
 	wheel=$$(ls build/mypyc-wheel/tracer-*.whl) && \
-		$(COMPILED)/bin/python -m pip install --quiet "$$wheel[test]" && \
+		$(COMPILED)/bin/python -m pip install --quiet "$$wheel[test,bench]" && \
 		$(COMPILED)/bin/python -m pip install --quiet --force-reinstall --no-deps "$$wheel"
 	touch $@
 
@@ -70,7 +70,6 @@ bench: $(STAMP)
 	@reason=$$($(NO_COMPILER_REASON)) && if [ -n "$$reason" ]; then \
 		echo "make bench: the compiled build is not measured: $$reason"; exit 0; fi; \
 	$(MAKE) --no-print-directory $(COMPILED)/.installed && \
-	$(COMPILED)/bin/python -m pip install --quiet "$$(ls build/mypyc-wheel/tracer-*.whl)[bench]" && \
 	$(COMPILED)/bin/python bench/overhead.py
 
 clean:

@@ -17,17 +17,20 @@ counts minus the bare app's.
 ``--cache`` simulates the caches of this machine's CPU (slower): where the
 tracer and the minimal recorder run about as many instructions but take
 different times, the misses show why. Needs valgrind (``apt-get install
-valgrind``) and the bench extra (pip install -e '.[bench]'). Run it with the
-interpreter whose tracer you want to count: ``.venv-compiled/bin/python
-bench/instructions.py`` counts the mypyc-compiled build.
+valgrind``) and the bench extra: ``make bench`` installs it in both venvs
+(into the compiled one with the wheel, so that it stays compiled; an
+editable install there would make it pure Python). Run it with the
+interpreter whose tracer you want to count: ``python bench/instructions.py``
+counts the pure build, ``.venv-compiled/bin/python bench/instructions.py``
+the compiled one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.machinery
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -76,7 +79,6 @@ def drive(scenario: str, variant: str, requests: int, directory: str) -> None:
     sink.close()
 
 
-_TOTALS = re.compile(r"^\s*([\d,]+)\s.*PROGRAM TOTALS", re.M)
 _EVENTS = ("Ir", "I1mr", "D1mr")
 
 
@@ -88,14 +90,38 @@ def count(scenario: str, variant: str, requests: int, cache: bool) -> dict[str, 
         if cache:
             command.append("--cache-sim=yes")
         command += [sys.executable, __file__, "--drive", scenario, variant, str(requests), directory]
-        subprocess.run(command, check=True, capture_output=True, timeout=1800)
-        events = _EVENTS if cache else _EVENTS[:1]
-        annotated = subprocess.run(
-            ["callgrind_annotate", f"--show={','.join(events)}", out], check=True, capture_output=True, text=True
-        ).stdout
-    totals = next(line for line in annotated.splitlines() if "PROGRAM TOTALS" in line)
-    numbers = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) \(", totals)]
-    return dict(zip(events, numbers))
+        # One hash seed for every process: string hashing changes the work dicts and sets do.
+        run = subprocess.run(
+            command, capture_output=True, text=True, timeout=1800, env={**os.environ, "PYTHONHASHSEED": "0"}
+        )
+        if run.returncode:
+            sys.exit(f"bench/instructions.py: {scenario} / {variant} failed under valgrind:\n{run.stderr[-2000:]}")
+        totals = _totals(out)
+    return {event: totals[event] for event in (_EVENTS if cache else _EVENTS[:1])}
+
+
+def _totals(path: str) -> dict[str, int]:
+    """The program's totals from a callgrind output file: its ``events:`` and ``summary:`` (else ``totals:``) lines."""
+    names: list[str] = []
+    found: dict[str, list[int]] = {}
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("events:"):
+                names = line.split()[1:]
+            elif line.startswith(("summary:", "totals:")):
+                label, *numbers = line.split()
+                found[label] = [int(v) for v in numbers]
+    values = found.get("summary:", found.get("totals:", []))
+    # A count callgrind leaves out at the end of the line is zero.
+    return dict(zip(names, values + [0] * (len(names) - len(values))))
+
+
+def build_name() -> str:
+    """Which tracer this interpreter imports: the compiled modules are extension modules."""
+    import tracer.codec
+
+    compiled = tracer.codec.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    return "compiled (mypyc)" if compiled else "pure Python"
 
 
 def per_request(scenario: str, variant: str, requests: int, cache: bool) -> dict[str, float]:
@@ -120,10 +146,7 @@ def main() -> None:
         parser.error(f"--requests: {args.requests} is not a positive multiple of {_BATCH}")
     if not (shutil.which("valgrind") and shutil.which("callgrind_annotate")):
         sys.exit("bench/instructions.py: needs valgrind (apt-get install valgrind), which is not installed")
-    import tracer.codec
-
-    build = "pure Python" if tracer.codec.__file__.endswith(".py") else "compiled (mypyc)"
-    print(f"tracer {build}, python {sys.version.split()[0]}, callgrind, per request ({args.requests} and {2 * args.requests} counted)\n")
+    print(f"tracer {build_name()}, python {sys.version.split()[0]}, callgrind, per request ({args.requests} and {2 * args.requests} counted)\n")
     events = _EVENTS if args.cache else _EVENTS[:1]
     header = " | ".join(f"{e} overhead" for e in events)
     print(f"| scenario | variant | instructions | {header} |")

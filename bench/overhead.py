@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib.machinery
 import os
 import random
 import statistics
@@ -214,8 +215,8 @@ def main() -> None:
     clock = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
     import tracer.codec
 
-    build = "compiled (mypyc)" if not tracer.codec.__file__.endswith(".py") else "pure Python"
-    print(f"tracer {build}: {os.path.dirname(tracer.codec.__file__)}")
+    compiled = tracer.codec.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    print(f"tracer {'compiled (mypyc)' if compiled else 'pure Python'}: {os.path.dirname(tracer.codec.__file__)}")
     print(
         f"python {sys.version.split()[0]}, {rounds} rounds x {args.batch} requests per variant, interleaved, "
         f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time"

@@ -322,8 +322,9 @@ class TracedStartResponse:
         write = self._start_response(*args, **kwargs)
         state = self._state
         # Only now: a server refuses a late status change (exc_info after headers went out).
-        if args and isinstance(args[0], str):
-            state.status = args[0]
+        status = args[0] if args else kwargs.get("status")
+        if isinstance(status, str):
+            state.status = status
         return TracedWrite(write, state)
 
 
