@@ -10,7 +10,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import orjson
 
@@ -20,7 +20,7 @@ from .codec import encode_bytes
 from .errors import TracerWarning
 from .sink import Sink
 
-TRACED_KEY = "tracer.traced"
+TRACED_KEY: Final = "tracer.traced"
 """The environ / scope key a tracer sets, after recording it, to the id of the trace it records.
 
 A tracer that finds it passes the request through unrecorded, so nested
@@ -38,7 +38,7 @@ class RequestOutput(Protocol):
         """The request's recording ends: record what is still pending, and stop being the current request."""
 
 
-_output_for: dict[FailureReporter, Callable[[TraceSession], RequestOutput]] = {}
+_output_for: Final[dict[FailureReporter, Callable[[TraceSession], RequestOutput]]] = {}
 """The tracers whose requests capture the app's output, by their options' `FailureReporter` (one per tracer).
 
 Sessions get only the sink and the reporter from their tracer, so the reporter
@@ -54,10 +54,11 @@ def capture_output_for(failures: FailureReporter, start: Callable[[TraceSession]
         _output_for[failures] = start
 
 
+# Not Final: the tests replace the clock (a compiled Final would be read once, at import).
 _monotonic_ns = time.monotonic_ns
-_OPT = orjson.OPT_APPEND_NEWLINE
-_dumps = orjson.dumps
-_BATCH_BYTES = 16 * 1024
+_OPT: Final = orjson.OPT_APPEND_NEWLINE
+_dumps: Final = orjson.dumps
+_BATCH_BYTES: Final = 16 * 1024
 _PROCESS_TAG = os.urandom(4).hex()
 _counter = itertools.count(1)
 
@@ -82,7 +83,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-_UNLIMITED = 1 << 62
+_UNLIMITED: Final = 1 << 62
 """The budget of a trace that keeps every body byte: more than any request sends."""
 
 

@@ -21,7 +21,7 @@ warning once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final, TYPE_CHECKING
 
 from asgiref.compatibility import guarantee_single_callable
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from .debug import Debugger
 
-_BODY_KEYS = ("body", "bytes")
+_BODY_KEYS: Final = ("body", "bytes")
 
 
 class ASGITracer:

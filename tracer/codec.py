@@ -22,13 +22,13 @@ from __future__ import annotations
 import _socket
 import base64
 import math
-from typing import Any
+from typing import Any, Final
 
 from .model import ReprValue, TruncatedBytes
 
-_MAX_REPR = 300
-_INT_MIN = -(2**63)
-_INT_MAX = 2**64 - 1
+_MAX_REPR: Final = 300
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**64 - 1
 
 
 def encode(value: Any) -> Any:
@@ -52,7 +52,7 @@ def encode(value: Any) -> Any:
 
 
 # Types found to need `encode_repr` (streams, state objects): skips the isinstance chain next time.
-_repr_types: set[type] = set()
+_repr_types: Final[set[type]] = set()
 
 
 def _encode_other(value: Any) -> Any:
@@ -111,7 +111,7 @@ def encode_bytes(data: bytes, original_length: int | None = None) -> dict[str, A
     return out
 
 
-_type_names: dict[type, str] = {}
+_type_names: Final[dict[type, str]] = {}
 
 
 def encode_repr(value: Any) -> dict[str, str]:
@@ -129,8 +129,8 @@ def encode_repr(value: Any) -> dict[str, str]:
     return {"$repr": text, "$type": name}
 
 
-_raw_family = _socket.socket.family.__get__
-_raw_type = _socket.socket.type.__get__
+_raw_family: Final = _socket.socket.family.__get__
+_raw_type: Final = _socket.socket.type.__get__
 
 
 def encode_socket(sock: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -34,15 +34,15 @@ from .reader import FORMAT, VERSION, check_header, iter_traces, read_traces
 
 __all__ = ["FORMAT", "VERSION", "JsonlSink", "dumps_record", "header_line", "iter_traces", "read_traces"]
 
-_OPT = orjson.OPT_APPEND_NEWLINE
-_orjson_dumps = orjson.dumps
-_BATCH_BYTES = 16 * 1024
-_QUEUE_LIMIT = 256
+_OPT: Final = orjson.OPT_APPEND_NEWLINE
+_orjson_dumps: Final = orjson.dumps
+_BATCH_BYTES: Final = 16 * 1024
+_QUEUE_LIMIT: Final = 256
 """Ended traces queued while another thread writes before the ending thread waits to write (`_QUEUE_WAIT`)."""
 _QUEUE_WAIT = 0.5
 """Seconds the ending thread waits, at most, for the write lock once `_QUEUE_LIMIT` traces are queued."""
 _LOOK_SECONDS = 1.0
-_monotonic = time.monotonic
+_monotonic: Final = time.monotonic
 
 
 def header_line() -> bytes:
@@ -419,7 +419,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
-_IOV_MAX = 1024
+_IOV_MAX: Final = 1024
 
 
 def _write_lines(fd: int, lines: list[bytes], written: int = 0) -> None:

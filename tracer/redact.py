@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from .codec import _INT_MAX, _INT_MIN, _repr_types, encode, encode_bytes, encode_repr, encode_socket
 
@@ -52,11 +52,11 @@ CGI_KEYS: frozenset[str] = frozenset(
     }
 )
 
-_Socket = socket.socket
+_Socket: Final = socket.socket
 
-_plain_keys: set[str] = set()
+_plain_keys: Final[set[str]] = set()
 """Environ keys seen to be plain (a str not starting with ``$``): most environs then need no check of their keys."""
-_MAX_PLAIN_KEYS = 10_000
+_MAX_PLAIN_KEYS: Final = 10_000
 
 
 def _learn_plain_keys(environ: dict[Any, Any]) -> bool:
@@ -74,8 +74,8 @@ def _remember_plain_keys(keys: Any) -> None:
         _plain_keys.update(keys)
 
 
-REDACTED = "[redacted]"
-REDACTED_BYTES = b"[redacted]"
+REDACTED: Final = "[redacted]"
+REDACTED_BYTES: Final = b"[redacted]"
 
 
 def _redacted_bytes(value: Any) -> str:

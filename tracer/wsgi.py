@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final, TYPE_CHECKING
 
 from ._compiled import mypyc_attr
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
@@ -170,7 +170,7 @@ def call_app(app: Any, environ: Any, start_response: Any, state: _RequestState, 
     return iterable(result, state)
 
 
-_ending = threading.Lock()
+_ending: Final = threading.Lock()
 """Taken to end a tracked request: the server may stop it from another thread (`_stop_open_requests`)."""
 
 
@@ -246,7 +246,7 @@ def _type_name(value: Any) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-_TUPLE_ONLY = frozenset({tuple})
+_TUPLE_ONLY: Final = frozenset({tuple})
 
 
 def _environ_data(redactor: Any, environ: Any) -> dict[str, Any]:
