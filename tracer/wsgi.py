@@ -147,7 +147,7 @@ class WSGITracer:
         if errors is not None:
             environ["wsgi.errors"] = TracedErrors(errors, session)
 
-        start = TracedStartResponse(start_response, redactor, failures, session, state)
+        start = TracedStartResponse(start_response, redactor, failures, state)
         return call_app(self.app, environ, start, state, TracedIterable, SizedTracedIterable)
 
 
@@ -259,16 +259,18 @@ def _environ_data(redactor: Any, environ: Any) -> dict[str, Any]:
     return data
 
 
-def _start_response_data(redactor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    headers: Any
+def start_response_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The status, headers and exc_info of a ``start_response`` call, passed by position or by name."""
     if len(args) == 2 and not kwargs:
         # The usual call, start_response(status, headers).
-        status, headers = args
-        exc_info = None
-    else:
-        status = args[0] if args else kwargs.get("status")
-        headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
-        exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
+        return args[0], args[1], None
+    status = args[0] if args else kwargs.get("status")
+    headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
+    exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
+    return status, headers, exc_info
+
+
+def _start_response_data(redactor: Any, status: Any, headers: Any, exc_info: Any) -> dict[str, Any]:
     described = None
     if exc_info:
         try:
@@ -298,13 +300,12 @@ class TracedStartResponse:
     refer to each other, and every request would wait for the garbage collector.
     """
 
-    __slots__ = ("_start_response", "_redactor", "_failures", "_session", "_state")
+    __slots__ = ("_start_response", "_redactor", "_failures", "_state")
 
-    def __init__(self, start_response: Any, redactor: Any, failures: Any, session: TraceSession, state: _RequestState) -> None:
+    def __init__(self, start_response: Any, redactor: Any, failures: Any, state: _RequestState) -> None:
         self._start_response = start_response
         self._redactor = redactor
         self._failures = failures
-        self._session = session
         self._state = state
 
     @property
@@ -313,16 +314,16 @@ class TracedStartResponse:
         return self._start_response
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        status, headers, exc_info = start_response_arguments(args, kwargs)
+        state = self._state
         try:
-            data = _start_response_data(self._redactor, args, kwargs)
+            data = _start_response_data(self._redactor, status, headers, exc_info)
         except Exception as exc:  # noqa: BLE001 - a value we cannot encode never fails a request
             self._failures.report(exc)
             data = unrecordable(exc)
-        self._session.emit("wsgi.start_response", data)
+        state.session.emit("wsgi.start_response", data)
         write = self._start_response(*args, **kwargs)
-        state = self._state
         # Only now: a server refuses a late status change (exc_info after headers went out).
-        status = args[0] if args else kwargs.get("status")
         if isinstance(status, str):
             state.status = status
         return TracedWrite(write, state)

@@ -29,6 +29,7 @@ from ..wsgi import (
     _environ_data,
     _RequestState,
     _start_response_data,
+    start_response_arguments,
 )
 from .request import DebugSession
 
@@ -61,16 +62,14 @@ def held_call(tracer: WSGITracer, environ: WSGIEnvironment, start_response: Star
         environ["wsgi.errors"] = TracedErrors(errors, session)
 
     def traced_start_response(*args: Any, **kwargs: Any) -> Any:
-        status = args[0] if args else kwargs.get("status")
-        headers = args[1] if len(args) > 1 else kwargs.get("headers", kwargs.get("response_headers"))
+        status, headers, exc_info = start_response_arguments(args, kwargs)
         outcome = session.pause("wsgi.start_response", (status, headers))
         if outcome is not None and outcome.edited:
             status, headers = outcome.value
-            exc_info = args[2] if len(args) > 2 else kwargs.get("exc_info")
             args, kwargs = ((status, headers) if exc_info is None else (status, headers, exc_info)), {}
         session.fenced(
             "wsgi.start_response", _annotated, session, "wsgi.start_response", outcome,
-            _start_response_data, options.redactor, args, kwargs,
+            _start_response_data, options.redactor, status, headers, exc_info,
         )
         write = start_response(*args, **kwargs)
         if isinstance(status, str):
