@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.machinery
 import os
 import shutil
 import subprocess
@@ -116,21 +115,6 @@ def _totals(path: str) -> dict[str, int]:
     return dict(zip(names, values + [0] * (len(names) - len(values))))
 
 
-def build_name() -> str:
-    """Which tracer this interpreter imports: the compiled modules are extension modules."""
-    import tracer.codec
-
-    compiled = tracer.codec.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
-    return "compiled (mypyc)" if compiled else "pure Python"
-
-
-def per_request(scenario: str, variant: str, requests: int, cache: bool) -> dict[str, float]:
-    """Each event per request: the difference between `2 * requests` and `requests` requests."""
-    once = count(scenario, variant, requests, cache)
-    twice = count(scenario, variant, 2 * requests, cache)
-    return {event: (twice[event] - once[event]) / requests for event in once}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=SCENARIOS, action="append", help="one scenario (default: all); repeatable")
@@ -146,6 +130,8 @@ def main() -> None:
         parser.error(f"--requests: {args.requests} is not a positive multiple of {_BATCH}")
     if not (shutil.which("valgrind") and shutil.which("callgrind_annotate")):
         sys.exit("bench/instructions.py: needs valgrind (apt-get install valgrind), which is not installed")
+    from overhead import build_name
+
     print(f"tracer {build_name()}, python {sys.version.split()[0]}, callgrind, per request ({args.requests} and {2 * args.requests} counted)\n")
     events = _EVENTS if args.cache else _EVENTS[:1]
     header = " | ".join(f"{e} overhead" for e in events)

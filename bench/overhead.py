@@ -43,7 +43,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from minimal import MinimalASGI, MinimalWSGI
 from scenarios import BODY, asgi_hello, asgi_realistic, asgi_scope, wsgi_environ, wsgi_hello, wsgi_realistic
 
+import tracer.codec
 from tracer import ASGITracer, JsonlSink, Recorder, WSGITracer
+
+def build_name() -> str:
+    """Which tracer this interpreter imports: the compiled modules are extension modules."""
+    compiled = tracer.codec.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    return "compiled (mypyc)" if compiled else "pure Python"
+
 
 # Requests as a server would make them
 
@@ -213,10 +220,7 @@ def main() -> None:
     evict = evicter(args.evict) if args.evict else _nothing
     rounds = args.rounds or (5 if args.quick else 25)
     clock = time.thread_time_ns if args.clock == "cpu" else time.perf_counter_ns
-    import tracer.codec
-
-    compiled = tracer.codec.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
-    print(f"tracer {'compiled (mypyc)' if compiled else 'pure Python'}: {os.path.dirname(tracer.codec.__file__)}")
+    print(f"tracer {build_name()}: {os.path.dirname(tracer.codec.__file__)}")
     print(
         f"python {sys.version.split()[0]}, {rounds} rounds x {args.batch} requests per variant, interleaved, "
         f"{'thread CPU' if args.clock == 'cpu' else 'wall-clock'} time"

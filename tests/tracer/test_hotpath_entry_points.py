@@ -75,6 +75,15 @@ def test_good_flush_intervals_are_taken(tmp_path: Path, flush_interval: float) -
     assert sink.flush_interval == flush_interval
 
 
+def _server_start_response(*args: Any, **kwargs: Any) -> None:
+    """A server's start_response, taking any call."""
+
+
+def _request(app: Any, sink: Any, method: str = "GET") -> Any:
+    """Call `app` in a `WSGITracer` as a server would, with a plain environ; returns what the tracer returns."""
+    return WSGITracer(app, sink=sink)({"REQUEST_METHOD": method, "PATH_INFO": "/"}, _server_start_response)
+
+
 def _streaming_app(environ: Any, start_response: Callable[..., Any]) -> Iterator[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     yield b"first"
@@ -84,27 +93,25 @@ def _streaming_app(environ: Any, start_response: Callable[..., Any]) -> Iterator
 @pytest.mark.parametrize(("live", "written"), [(0, False), (None, False), (1, True), ("yes", True)])
 def test_flush_takes_any_truth_value_for_live(tmp_path: Path, live: Any, written: bool) -> None:
     sink = JsonlSink(tmp_path / "t.jsonl", flush_interval=3600)
-    start_response: Any = lambda status, headers, exc_info=None: None
-    result = WSGITracer(_streaming_app, sink=sink)({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, start_response)
+    result = _request(_streaming_app, sink)
     assert next(iter(result)) == b"first"  # a request in progress: its lines wait in its trace
     sink.flush(live=live)
     assert (b'"wsgi.body"' in (tmp_path / "t.jsonl").read_bytes()) is written
-    result.close()  # type: ignore[attr-defined]
+    result.close()
     sink.close()
 
 
 @pytest.mark.parametrize("wait", [0, None, ""])
 def test_flush_takes_any_truth_value_for_wait(tmp_path: Path, wait: Any) -> None:
     sink = JsonlSink(tmp_path / "t.jsonl", flush_interval=3600)
-    start_response: Any = lambda status, headers, exc_info=None: None
-    result = WSGITracer(_streaming_app, sink=sink)({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, start_response)
+    result = _request(_streaming_app, sink)
     next(iter(result))
     with sink._write_lock:  # another writer at work: a false `wait` returns at once, writing nothing
         sink.flush(wait=wait)
     assert b'"wsgi.body"' not in (tmp_path / "t.jsonl").read_bytes()
     sink.flush(wait=1)
     assert b'"wsgi.body"' in (tmp_path / "t.jsonl").read_bytes()
-    result.close()  # type: ignore[attr-defined]
+    result.close()
     sink.close()
 
 
@@ -208,14 +215,11 @@ def test_the_apps_start_response_unwraps_to_the_servers() -> None:
         start_response("200 OK", [])
         return [b""]
 
-    def server_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        return None
-
     recorder = Recorder()
-    result = WSGITracer(app, sink=recorder)({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, server_start_response)
+    result = _request(app, recorder)
     list(result)
-    result.close()  # type: ignore[attr-defined]
-    assert seen[0].__wrapped__ is server_start_response
+    result.close()
+    assert seen[0].__wrapped__ is _server_start_response
     assert [e.kind for e in recorder.traces()[0].events][:2] == ["wsgi.environ", "wsgi.start_response"]
 
 
@@ -224,12 +228,9 @@ def test_a_status_passed_by_keyword_is_the_traces_status() -> None:
         start_response(status="201 Created", response_headers=[("Content-Type", "text/plain")])
         return [b"made"]
 
-    def server_start_response(status: str, response_headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        return None
-
     recorder = Recorder()
-    result = WSGITracer(app, sink=recorder)({"REQUEST_METHOD": "POST", "PATH_INFO": "/"}, server_start_response)
+    result = _request(app, recorder, "POST")
     assert list(result) == [b"made"]
-    result.close()  # type: ignore[attr-defined]
+    result.close()
     end = recorder.traces()[0].events[-1]
     assert (end.kind, end.data["status"]) == ("wsgi.end", "201 Created")
