@@ -115,6 +115,13 @@ def _totals(path: str) -> dict[str, int]:
     return dict(zip(names, values + [0] * (len(names) - len(values))))
 
 
+def per_request(scenario: str, variant: str, requests: int, cache: bool) -> dict[str, float]:
+    """Each event per request: the difference between `2 * requests` and `requests` requests."""
+    once = count(scenario, variant, requests, cache)
+    twice = count(scenario, variant, 2 * requests, cache)
+    return {event: (twice[event] - once[event]) / requests for event in once}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", choices=SCENARIOS, action="append", help="one scenario (default: all); repeatable")
