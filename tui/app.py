@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
@@ -135,6 +136,12 @@ class TracerApp(App[int]):
 
     def get_default_screen(self) -> RequestsScreen:
         return RequestsScreen(self.requests, self.debugger)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS, one that quits when the terminal goes away."""
+        from .terminal_driver import driver_for
+
+        return driver_for(super().get_driver_class())
 
     def on_mount(self) -> None:
         self.sub_title = self.path + ("  (following)" if self.live else "")
