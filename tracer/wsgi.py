@@ -247,6 +247,17 @@ def _type_name(value: Any) -> str:
 
 
 _TUPLE_ONLY: Final = frozenset({tuple})
+_EXHAUSTED: Final = object()  # what TracedIterable.__next__ takes from an app's iterable that has no more
+
+
+def _iterate(iterator: Any) -> Iterator[Any]:
+    """The items of an iterator that has ``__next__`` but no ``__iter__``, from an iterator that has both."""
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        yield item
 
 
 def _environ_data(redactor: Any, environ: Any) -> dict[str, Any]:
@@ -374,16 +385,24 @@ class TracedIterable:
         iterator = self._iterator
         try:
             if iterator is None:
-                iterator = self._iterator = iter(self._result)
-            chunk = next(iterator)
-        except StopIteration:
-            self._state.exhausted = True
-            raise
+                iterator = iter(self._result)
+                if not hasattr(iterator, "__iter__"):
+                    iterator = _iterate(iterator)  # iter() accepts an object with __next__ alone; a loop does not
+                self._iterator = iterator
+            # A loop taking one item rather than next(): compiled, it is one C call (PyIter_Next) that
+            # ends without a StopIteration to create and catch; next() is looked up in builtins each time.
+            for chunk in iterator:
+                break
+            else:
+                chunk = _EXHAUSTED
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
                 self._state.session.fenced("wsgi.error", describe_exception, exc)
             raise
         state = self._state
+        if chunk is _EXHAUSTED:
+            state.exhausted = True
+            raise StopIteration
         if type(chunk) is bytes:
             # state.body() inlined: this runs for every chunk of every response.
             state.bytes_sent += len(chunk)

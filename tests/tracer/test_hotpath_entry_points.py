@@ -146,6 +146,44 @@ def test_a_str_chunk_reaches_the_server_as_it_is() -> None:
     assert len(body) == 1
 
 
+class _NextOnly:
+    """What some hand-written iterables return from ``__iter__``: ``__next__`` and no ``__iter__`` of its own."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    def __next__(self) -> bytes:
+        if not self._chunks:
+            raise StopIteration
+        return self._chunks.pop(0)
+
+
+class _IterableOfNextOnly:
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> _NextOnly:
+        return _NextOnly(self._chunks)
+
+
+@pytest.mark.parametrize("make", [list, iter, _IterableOfNextOnly], ids=["list", "iterator", "next-only"])
+def test_every_kind_of_response_iterable_reaches_the_server_chunk_by_chunk_and_ends_the_trace(make: Any) -> None:
+    def app(environ: Any, start_response: Callable[..., Any]) -> Any:
+        start_response("200 OK", [])
+        return make([b"one", b"two", b"three"])
+
+    recorder = Recorder()
+    result = _request(app, recorder)
+    assert [next(iter(result)) for _ in range(3)] == [b"one", b"two", b"three"]
+    with pytest.raises(StopIteration):
+        next(result)
+    result.close()
+    trace = recorder.traces()[0]
+    assert [e.data["data"] for e in trace.events if e.kind == "wsgi.body"] == [b"one", b"two", b"three"]
+    assert trace.events[-1].kind == "wsgi.end"
+    assert trace.events[-1].data["exhausted"] is True
+
+
 class _CountingSession(TraceSession):
     """A Python subclass of a compiled class, as the debugger's DebugSession is."""
 
