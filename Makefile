@@ -44,6 +44,9 @@ $(COMPILED)/.installed: pyproject.toml setup.py $(shell find tracer -name '*.py'
 	@# Never reuse build/: setuptools would put a stale .so from an earlier build into the wheel.
 	rm -rf build
 	TRACER_USE_MYPYC=1 $(COMPILED)/bin/python -m pip wheel --quiet --no-deps -w build/mypyc-wheel .
+	@# The build leaves tracer.egg-info in the tree: found on sys.path there, it is a second installed
+	@# tracer whose pytest plugin the next pure-Python run would register twice.
+	rm -rf tracer.egg-info
 	wheel=$$(ls build/mypyc-wheel/tracer-*.whl) && \
 		$(COMPILED)/bin/python -m pip install --quiet "$$wheel[test,bench]" && \
 		$(COMPILED)/bin/python -m pip install --quiet --force-reinstall --no-deps "$$wheel"
