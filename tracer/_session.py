@@ -10,7 +10,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
@@ -19,6 +19,9 @@ from ._failsafe import FailureReporter
 from .codec import encode_bytes
 from .errors import TracerWarning
 from .sink import Sink
+
+if TYPE_CHECKING:
+    from .jsonl import _TraceFile
 
 TRACED_KEY: Final = "tracer.traced"
 """The environ / scope key a tracer sets, after recording it, to the id of the trace it records.
@@ -246,7 +249,7 @@ class LineSession(TraceSession):
     this an ordinary `TraceSession`, whose writes report the failure.
     """
 
-    __slots__ = ()
+    __slots__ = ("_file",)
 
     def __init__(
         self,
@@ -260,8 +263,12 @@ class LineSession(TraceSession):
         self._sink = sink
         self._pending = 0
         self._lines: list[bytes] | None = None
+        # The sink's file itself, not the sink: compiled, its methods are called directly.
+        self._file: _TraceFile | None = None
         try:
-            self._lines = sink._begin_trace(self)
+            file = sink._trace_file()
+            self._lines = file.begin_trace(self)
+            self._file = file
         except Exception:  # noqa: BLE001 - the sink reports it at each write
             pass
 
@@ -289,7 +296,11 @@ class LineSession(TraceSession):
         pending = self._pending + len(line)
         if pending >= _BATCH_BYTES:
             self._pending = 0
-            self._sink._hand_over(self)
+            # Write what every trace holds, unless a write is under way. This trace's lines stay in its
+            # one list until written, so they reach the file in order.
+            file = self._file
+            if file is not None:
+                file.flush(False, True)
         else:
             self._pending = pending
 
@@ -310,10 +321,11 @@ class LineSession(TraceSession):
         self.emit(kind, data)
         # `_end(self._sink.write)` inlined: this runs for every request.
         self._lines = None
-        sink = self._sink
-        self._write = sink.write
+        self._write = self._sink.write
+        file = self._file
         try:
-            sink._end_trace(self)
+            if file is not None:
+                file.end_trace(self)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
@@ -330,15 +342,17 @@ class LineSession(TraceSession):
         """Hand the trace's lines to the sink; whatever comes after goes to `later`, as with any sink."""
         self._lines = None
         self._write = later
+        file = self._file
         try:
-            self._sink._end_trace(self)
+            if file is not None:
+                file.end_trace(self)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
 
 def session_class(sink: Any) -> type[TraceSession]:
     """`LineSession` for a sink that takes whole lines, else `TraceSession`."""
-    return LineSession if callable(getattr(sink, "_begin_trace", None)) else TraceSession
+    return LineSession if callable(getattr(sink, "_trace_file", None)) else TraceSession
 
 
 _nested_lock = threading.Lock()

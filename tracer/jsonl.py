@@ -65,6 +65,240 @@ def _stdlib_line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
+class _TraceFile:
+    """The file a `JsonlSink` appends to, and the lines waiting for it.
+
+    Everything a request does to the file happens here. Compiled, this is a
+    native class, whose attributes and methods are reached directly; the sink
+    around it stays a regular class, which can be weakly referenced
+    (`_live_sinks`) and subclassed.
+    """
+
+    def __init__(self, path: str, max_bytes: int | None, backups: int, failures: FailureReporter) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.failures = failures
+        self.identity: tuple[int, int] = (0, 0)
+        self.next_look = 0.0
+        # Lines of ended traces (a list each) and of single events (bytes), in order.
+        self.queue: collections.deque[bytes | list[bytes]] = collections.deque()
+        # The lines of traces in progress, each in its own list: the writer thread
+        # takes what they hold every flush_interval.
+        self.live: dict[Any, list[bytes]] = {}
+        self.pending = 0
+        self.write_lock = threading.Lock()
+        self.started = False
+        """The sink's writer thread has been started (it starts with the first event)."""
+        self.warned_moved = False
+        self.needs_header = False
+        self.carry = b""  # the unwritten rest of a line cut short by a failed write
+        self.fd = -1
+        self.fd = self.open()
+
+    def open(self) -> int:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as exc:
+            raise TraceFileError(f"{self.path}: cannot open for writing: {exc.strerror or exc}") from None
+        try:
+            # Several worker processes may create the file at once: one header only.
+            with _exclusive(fd):
+                if os.fstat(fd).st_size == 0:
+                    try:
+                        _write_all(fd, header_line())
+                    except OSError as exc:
+                        # A full disk must not stop the app: report it, and write the
+                        # header with the first lines that can be written.
+                        self.needs_header = True
+                        self.failures.report(exc)
+                else:
+                    _check_existing_header(self.path)
+        except (OSError, TraceFileError) as exc:
+            os.close(fd)
+            if isinstance(exc, TraceFileError):
+                raise
+            raise TraceFileError(f"{self.path}: cannot read it back: {exc.strerror or exc}") from None
+        stat = os.fstat(fd)
+        self.identity = (stat.st_dev, stat.st_ino)
+        return fd
+
+    def follow_path(self) -> None:
+        """Write to the file now at `path` if ours was deleted, replaced or rotated by another process."""
+        try:
+            stat = os.stat(self.path)
+            same = (stat.st_dev, stat.st_ino) == self.identity
+        except FileNotFoundError:
+            same = False
+        if same:
+            return
+        # Under load a writer can miss several rotations by other processes: ours may be any backup by now.
+        rotated = self.max_bytes is not None and any(
+            _identity(f"{self.path}.{number}") == self.identity for number in range(1, self.backups + 1)
+        )
+        try:
+            fd = self.open()
+        except TraceFileError as exc:
+            self.failures.report(OSError(str(exc)))
+            return
+        os.close(self.fd)
+        self.fd = fd
+        if not rotated and not self.warned_moved:
+            # Another process's rotation is expected; a file deleted under a running server is worth one line.
+            self.warned_moved = True
+            warnings.warn(
+                f"{self.path} was deleted or replaced while tracer was writing to it; writing to a new file there",
+                TracerWarning,
+                stacklevel=2,
+            )
+
+    def rotate(self) -> None:
+        """Rename the full file to ``.1`` (shifting older ones) and start a new one, unless another process just did."""
+        with _exclusive(self.fd):
+            try:
+                stat: os.stat_result | None = os.stat(self.path)
+            except FileNotFoundError:
+                stat = None
+            if stat is not None and (stat.st_dev, stat.st_ino) == self.identity and stat.st_size >= (self.max_bytes or 0):
+                for number in range(self.backups - 1, 0, -1):
+                    older = f"{self.path}.{number}"
+                    if os.path.exists(older):
+                        os.replace(older, f"{self.path}.{number + 1}")
+                os.replace(self.path, f"{self.path}.1")
+        fd = self.open()
+        os.close(self.fd)
+        self.fd = fd
+
+    def add_line(self, line: bytes, ends_trace: bool) -> None:
+        """Queue the line of an event recorded outside a trace's own list (`JsonlSink.write`)."""
+        self.queue.append(line)
+        self.pending += len(line)
+        if self.pending >= _BATCH_BYTES or ends_trace:
+            self.flush(False, True)
+
+    def begin_trace(self, session: Any) -> list[bytes]:
+        """A new list for the lines of `session`'s trace, followed until `end_trace`."""
+        lines: list[bytes] = []
+        self.live[session] = lines
+        return lines
+
+    def end_trace(self, session: Any) -> None:
+        """Write a trace's lines, now complete, after what is queued; queue them if another thread is writing."""
+        lines = self.live.pop(session, None)
+        lock = self.write_lock
+        if not lock.acquire(blocking=False):
+            if lines is None:
+                return
+            # The thread writing is behind (a busy process can keep it off the GIL for a while): past
+            # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
+            # this very thread may hold the lock (a response collected by the garbage collector while
+            # it writes ends its trace here), and an ASGI server's event loop waits with it.
+            if len(self.queue) < _QUEUE_LIMIT or not lock.acquire(timeout=_QUEUE_WAIT):
+                self.queue.append(lines)
+                return
+        try:
+            if self.queue or self.carry or self.fd < 0 or not lines:
+                self.flush_locked(False, lines)
+            else:
+                # The common case, a trace ending with nothing else waiting: its own list, as it is.
+                self.pending = 0
+                self.write_out(lines)
+        finally:
+            lock.release()
+
+    def flush(self, wait: bool, live: bool) -> None:
+        """Write what is queued (and with `live`, what traces in progress hold); unless `wait`, not if another thread writes."""
+        if not self.write_lock.acquire(blocking=wait):
+            return
+        try:
+            self.flush_locked(live, None)
+        finally:
+            self.write_lock.release()
+
+    def flush_locked(self, live: bool, last: list[bytes] | None) -> None:
+        """`flush`'s work, with the write lock held; `last`: an ended trace's lines, written after the queue's."""
+        queue = self.queue
+        self.pending = 0
+        if self.fd < 0:
+            queue.clear()  # closed: nothing can be written any more
+            return
+        if not queue and not self.carry and not (live and self.live):
+            # The common case, a trace ending with nothing else waiting: its own list, as it is.
+            lines = last
+            if not lines:
+                return
+        else:
+            lines = [self.carry] if self.carry else []
+            if live and self.live:
+                # Only appends happen to these lists meanwhile, so their first `count`
+                # lines stay put; a trace that ends now queues the same list, which is
+                # written after these lines (this thread holds the write lock).
+                for held in list(self.live.values()):
+                    count = len(held)
+                    if count:
+                        lines += held[:count]
+                        del held[:count]
+            popleft = queue.popleft
+            try:
+                while True:
+                    item = popleft()
+                    if type(item) is list:
+                        lines += item
+                    else:
+                        lines.append(item)  # type: ignore[arg-type]
+            except IndexError:
+                pass
+            if last:
+                lines += last
+            if not lines:
+                return
+        self.write_out(lines)
+
+    def write_out(self, lines: list[bytes]) -> None:
+        """Write `lines` (with the write lock held), after a look at the path and before a rotation if due."""
+        now = _monotonic()
+        if now >= self.next_look:
+            # At most once a second: a stat per request would cost every request a system call.
+            self.next_look = now + _LOOK_SECONDS
+            self.follow_path()
+        if self.needs_header and os.fstat(self.fd).st_size == 0:
+            lines.insert(0, header_line())
+        try:
+            fd = self.fd
+            if len(lines) > _IOV_MAX:
+                _write_lines(fd, lines)
+            else:
+                # The usual case, one call for all of them; _write_lines goes on after a short write.
+                written = os.writev(fd, lines)
+                if written != sum(map(len, lines)):
+                    _write_lines(fd, lines, written)
+        except OSError as exc:
+            # Keep the rest of a line cut short, so that the file never holds a torn line.
+            self.carry = getattr(exc, "unwritten_tail", b"")
+            self.failures.report(exc)
+        else:
+            self.carry = b""
+            self.needs_header = False
+            if self.max_bytes is not None and os.fstat(self.fd).st_size >= self.max_bytes:
+                try:
+                    self.rotate()
+                except OSError as exc:
+                    self.failures.report(exc)
+
+    def close(self) -> None:
+        """Close the file (with the write lock held by the caller or by no one)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def after_fork(self) -> None:
+        # The parent's lines are the parent's to write; the lock may have been held by a thread that is gone.
+        self.started = False
+        self.write_lock = threading.Lock()
+        self.queue.clear()
+        self.live = {}
+
+
 # A regular class with compiled methods: a native one cannot be weakly referenced (_live_sinks).
 @mypyc_attr(native_class=False)
 class JsonlSink:
@@ -114,98 +348,23 @@ class JsonlSink:
         self.flush_interval = flush_interval
         self.max_bytes = max_bytes
         self.backups = backups
-        self._identity: tuple[int, int] = (0, 0)
-        self._next_look = 0.0
-        # Lines of ended traces (a list each) and of single events (bytes), in order.
-        self._queue: collections.deque[bytes | list[bytes]] = collections.deque()
-        # The lines of traces in progress, each in its own list: the writer thread
-        # takes what they hold every flush_interval.
-        self._live: dict[Any, list[bytes]] = {}
-        self._pending = 0
-        self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
         self._failures = FailureReporter(f"writing trace file {self.path!r}")
-        self._warned_moved = False
-        self._needs_header = False
-        self._carry = b""  # the unwritten rest of a line cut short by a failed write
-        self._fd = self._open()
+        self._file = _TraceFile(self.path, max_bytes, backups, self._failures)
         _live_sinks.add(self)
 
-    def _open(self) -> int:
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o600)
-        except OSError as exc:
-            raise TraceFileError(f"{self.path}: cannot open for writing: {exc.strerror or exc}") from None
-        try:
-            # Several worker processes may create the file at once: one header only.
-            with _exclusive(fd):
-                if os.fstat(fd).st_size == 0:
-                    try:
-                        _write_all(fd, header_line())
-                    except OSError as exc:
-                        # A full disk must not stop the app: report it, and write the
-                        # header with the first lines that can be written.
-                        self._needs_header = True
-                        self._failures.report(exc)
-                else:
-                    _check_existing_header(self.path)
-        except (OSError, TraceFileError) as exc:
-            os.close(fd)
-            if isinstance(exc, TraceFileError):
-                raise
-            raise TraceFileError(f"{self.path}: cannot read it back: {exc.strerror or exc}") from None
-        stat = os.fstat(fd)
-        self._identity = (stat.st_dev, stat.st_ino)
-        return fd
+    @property
+    def _queue(self) -> collections.deque[bytes | list[bytes]]:
+        """Lines of ended traces (a list each) and of single events (bytes), in order, waiting to be written."""
+        return self._file.queue
 
-    def _follow_path(self) -> None:
-        """Write to the file now at `path` if ours was deleted, replaced or rotated by another process."""
-        try:
-            stat = os.stat(self.path)
-            same = (stat.st_dev, stat.st_ino) == self._identity
-        except FileNotFoundError:
-            same = False
-        if same:
-            return
-        # Under load a writer can miss several rotations by other processes: ours may be any backup by now.
-        rotated = self.max_bytes is not None and any(
-            _identity(f"{self.path}.{number}") == self._identity for number in range(1, self.backups + 1)
-        )
-        try:
-            fd = self._open()
-        except TraceFileError as exc:
-            self._failures.report(OSError(str(exc)))
-            return
-        os.close(self._fd)
-        self._fd = fd
-        if not rotated and not self._warned_moved:
-            # Another process's rotation is expected; a file deleted under a running server is worth one line.
-            self._warned_moved = True
-            warnings.warn(
-                f"{self.path} was deleted or replaced while tracer was writing to it; writing to a new file there",
-                TracerWarning,
-                stacklevel=2,
-            )
-
-    def _rotate(self) -> None:
-        """Rename the full file to ``.1`` (shifting older ones) and start a new one, unless another process just did."""
-        with _exclusive(self._fd):
-            try:
-                stat = os.stat(self.path)
-            except FileNotFoundError:
-                stat = None
-            if stat is not None and (stat.st_dev, stat.st_ino) == self._identity and stat.st_size >= (self.max_bytes or 0):
-                for number in range(self.backups - 1, 0, -1):
-                    older = f"{self.path}.{number}"
-                    if os.path.exists(older):
-                        os.replace(older, f"{self.path}.{number + 1}")
-                os.replace(self.path, f"{self.path}.1")
-        fd = self._open()
-        os.close(self._fd)
-        self._fd = fd
+    @property
+    def _write_lock(self) -> threading.Lock:
+        """Held by the thread writing to the file."""
+        return self._file.write_lock
 
     def write(self, record: dict[str, Any]) -> None:
         """Accept one event record (the sink protocol); it reaches the file within `flush_interval`."""
@@ -218,51 +377,13 @@ class JsonlSink:
             line = _orjson_dumps(record, option=_OPT)
         except (TypeError, orjson.JSONEncodeError):
             line = _stdlib_line(record)
-        self._queue.append(line)
-        self._pending += len(line)
-        if self._pending >= _BATCH_BYTES or record["kind"] in END_KINDS:
-            self.flush(wait=False)
+        self._file.add_line(line, record["kind"] in END_KINDS)
 
-    def _begin_trace(self, session: Any) -> list[bytes]:
-        """A new list for the lines of `session`'s trace, followed until `_end_trace`."""
-        if self._thread is None:
+    def _trace_file(self) -> _TraceFile:
+        """Where a `LineSession` puts its trace's lines (starting the writer thread with the first trace)."""
+        if not self._file.started:
             self._start()
-        lines: list[bytes] = []
-        self._live[session] = lines
-        return lines
-
-    def _hand_over(self, session: Any) -> None:
-        """A trace in progress holds 16 KiB or more: write what every trace holds, unless a write is under way.
-
-        Its lines stay in its one list until written, so they reach the file in
-        order: a second list queued apart could be written after lines that
-        follow it (a writer taking the live lists before the queue).
-        """
-        self.flush(wait=False)
-
-    def _end_trace(self, session: Any) -> None:
-        """Write a trace's lines, now complete, after what is queued; queue them if another thread is writing."""
-        lines = self._live.pop(session, None)
-        lock = self._write_lock
-        if not lock.acquire(blocking=False):
-            if lines is None:
-                return
-            # The thread writing is behind (a busy process can keep it off the GIL for a while): past
-            # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
-            # this very thread may hold the lock (a response collected by the garbage collector while
-            # it writes ends its trace here), and an ASGI server's event loop waits with it.
-            if len(self._queue) < _QUEUE_LIMIT or not lock.acquire(timeout=_QUEUE_WAIT):
-                self._queue.append(lines)
-                return
-        try:
-            if self._queue or self._carry or self._fd < 0 or not lines:
-                self._flush_locked(False, lines)
-            else:
-                # The common case, a trace ending with nothing else waiting: its own list, as it is.
-                self._pending = 0
-                self._write_out(lines)
-        finally:
-            lock.release()
+        return self._file
 
     def _start(self) -> None:
         with self._start_lock:
@@ -272,6 +393,7 @@ class JsonlSink:
                 thread = threading.Thread(target=self._run, name="tracer-jsonl-writer", daemon=True)
                 thread.start()
                 self._thread = thread
+                self._file.started = True
 
     def _run(self) -> None:
         while not self._stop.wait(self.flush_interval):
@@ -285,82 +407,7 @@ class JsonlSink:
             wait: If false and another thread is writing, return at once.
             live: Also write what the traces in progress hold so far.
         """
-        if not self._write_lock.acquire(blocking=bool(wait)):
-            return
-        try:
-            self._flush_locked(bool(live), None)
-        finally:
-            self._write_lock.release()
-
-    def _flush_locked(self, live: bool, last: list[bytes] | None) -> None:
-        """`flush`'s work, with the write lock held; `last`: an ended trace's lines, written after the queue's."""
-        queue = self._queue
-        self._pending = 0
-        if self._fd < 0:
-            queue.clear()  # closed: nothing can be written any more
-            return
-        if not queue and not self._carry and not (live and self._live):
-            # The common case, a trace ending with nothing else waiting: its own list, as it is.
-            lines = last
-            if not lines:
-                return
-        else:
-            lines = [self._carry] if self._carry else []
-            if live and self._live:
-                # Only appends happen to these lists meanwhile, so their first `count`
-                # lines stay put; a trace that ends now queues the same list, which is
-                # written after these lines (this thread holds the write lock).
-                for held in list(self._live.values()):
-                    count = len(held)
-                    if count:
-                        lines += held[:count]
-                        del held[:count]
-            popleft = queue.popleft
-            try:
-                while True:
-                    item = popleft()
-                    if type(item) is list:
-                        lines += item
-                    else:
-                        lines.append(item)  # type: ignore[arg-type]
-            except IndexError:
-                pass
-            if last:
-                lines += last
-            if not lines:
-                return
-        self._write_out(lines)
-
-    def _write_out(self, lines: list[bytes]) -> None:
-        """Write `lines` (with the write lock held), after a look at the path and before a rotation if due."""
-        now = _monotonic()
-        if now >= self._next_look:
-            # At most once a second: a stat per request would cost every request a system call.
-            self._next_look = now + _LOOK_SECONDS
-            self._follow_path()
-        if self._needs_header and os.fstat(self._fd).st_size == 0:
-            lines.insert(0, header_line())
-        try:
-            fd = self._fd
-            if len(lines) > _IOV_MAX:
-                _write_lines(fd, lines)
-            else:
-                # The usual case, one call for all of them; _write_lines goes on after a short write.
-                written = os.writev(fd, lines)
-                if written != sum(map(len, lines)):
-                    _write_lines(fd, lines, written)
-        except OSError as exc:
-            # Keep the rest of a line cut short, so that the file never holds a torn line.
-            self._carry = getattr(exc, "unwritten_tail", b"")
-            self._failures.report(exc)
-        else:
-            self._carry = b""
-            self._needs_header = False
-            if self.max_bytes is not None and os.fstat(self._fd).st_size >= self.max_bytes:
-                try:
-                    self._rotate()
-                except OSError as exc:
-                    self._failures.report(exc)
+        self._file.flush(bool(wait), bool(live))
 
     def close(self) -> None:
         """Write what is queued, stop the writer thread and close the file. Idempotent."""
@@ -373,10 +420,8 @@ class JsonlSink:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         self.flush()
-        with self._write_lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+        with self._file.write_lock:
+            self._file.close()
         _live_sinks.discard(self)
 
     def __enter__(self) -> JsonlSink:
@@ -391,11 +436,9 @@ class JsonlSink:
     def _after_fork(self) -> None:
         # The writer thread does not survive fork(); the child starts its own.
         self._thread = None
-        self._write_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
-        self._queue.clear()
-        self._live = {}
+        self._file.after_fork()
 
 
 _live_sinks: weakref.WeakSet[JsonlSink] = weakref.WeakSet()
