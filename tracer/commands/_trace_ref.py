@@ -1,4 +1,4 @@
-"""``FILE#TRACE_ID`` on the command line: one trace of a trace file, named by its id or a unique prefix of it."""
+"""``FILE#TRACE_ID`` on the command line: one trace of a trace file, named by its id, a unique prefix of it, or its number."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def parse_ref(argument: str) -> TraceRef:
     if not path:
         raise UsageError(f"{argument!r}: name the trace file before '#' (FILE#TRACE_ID)")
     if not trace_id:
-        raise UsageError(f"{argument!r}: name a trace after '#' (FILE#TRACE_ID; a unique prefix of the id will do)")
+        raise UsageError(f"{argument!r}: name a trace after '#' (FILE#TRACE_ID; a unique prefix of the id, or its number, will do)")
     return TraceRef(path, trace_id)
 
 
@@ -46,7 +46,11 @@ def open_index(path: str) -> TraceIndex:
 
 
 def find_summary(index: TraceIndex, trace_id: str) -> TraceSummary:
-    """The summary of trace `trace_id` in `index`, or of the one trace whose id starts with it.
+    """The summary of trace `trace_id` in `index`, of the one trace whose id starts with it, or of the one numbered so.
+
+    A trace id is the recording process's tag and a number (``a1b2c3d4-000003``):
+    every trace of one process shares the tag, so ``3`` (or ``000003``) names
+    the third, as long as one process wrote the file.
 
     Raises:
         UsageError: No trace, or several, match.
@@ -57,10 +61,25 @@ def find_summary(index: TraceIndex, trace_id: str) -> TraceSummary:
     matches = [summary for summary in index.summaries if summary.id.startswith(trace_id)]
     if len(matches) == 1:
         return matches[0]
+    if trace_id.isdigit():
+        numbered = [summary for summary in index.summaries if _number(summary.id) == int(trace_id)]
+        if len(numbered) == 1:
+            return numbered[0]
+        if len(numbered) > 1 and not matches:
+            shown = ", ".join(summary.id for summary in numbered[:3]) + (", …" if len(numbered) > 3 else "")
+            raise UsageError(
+                f"{index.path}: {len(numbered)} processes wrote a trace number {trace_id} ({shown}); give the whole id"
+            )
     if not matches:
         raise UsageError(f"{index.path}: no trace {trace_id!r} (tracer view {index.path} lists them)")
     shown = ", ".join(summary.id for summary in matches[:3]) + (", …" if len(matches) > 3 else "")
     raise UsageError(f"{index.path}: {trace_id!r} starts {len(matches)} trace ids ({shown}); give more of it")
+
+
+def _number(trace_id: str) -> int | None:
+    """The number after the process tag (``3`` of ``a1b2c3d4-000003``), None in an id not made so."""
+    _, dash, number = trace_id.rpartition("-")
+    return int(number) if dash and number.isdigit() else None
 
 
 def load_trace(ref: TraceRef, index: TraceIndex | None = None) -> Trace:

@@ -1,6 +1,6 @@
 """`tracer diff A B`: what differs between two requests, or between two recorded sessions.
 
-Each side is ``FILE#TRACE_ID`` (a unique prefix of the id will do), or both
+Each side is ``FILE#TRACE_ID`` (a unique prefix of the id, or its number, will do), or both
 are whole files, whose traces are paired by method, path and order. Exit
 status: 0 when the exchanges are the same (timings aside), 1 when they
 differ, 2 on bad input.
@@ -32,7 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Compare two requests phase by phase (request, body read, response started, body sent, end): status, "
             "headers, bodies, body pieces, event counts, websocket messages and the time spent in each phase. Each "
-            "side is FILE#TRACE_ID (a unique prefix of the id will do), or both are whole files, whose requests are "
+            "side is FILE#TRACE_ID (a unique prefix of the id, or its number, will do), or both are whole files, whose requests are "
             "paired by method, path and order. Exit status: 0 same, 1 different, 2 bad input."
         ),
     )

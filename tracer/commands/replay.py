@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Exit status: 0 same, 1 different, 2 bad input."
         ),
     )
-    parser.add_argument("trace", metavar="FILE#TRACE_ID", help="the recorded request (a unique prefix of the id will do), or a whole FILE")
+    parser.add_argument("trace", metavar="FILE#TRACE_ID", help="the recorded request (a unique prefix of the id, or its number, will do), or a whole FILE")
     parser.add_argument("--app", metavar="MODULE:ATTR", required=True, help="the app to play it into (as for tracer run)")
     parser.add_argument("--factory", action="store_true", help="MODULE:ATTR is an app factory: call it with no arguments for the app")
     parser.add_argument("--all", action="store_true", help="replay every http and websocket trace of FILE")

@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "session is played message by message. When that app is traced, its trace file gets the new exchange."
         ),
     )
-    parser.add_argument("trace", metavar="FILE#TRACE_ID", help="the recorded request (a unique prefix of the id will do)")
+    parser.add_argument("trace", metavar="FILE#TRACE_ID", help="the recorded request (a unique prefix of the id, or its number, will do)")
     parser.add_argument("--to", metavar="URL", required=True, help="where the app listens, e.g. http://127.0.0.1:8000")
     parser.add_argument(
         "--header", "-H", metavar="'NAME: VALUE'", action="append", default=[],
