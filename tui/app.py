@@ -137,6 +137,10 @@ class TracerApp(App[int]):
     def get_default_screen(self) -> RequestsScreen:
         return RequestsScreen(self.requests, self.debugger)
 
+    def _sub_title(self) -> str:
+        """The file, whether it is followed, and where the app serves (``tracer run --view``, port 0 included)."""
+        return self.path + ("  (following)" if self.live else "") + (f"  ·  app on {self.app_url}" if self.app_url else "")
+
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS, one that quits when the terminal goes away."""
         from .terminal_driver import driver_for
@@ -144,7 +148,7 @@ class TracerApp(App[int]):
         return driver_for(super().get_driver_class())
 
     def on_mount(self) -> None:
-        self.sub_title = self.path + ("  (following)" if self.live else "")
+        self.sub_title = self._sub_title()
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self.garbage.start()
@@ -281,7 +285,7 @@ class TracerApp(App[int]):
             # A scanner still running sees `live` at its next look; one that has stopped is started again.
             restart = not self._scanner_running
             self._scanner_running = True
-        self.sub_title = self.path + "  (following)"
+        self.sub_title = self._sub_title()
         if restart:
             self.scan()
 

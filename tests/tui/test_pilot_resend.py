@@ -88,6 +88,15 @@ async def test_r_is_not_offered_without_a_running_app(served: tuple[str, Path]) 
         assert tracer_app.screen is screen
 
 
+async def test_the_title_bar_says_where_the_app_serves(served: tuple[str, Path]) -> None:
+    url, path = served
+    tracer_app = TracerApp(str(path), live=True, checker=fixed_checker, app_url=url)
+    async with tracer_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert tracer_app.sub_title == f"{path}  (following)  ·  app on {url}"
+    assert TracerApp(str(path))._sub_title() == str(path)  # a file alone: no app
+
+
 async def test_r_says_so_when_the_app_is_gone(served: tuple[str, Path]) -> None:
     url, path = served
     _record(f"{url}/", path)
