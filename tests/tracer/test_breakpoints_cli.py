@@ -91,6 +91,14 @@ def test_the_help_shows_the_breakpoint_syntax() -> None:
     assert "--hold-timeout S" in parse_help(run_command)
 
 
+def test_each_help_names_only_options_its_command_has() -> None:
+    """`tracer view` has no --hold-timeout of its own: the process serving a request sets it."""
+    run_help, view_help = parse_help(run_command), parse_help(view_command)
+    assert "after --hold-timeout seconds" in run_help
+    assert "--hold-timeout S" not in view_help and "after --hold-timeout" not in view_help
+    assert "(tracer run --hold-timeout, default 60 s)" in view_help
+
+
 def parse_help(command: Any) -> str:
     parser = argparse.ArgumentParser(prog="tracer")
     return command.add_parser(parser.add_subparsers()).format_help()

@@ -33,7 +33,7 @@ from ..access_log import AccessLogSink
 from ..app_output import capture_output, release_output
 from ..asgi import ASGITracer
 from ..debug import enable, parse_breakpoints
-from ..debug.options import BREAK_EPILOG, add_break_options, check_hold_timeout
+from ..debug.options import break_epilog, add_break_options, check_hold_timeout
 from ..detect import NotAnApp, app_protocol, retrace, trace_app
 from ..django_static import with_static_files
 from ..errors import TracerWarning, UsageError
@@ -67,7 +67,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "serve it: Werkzeug's threaded server for WSGI, uvicorn for ASGI. Breakpoints are on: "
             "--break holds matching requests for the UI (--view) or for 'tracer view FILE' in another terminal."
         ),
-        epilog=BREAK_EPILOG,
+        epilog=break_epilog(hold_timeout=True),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("app", metavar="MODULE:ATTR", help="the app, e.g. myapp:app or mysite.wsgi:application")

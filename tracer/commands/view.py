@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import TraceFileError, TracerError, UsageError
 from .._options import DEFAULT_TRACE_FILE
 from ..debug import parse_breakpoints
-from ..debug.options import BREAK_EPILOG, add_break_options
+from ..debug.options import break_epilog, add_break_options
 from ..reader import check_header, open_problem
 
 
@@ -31,7 +31,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "so that their held requests can be stepped, edited and released. "
             "With --web the same UI is served to a browser tab on 127.0.0.1."
         ),
-        epilog=BREAK_EPILOG,
+        epilog=break_epilog(hold_timeout=False),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

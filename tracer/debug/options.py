@@ -20,10 +20,21 @@ BREAK_EPILOG = "\n".join(
         "    websocket.accept websocket.close lifespan.startup ... websocket.*",
         "  Without '@' the request is held at its first event, before the app sees it.",
         *(f"    --break '{text}'".ljust(58) + f"  {meaning}" for text, meaning in EXAMPLES),
-        "  A held request goes on by itself after --hold-timeout seconds. See docs/debugging.md.",
     ]
 )
-"""The help text's account of breakpoints (argparse epilog, shown as written)."""
+"""The help text's account of breakpoints (argparse epilog, shown as written), without the hold timeout's line."""
+
+
+def break_epilog(*, hold_timeout: bool) -> str:
+    """`BREAK_EPILOG` and how long a request stays held: set here (``tracer run``) or by the app's process (``tracer view``)."""
+    if hold_timeout:
+        last = "  A held request goes on by itself after --hold-timeout seconds. See docs/debugging.md."
+    else:
+        last = (
+            "  A held request goes on by itself after the hold timeout of the process serving it "
+            f"(tracer run --hold-timeout, default {DEFAULT_HOLD_TIMEOUT:g} s). See docs/debugging.md."
+        )
+    return f"{BREAK_EPILOG}\n{last}"
 
 
 def add_break_options(parser: argparse.ArgumentParser, *, hold_timeout: bool) -> None:
