@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .model import ERROR_KINDS, Event, Trace
+from .model import APP_LOG, ERROR_KINDS, Event, Trace
 from .summary import body_size
 
 HTTP_PHASES = ("request", "body read", "response started", "body sent", "end")
@@ -102,6 +102,8 @@ def event_names(events: Iterable[Event], response_end_ns: int | None = None) -> 
     """How many events of each name (a message's type, ``read()`` or ``read() (empty)`` for a WSGI read, else the kind).
 
     Exceptions (``wsgi.error``, ``asgi.error``) are left out: a comparison compares the exception itself.
+    So is what the app logged or printed (``app.log``): not part of the exchange, and recorded
+    only where output is captured (``tracer run``), not by the middleware alone or a replay.
 
     An ``http.disconnect`` received once the response was complete (`response_end_ns`)
     is the server saying the exchange is over, not a client going away, and is not counted.
@@ -116,6 +118,6 @@ def event_names(events: Iterable[Event], response_end_ns: int | None = None) -> 
                 continue
         elif name == "wsgi.input":
             name = f"{event.data.get('method') or 'read'}()" + ("" if body_size(event.data.get("data")) else " (empty)")
-        if name not in ERROR_KINDS:  # the exception itself is compared, wherever it happened
+        if name not in ERROR_KINDS and name != APP_LOG:  # the exception itself is compared, wherever it happened
             names[name] += 1
     return names

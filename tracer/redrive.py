@@ -32,7 +32,7 @@ from asgiref.compatibility import guarantee_single_callable
 
 from .asgi import ASGITracer
 from .client_side import Arrival, ReplayError, asgi_request, client_side, wsgi_request
-from .compare import Comparison, compare
+from .compare import DEFAULT_IGNORED_HEADERS, Comparison, compare
 from .detect import app_protocol
 from .model import Trace
 from .recorder import Recorder
@@ -61,8 +61,14 @@ class Replay:
     notes: list[str] = field(default_factory=list)
 
     def compare(self, ignore_headers: Iterable[str] | None = None) -> Comparison:
-        """The new exchange against the recorded one (see `tracer.compare.compare`)."""
-        result = compare(self.recorded, self.trace, ignore_headers=ignore_headers, labels=("recorded", "replayed"))
+        """The new exchange against the recorded one (see `tracer.compare.compare`).
+
+        The headers the recording redacted and the replay did not send (`missing_headers`)
+        are left out: their absence is the replay's doing, said once as a warning.
+        """
+        ignored = set(DEFAULT_IGNORED_HEADERS if ignore_headers is None else ignore_headers)
+        ignored.update(name.lower() for name in self.missing_headers)
+        result = compare(self.recorded, self.trace, ignore_headers=ignored, labels=("recorded", "replayed"))
         result.notes[:0] = self.notes
         return result
 

@@ -253,6 +253,32 @@ def test_reads_in_other_pieces_are_a_difference() -> None:
     assert [d.message for d in result.differences] == ["request body read in 1 piece (4096 bytes) → 4 pieces (1024, 1024, 1024, 1024 bytes)"]
 
 
+def test_what_the_app_logged_is_not_a_difference() -> None:
+    """`tracer run` records the app's log records as app.log events; a replay or the middleware alone does not."""
+    import logging
+
+    from tracer.app_output import capture_output, release_output
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        logging.getLogger("shop").warning("item %s looked up", environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    plain = record(app, "wsgi")[0]
+    rec = Recorder()
+    traced = WSGITracer(app, sink=rec)
+    capture_output(traced, streams=False)
+    try:
+        with httpx.Client(transport=httpx.WSGITransport(app=traced), base_url="http://testserver") as client:
+            client.get("/item")
+    finally:
+        release_output(traced)
+    logged = rec.traces()[0]
+    assert [e.kind for e in logged.events].count("app.log") == 1
+    result = compare(logged, plain)
+    assert result.differences == [] and result.same
+
+
 def test_volatile_headers_are_ignored_and_more_can_be_named() -> None:
     def app(value: str) -> Any:
         def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -233,7 +233,8 @@ def test_redacted_headers_are_said_to_be_missing_and_can_be_supplied(recordings:
     code, out, err = replay_cli(ref, "--app", f"{APPS}:wsgi_app", capsys=capsys)
     assert code == 1
     assert err == "tracer: warning: Authorization was redacted in the recording and is not sent; supply it with --header 'Authorization: …'\n"
-    assert "request header removed: authorization: '[redacted]'" in out and "status: 200 → 401" in out
+    # Not sending it was the replay's doing, said once above; what the app did without it is the difference.
+    assert "request header removed" not in out and "status: 200 → 401" in out
     code, out, err = replay_cli(ref, "--app", f"{APPS}:wsgi_app", "--header", "Authorization: Bearer s3cret", capsys=capsys)
     assert (code, err) == (0, ""), out
 
