@@ -132,10 +132,10 @@ def test_a_checker_failure_on_one_trace_is_a_warning(
     path = record(tmp_path / "t.jsonl", good, bad)
     real = check.check_trace
 
-    def flaky(trace):  # type: ignore[no-untyped-def]
+    def flaky(trace, live=False):  # type: ignore[no-untyped-def]
         if trace.path == "/good":
             raise ValueError("unexpected")
-        return real(trace)
+        return real(trace, live=live)
 
     monkeypatch.setattr(check, "check_trace", flaky)
     assert main(["check", str(path)]) == 1
@@ -283,3 +283,46 @@ def test_a_gap_in_the_file_is_not_blamed_on_the_app(tmp_path: Path, capsys: pyte
     out = capsys.readouterr().out
     assert "wsgi-close-not-called" not in out
     assert out.splitlines()[-1].startswith("1 trace checked, 0 with findings")
+
+
+def _slow(environ: dict[str, Any], start_response: Any) -> Any:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"first"
+    yield b"second"
+
+
+def test_a_trace_still_being_served_is_in_progress_not_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`tracer check` on the file of a server still running (with a control socket, as under `tracer run`)."""
+    from tracer.debug import enable
+
+    path = tmp_path / "live.jsonl"
+    sink = JsonlSink(path)
+    traced = WSGITracer(_slow, sink=sink)
+    result = run_wsgi_app(traced, create_environ("/stream"))[0]
+    assert next(iter(result)) == b"first"  # the response is half sent: the trace has no end yet
+    sink.flush()
+    debugger = enable(traced)
+    try:
+        assert main(["check", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "trace-incomplete" not in out
+        assert "; 1 still in progress (a live process is writing the file)" in out
+    finally:
+        debugger.close()
+        result.close()  # type: ignore[attr-defined]
+        sink.close()
+    assert main(["check", str(path)]) == 0  # ended since: nothing in progress, nothing incomplete
+    out = capsys.readouterr().out
+    assert "in progress" not in out and "trace-incomplete" not in out
+
+
+def test_a_trace_no_live_process_writes_is_incomplete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.jsonl"
+    sink = JsonlSink(path)
+    result = run_wsgi_app(WSGITracer(_slow, sink=sink), create_environ("/stream"))[0]
+    next(iter(result))
+    sink.flush()
+    assert main(["check", str(path)]) == 0
+    assert "trace-incomplete" in capsys.readouterr().out
+    result.close()  # type: ignore[attr-defined]
+    sink.close()

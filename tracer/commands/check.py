@@ -18,7 +18,7 @@ from ..checks import Finding, check_trace
 from ..checks.rules import RULES
 from ..errors import UsageError
 from ..index import read_index
-from ..model import Trace
+from ..model import END_KINDS, Trace
 from .view import check_trace_file
 
 _ORDER = {"info": 0, "warning": 1, "error": 2}
@@ -83,10 +83,14 @@ def run(args: argparse.Namespace) -> int:
     collected: list[dict[str, Any]] = []
     colour = wants_colour(out)
     index = read_index(args.file, skip_bad_lines=args.skip_bad_lines)
+    live = being_written(args.file)
+    in_progress = 0
     for summary in index.in_start_order():
         trace = index.read_trace(summary, strict=not args.skip_bad_lines)
         requests += 1
-        findings = [f for f in _check(trace) if f.rule not in ignored]
+        if live and not any(event.kind in END_KINDS for event in trace.events):
+            in_progress += 1
+        findings = [f for f in _check(trace, live) if f.rule not in ignored]
         counts.update(finding.severity for finding in findings)
         visible = [f for f in findings if _ORDER[f.severity] >= shown]
         hidden += len(findings) - len(visible)
@@ -110,15 +114,25 @@ def run(args: argparse.Namespace) -> int:
         if repeats:
             print(file=out)
         line = _summary(requests, flagged, counts)
+        if in_progress:
+            line += f"; {in_progress} still in progress (a live process is writing the file)"
         if hidden:
             line += f"; {hidden} below --min-severity {args.min_severity} not shown"
         print(line, file=out)
     return 1 if counts["error"] else 0
 
 
-def _check(trace: Trace) -> list[Finding]:
+def being_written(path: str) -> bool:
+    """Whether a live process records into `path` (`tracer run`, or any app with the debugger on): its traces
+    without an end may still be in progress rather than cut off."""
+    from ..debug.paths import pid_alive, sockets_for
+
+    return any(pid_alive(pid) for pid, _ in sockets_for(path))
+
+
+def _check(trace: Trace, live: bool) -> list[Finding]:
     try:
-        return check_trace(trace)
+        return check_trace(trace, live=live)
     except Exception as exc:  # noqa: BLE001 - one odd trace must not hide the findings of the others
         print(f"tracer: warning: trace {trace.id}: could not be checked ({type(exc).__name__}: {exc})", file=sys.stderr)
         return []
