@@ -32,17 +32,22 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"tracer.commands.{name}")
         sub = module.add_parser(subparsers)
-        sub.set_defaults(handler=module.run)
+        sub.set_defaults(handler=module.run, command_parser=sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 findings or failure, 2 bad input)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     if getattr(args, "handler", None) is None:
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
         parser.print_help()
         return 2
+    if unknown:
+        # The command's own usage and name, as for its other errors, not the top level's.
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     with warnings.catch_warnings():
         warnings.simplefilter("default", TracerWarning)
         warnings.showwarning = _warning_printer(warnings.showwarning)

@@ -27,6 +27,22 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert command in out
 
 
+@pytest.mark.parametrize(
+    ("argv", "usage", "error"),
+    [
+        (["view", "--hold-timeout", "5", "f.jsonl"], "usage: tracer view ", "tracer view: error: unrecognized arguments: --hold-timeout f.jsonl"),
+        (["show", "--bogus", "f.jsonl"], "usage: tracer show ", "tracer show: error: unrecognized arguments: --bogus"),
+        (["--bogus"], "usage: tracer [-h]", "tracer: error: unrecognized arguments: --bogus"),
+    ],
+)
+def test_an_unknown_option_is_the_commands_own_usage_error(argv: list[str], usage: str, error: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and err.rstrip().endswith(error)
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])
