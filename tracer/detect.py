@@ -30,8 +30,8 @@ def app_protocol(app: Any) -> Literal["wsgi", "asgi"]:
 
     A coroutine function (or an object whose ``__call__`` is one) is ASGI 3
     and must take ``(scope, receive, send)``. Otherwise the required
-    positional arguments decide: two is WSGI, three ASGI 3, one ASGI 2 (a
-    class instantiated with the scope, as ASGI 2 apps usually are). A
+    positional arguments decide: two is WSGI, three ASGI 3, one named
+    ``scope`` ASGI 2 (a class instantiated with the scope, as ASGI 2 apps usually are). A
     callable whose signature cannot be read, or that takes ``*args``, is
     given the benefit of the doubt.
 
@@ -73,6 +73,10 @@ def app_protocol(app: Any) -> Literal["wsgi", "asgi"]:
         return "asgi" if len(required) == 3 else "wsgi"
     if len(required) == 2:
         return "wsgi"
+    if len(required) == 1 and required[0].name != "scope":
+        # ASGI 2 (an app made with the scope alone) names it so; json.dumps(obj) or a class such as
+        # Flask(import_name) is not an app, and serving it would answer every request with a 500.
+        raise NotAnApp(app, f"{_takes(required, positional)}, not an ASGI 2 app's scope")
     if len(required) in (1, 3):
         return "asgi"
     # No required argument: an app factory (create_app(config=None)) or a helper, not an app.

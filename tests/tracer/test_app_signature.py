@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from flask import Flask
 
 from tests.frameworks.running import TracerRun
 from tracer import read_traces
@@ -55,8 +57,10 @@ def needs_keyword(environ, start_response, *, config):  # type: ignore[no-untype
         (lambda: None, "takes 0 arguments", True),
         (needs_keyword, "requires the keyword argument config", False),
         (lambda a, b, c, d: None, "takes 4 arguments (a, b, c, d)", False),
+        (json.dumps, "takes 1 argument (obj), not an ASGI 2 app's scope", False),
+        (Flask, "takes 1 argument (import_name), not an ASGI 2 app's scope", False),
     ],
-    ids=["task", "handler", "dependency", "lifespan", "factory", "lambda", "keyword-only", "four"],
+    ids=["task", "handler", "dependency", "lifespan", "factory", "lambda", "keyword-only", "four", "json-dumps", "flask-class"],
 )
 def test_callables_that_are_not_apps_are_refused(callable_: Any, reason: str, factory: bool) -> None:
     with pytest.raises(NotAnApp) as caught:
