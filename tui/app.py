@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -48,6 +48,9 @@ FOLLOW_INTERVAL = 0.1
 
 MAX_PROBLEM_TOASTS = 3
 """Unreadable lines shown as notifications; the rest are counted (all are listed under p)."""
+
+SCREENS_CSS = "screens.tcss"
+"""The layout of the screens the list opens, read after the list's first paint (`TracerApp.load_screens_css`)."""
 
 FIRST_PAINT_WAIT = 0.5
 """Seconds the scan waits, at most, for its first rows to be painted before it reads on."""
@@ -128,6 +131,8 @@ class TracerApp(App[int]):
         self._follow_lock = threading.Lock()
         self._scanner_running = True
         """The scan worker runs (it is started at mount): `follow` starts it again once it has stopped."""
+        self._screens_css = False
+        self._first_block_read = False
 
     @property
     def scanning(self) -> bool:
@@ -154,6 +159,7 @@ class TracerApp(App[int]):
         self.garbage.start()
         self.set_interval(IDLE_CHECK, self.garbage.when_idle)
         self._quit_signals.install()
+        self._scan_first_rows()
         self.scan()
         self.attach_debuggers()
 
@@ -164,6 +170,30 @@ class TracerApp(App[int]):
 
     # Scanning
 
+    def _scan_first_rows(self) -> None:
+        """Index the file's first block (about a screenful of traces) here, before the list is drawn.
+
+        Its rows are then in the list's first paint: from the scan worker, which
+        competes with the UI thread for the GIL while the list is mounted, they
+        could come just after it and wait for the next screen update. The
+        worker reads on once they are painted.
+        """
+        index = self.index
+        try:
+            result = index.scan_first()
+        except (TraceFileError, OSError):
+            return  # The scan worker meets it again, and reports it.
+        if index.position:
+            self._first_block_read = True
+            # A small file is read whole here: its first paint says so, as when the worker read it in one go.
+            self.on_traces_scanned(self._scanned(result, done=index.position >= index.size))
+
+    def _scanned(self, result: ScanResult, done: bool = False) -> TracesScanned:
+        """What a scan found, as the message that hands it to the UI thread (the summaries are the index's no more)."""
+        index = self.index
+        progress = index.position / index.size if index.size else 1.0
+        return TracesScanned(result.summaries, result.problems, progress, done, index.cut_line)
+
     @work(thread=True, exclusive=True, group="scan")
     def scan(self) -> None:
         """Index the file in the background, posting what is found as it goes."""
@@ -171,16 +201,18 @@ class TracerApp(App[int]):
         index = self.index
 
         def batch(result: ScanResult, done: bool = False) -> None:
-            # The summaries handed out are the index's no more: the UI thread alone reads them from now on.
-            progress = index.position / index.size if index.size else 1.0
-            self.post_message(TracesScanned(result.summaries, result.problems, progress, done, index.cut_line))
+            self.post_message(self._scanned(result, done))
             if not self._first_rows.is_set():
                 # Paint first, then scan: the rest of the file waits until the first rows are on screen.
                 self._first_rows.wait(FIRST_PAINT_WAIT)
                 self._first_rows.set()
 
         try:
-            # The first batch comes after the first block, a screenful of rows.
+            if self._first_block_read and not self._first_rows.is_set():
+                # Its rows were read before the list was drawn (`_scan_first_rows`): read on once they are painted.
+                self._first_rows.wait(FIRST_PAINT_WAIT)
+                self._first_rows.set()
+            # Otherwise the first batch comes after the first block, a screenful of rows.
             batch(index.scan(on_batch=batch, first_batch_seconds=0, stop=lambda: worker.is_cancelled), done=True)
             while not worker.is_cancelled:
                 with self._follow_lock:
@@ -214,18 +246,37 @@ class TracerApp(App[int]):
             self.garbage.freeze()
         if message.done and self.guide is not None and not self.guide.started:
             self.guide.started = True
-            self.call_later(self.guide.start)
+            self.call_after_refresh(self.guide.start)  # on the list drawn (the first rows may come before it is)
         # An open replay grows by itself: it polls the index for its trace's new lines.
 
     def _painted_first_rows(self) -> None:
         self._first_rows.set()
+        self.load_screens_css()
         self._prefetch()
 
     @work(thread=True, exclusive=True, group="prefetch")
     def _prefetch(self) -> None:
         """Import what opening a replay needs while the user reads the list, so that Enter does not wait for it."""
         import tracer.checks  # noqa: F401
+        import tracer.filters  # noqa: F401
         from .screens import replay  # noqa: F401
+
+    def load_screens_css(self) -> None:
+        """Read the layout of the screens the list opens (`SCREENS_CSS`), once.
+
+        The list paints its first rows without it (parsing it took about 2 ms);
+        then it is read, or before a screen is pushed, if that comes first. Its
+        rules match no widget of the list, so nothing on screen is restyled.
+        """
+        if self._screens_css:
+            return
+        self._screens_css = True
+        self.stylesheet.read(os.path.join(os.path.dirname(__file__), SCREENS_CSS))
+        self.stylesheet.parse()
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        self.load_screens_css()
+        return super().push_screen(*args, **kwargs)
 
     def _report(self, message: TracesScanned) -> None:
         """Toast the first few unreadable lines; after that only a count, once per scan."""

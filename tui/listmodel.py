@@ -33,16 +33,19 @@ import time
 from bisect import insort
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracer.index import Problem, TraceIndex
 from tracer.model import Trace
 from tracer.summary import TraceSummary
 
 from . import format as fmt
-from .filters import Deep, Filter, FilterError, parse
+
+if TYPE_CHECKING:
+    from .filters import Deep, Filter
+
+# The filter language is imported with the first expression typed (or trace read), not before the list paints.
 
 SORT_KEYS = ("time", "duration", "status")
 """Orders of the list: ``time`` is the start time (ties in file order)."""
@@ -122,7 +125,6 @@ def _sort_key(name: str, reverse: bool) -> SortKey:
     return lambda s: (*primary(s), s.start, s.number)
 
 
-@dataclass(slots=True)
 class Search:
     """One pass of a filter that reads events over the traces it has not read yet.
 
@@ -132,9 +134,14 @@ class Search:
         todo: The traces to read, with how many events each had when the pass began.
     """
 
-    generation: int
-    filter: Filter
-    todo: list[tuple[TraceSummary, int]]
+    # Plain classes (this and `_Scan`): making a dataclass costs about 0.4 ms, and this module is imported before
+    # the list paints its first rows.
+    __slots__ = ("generation", "filter", "todo")
+
+    def __init__(self, generation: int, filter: Filter, todo: list[tuple[TraceSummary, int]]) -> None:
+        self.generation = generation
+        self.filter = filter
+        self.todo = todo
 
     def run(
         self,
@@ -168,13 +175,15 @@ class Search:
         report(results, 1.0)
 
 
-@dataclass(slots=True)
 class _Scan:
-    scanning: bool = True
-    progress: float = 0.0
-    error: str = ""
-    problems: list[Problem] = field(default_factory=list)
-    cut_line: int | None = None
+    __slots__ = ("scanning", "progress", "error", "problems", "cut_line")
+
+    def __init__(self) -> None:
+        self.scanning = True
+        self.progress = 0.0
+        self.error = ""
+        self.problems: list[Problem] = []
+        self.cut_line: int | None = None
 
 
 class _Cache:
@@ -404,6 +413,8 @@ class RequestList:
 
     def check_expression(self, expression: str) -> str:
         """Note whether `expression` (being typed) is valid, for the status line; returns its error or ""."""
+        from .filters import FilterError, parse
+
         try:
             parse(expression)
         except FilterError as exc:
@@ -421,6 +432,8 @@ class RequestList:
         Returns:
             Whether the expression was valid (if not, `filter_error` says why).
         """
+        from .filters import FilterError, parse
+
         try:
             compiled = parse(expression)
         except FilterError as exc:
@@ -500,6 +513,8 @@ class RequestList:
         """A trace's lines and events (and findings, on demand), cached; safe to call from a worker thread."""
         deep = self._cache.get(summary.id)
         if deep is None or deep.lines is None or len(deep.lines) != summary.events:
+            from .filters import Deep
+
             lines = list(self.index.read_lines(summary))
             deep = Deep(partial(self.index.decode_lines, summary, lines), self.checker, lines)
             self._cache.set(summary.id, deep)

@@ -43,6 +43,19 @@ def test_an_unknown_option_is_the_commands_own_usage_error(argv: list[str], usag
     assert err.startswith(usage) and err.rstrip().endswith(error)
 
 
+def test_a_command_imports_only_its_own_module() -> None:
+    # `tracer view FILE` starts the UI without importing the other commands (about 60 ms of imports).
+    code = (
+        "import sys\n"
+        "from tracer.cli import COMMANDS, build_parser\n"
+        "args = build_parser(['view', '-f', 'x.jsonl']).parse_args(['view', '-f', 'x.jsonl'])\n"
+        "assert args.command == 'view' and args.follow and args.file == 'x.jsonl', args\n"
+        "others = [name for name in COMMANDS if f'tracer.commands.{name}' in sys.modules and name != 'view']\n"
+        "assert not others, others\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--version"])

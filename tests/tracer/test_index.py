@@ -152,6 +152,48 @@ def test_a_small_file_is_one_batch(tmp_path) -> None:  # type: ignore[no-untyped
     assert batches == [] and last.new == 11 and len(last.summaries) == 11
 
 
+def test_the_first_block_alone_then_the_rest(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # What a UI reads before its first paint (`scan_first`), then the rest (`scan`): the same index as one scan.
+    monkeypatch.setattr(index_module, "_FIRST_BLOCK", 2048)
+    whole = scan(fixture("mixed.jsonl"))
+    index = TraceIndex(fixture("mixed.jsonl"))
+    first = index.scan_first()
+    assert 0 < first.new < 11 and 0 < index.position <= 2048
+    assert [s.id for s in first.summaries] == [s.id for s in index.summaries]
+    assert index.scan_first().new == 0  # only once
+    rest = index.scan()
+    assert first.new + rest.new == 11 and index.position == whole.position and not index.problems
+    assert [(s.id, s.events, list(s.spans)) for s in index.summaries] == [
+        (s.id, s.events, list(s.spans)) for s in whole.summaries
+    ]
+
+
+def test_the_first_block_of_a_small_file_is_all_of_it() -> None:
+    index = TraceIndex(fixture("mixed.jsonl"))
+    assert index.scan_first().new == 11 and index.position == index.size
+    assert index.scan().new == 0
+
+
+def test_the_first_block_leaves_a_rotated_set_to_the_scan(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with open(fixture("mixed.jsonl"), "rb") as handle:
+        header, *lines = handle.readlines()
+    path = tmp_path / "set.jsonl"
+    (tmp_path / "set.jsonl.1").write_bytes(header + b"".join(lines[:20]))
+    path.write_bytes(header + b"".join(lines[20:]))
+    index = TraceIndex(str(path))
+    assert index.scan_first().new == 0 and index.position == 0
+    assert len(index.scan().summaries) == len(scan(fixture("mixed.jsonl")).summaries)
+
+
+def test_a_bad_header_in_the_first_block_is_met_again_by_the_scan() -> None:
+    index = TraceIndex(fixture("not_a_trace.jsonl"))
+    with pytest.raises(TraceFileError, match="not a tracer trace file"):
+        index.scan_first()
+    with pytest.raises(TraceFileError, match="not a tracer trace file"):
+        index.scan()
+    assert index.summaries == []
+
+
 def test_a_line_nested_too_deep_is_a_problem_not_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "deep.jsonl"
     nested = "[" * 100_000 + "]" * 100_000

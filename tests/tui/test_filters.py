@@ -210,3 +210,10 @@ def test_body_search_with_raw_lines_agrees_with_decoding(index: TraceIndex, need
         fast = Deep(lambda s=summary, lines=lines: index.decode_lines(s, lines), [], lines)
         slow = Deep(index.read_trace(summary), [])
         assert compiled.matches(summary, lambda: fast) == compiled.matches(summary, lambda: slow), summary.id
+
+
+def test_the_filter_lines_placeholder_is_the_languages_hint() -> None:
+    # The line holds it written out (the list paints before the language is imported): a new operator shows there too.
+    from tui.widgets.filter_line import HINT as PLACEHOLDER
+
+    assert PLACEHOLDER == HINT

@@ -9,11 +9,12 @@ LATER = (
     "tui.commands", "tui.tour_guide", "tui.tour", "tracer.resend", "tracer.app_output", "httpx",
     "tui.screens.replay", "tui.screens.compare", "tui.screens.export", "tracer.checks", "tracer.exporters.har",
     "tracer.debug.debugger", "tracer.wsgi", "tracer.asgi", "tracer.otlp_sink",
-    "tracer.debug.events", "tracer.debug.client", "tracer.debug.exchanged", "tracer.edited_step",
+    "tracer.debug.events", "tracer.debug.client", "tracer.debug.exchanged", "tracer.edited_step", "tracer.filters",
 )
 """Imported when first used: the palette's commands, the guided tour, re-sending, the app's print capture, the
 screens the list opens, the checks, the exporters, the held-request machinery, the middlewares, the debugger's
-events and client (a debug event comes in, the live processes are looked for) and edited steps (a row is edited)."""
+events and client (a debug event comes in, the live processes are looked for), edited steps (a row is edited) and
+the filter language (an expression is typed; the filter line's placeholder is written out)."""
 
 
 def test_starting_the_ui_leaves_what_later_keys_need_unimported() -> None:

@@ -12,11 +12,12 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from ..debug.options import add_break_options, break_epilog
 from ..errors import TraceFileError, TracerError, UsageError
-from .._options import DEFAULT_TRACE_FILE
-from ..debug import parse_breakpoints
-from ..debug.options import break_epilog, add_break_options
 from ..reader import check_header, open_problem
+
+# What only some runs need (breakpoints, the default file's name and the sinks beside it) is imported where used:
+# the UI starts sooner.
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -61,6 +62,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Check the file and the breakpoints, then hand them to the UI."""
+    from ..debug import parse_breakpoints
+
     if args.file is None:
         args.file = default_trace_file()
     breakpoints = [bp.text for bp in parse_breakpoints(getattr(args, "breaks", None) or ())]
@@ -78,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def default_trace_file() -> str:
     """The file `tracer run` and the middleware write when none is named: ``$TRACER_FILE`` or ``traces.jsonl``."""
+    from .._options import DEFAULT_TRACE_FILE
+
     return os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
 
 

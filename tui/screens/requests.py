@@ -30,11 +30,10 @@ from tracer.model import Trace
 from tracer.summary import TraceSummary
 
 from .. import format as fmt
-from ..filters import HINT
 from ..debugger import HELD_MARK, DebugSession, where
 from ..listmodel import Change, RequestList, Search
 from ..messages import ColumnClicked, FilterMatched, RowsChecked, TraceSelected
-from ..widgets.filter_line import FilterLine
+from ..widgets.filter_line import HINT, FilterLine
 from ..widgets.held_table import HeldRequestTable
 from ..widgets.marked_table import COMPARE_MARK
 
@@ -58,6 +57,10 @@ class RequestsScreen(Screen[None]):
     Args:
         requests: The list model: what to show, in which order, with which filter.
     """
+
+    AUTO_FOCUS = "#requests"
+    """The list has the focus from the start (Textual's default, the first focusable widget, is the filter line:
+    focusing it and then the list would style both twice before the first paint)."""
 
     BINDINGS = [
         # Priority: the app runs these before it hands on the next key, so keys typed

@@ -7,11 +7,13 @@ import time
 from collections.abc import Callable, Collection, Sequence
 
 from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -158,6 +160,8 @@ class RequestTable(ScrollView, can_focus=True):
         """The rows the waterfall is zoomed to; none for the requests on screen."""
         self.workers_shown = False
         """Rows from two processes or more have been set: the worker column shows."""
+        self._drawing: tuple[int, Style, tuple[float, float], tuple[tuple[str, int, bool], ...]] | None = None
+        """While the lines of an update are drawn: their width, base style, time axis and columns."""
 
     def on_mount(self) -> None:
         if self.live is None:
@@ -300,9 +304,21 @@ class RequestTable(ScrollView, can_focus=True):
 
     # Drawing
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The lines of one update share their width, base style, time axis and columns: worked out once, not
+        # once a line.
+        self._drawing = self._shared()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
+    def _shared(self) -> tuple[int, Style, tuple[float, float], tuple[tuple[str, int, bool], ...]]:
         width = self.width_inside
-        base = self.rich_style
+        return width, self.rich_style, self.axis(), layout(width, self.workers_shown)
+
+    def render_line(self, y: int) -> Strip:
+        width, base, axis, columns = self._drawing or self._shared()
         if y == 0:
             return self._strip(self._header(), width, base + self.get_component_rich_style("request-table--header"))
         index = y - 1 + round(self.scroll_y)
@@ -315,7 +331,7 @@ class RequestTable(ScrollView, can_focus=True):
         style = base
         if index == self.cursor:
             style = style + self.get_component_rich_style("request-table--cursor")
-        return self._strip(self._row(summary, self.axis()), width, style)
+        return Strip(self._row(summary, axis, columns)).adjust_cell_length(width, style).apply_style(style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
@@ -379,7 +395,9 @@ class RequestTable(ScrollView, can_focus=True):
         end = max(self._end(s) for s in rows)
         return start, max(end - start, 1e-6)
 
-    def _row(self, s: TraceSummary, axis: tuple[float, float]) -> Text:
+    def _row(self, s: TraceSummary, axis: tuple[float, float], columns: tuple[tuple[str, int, bool], ...]) -> list[Segment]:
+        """One row's segments: what Rich makes of the row as a `Text` of styled cells, made without one (a
+        `Text` took most of the time a row took to draw, and a screenful is drawn before the first paint)."""
         style = self.get_component_rich_style
         status_style = _status_class(s)
         row_style = style(status_style) if status_style == "request-table--error" else Style()
@@ -413,26 +431,28 @@ class RequestTable(ScrollView, can_focus=True):
             "req": fmt.size(s.request_bytes) if s.request_bytes else "-",
             "resp": fmt.size(s.response_bytes) if s.response_bytes else "-",
         }
-        text = Text(no_wrap=True, overflow="ellipsis", style=row_style)
-        for name, width, right in self.columns():
+        row = _Row(row_style)
+        for name, width, right in columns:
             if name == "waterfall":
-                text.append_text(self._bar(s, axis, width))
+                self._bar(s, axis, width, row)
                 continue
-            cell = _fit(cells[name], width, right)
+            cell = strip_control_codes(_fit(cells[name], width, right))  # as `Text.append` drops them
             if name == "status" and status_style:
-                text.append(cell, style(status_style))
+                row.add(cell, style(status_style))
             elif name == "!" and mark:
-                text.append(cell, style(f"request-table--{mark}"))
+                row.add(cell, style(f"request-table--{mark}"))
             elif name == "time":
-                text.append(cell, style("request-table--dim"))
+                row.add(cell, style("request-table--dim"))
             else:
-                text.append(cell)
-            text.append(" ")
-        return text
+                row.plain.append(cell)
+            row.plain.append(" ")
+        return row.segments()
 
-    def _bar(self, s: TraceSummary, axis: tuple[float, float], width: int) -> Text:
+    def _bar(self, s: TraceSummary, axis: tuple[float, float], width: int, row: _Row) -> None:
+        """Add the row's waterfall bar, `width` cells, to `row`."""
         if not s.start:
-            return Text(" " * width)  # No start time: no place on the axis.
+            row.plain.append(" " * width)  # No start time: no place on the axis.
+            return
         start, span = axis
         end = self._end(s)
         left = int((s.start - start) / span * width)
@@ -453,10 +473,48 @@ class RequestTable(ScrollView, can_focus=True):
             char = "─" if s.complete else "┄"  # A thin line behind the requests: the server was up.
         else:
             char = "━" if s.complete else "╍"
-        text = Text(" " * left)
-        text.append(char * (right - left), self.get_component_rich_style(bar_style))
-        text.append(" " * (width - right))
-        return text
+        row.plain.append(" " * left)
+        row.add(char * (right - left), self.get_component_rich_style(bar_style))
+        row.plain.append(" " * (width - right))
+
+
+class _Row:
+    """A row's text as segments, made as `rich.text.Text` would render it.
+
+    A `Text` with `style` and cells appended (some with a style of their
+    own) renders as one segment for each styled cell, in `style` plus the
+    cell's, and one for each run of plain cells between them, in `style`;
+    with no styled cell at all, as one segment without a style. (`Text.append`
+    also drops control characters: `_row` drops them from its cells.)
+    """
+
+    __slots__ = ("style", "plain", "_segments")
+
+    def __init__(self, style: Style) -> None:
+        self.style = style
+        self.plain: list[str] = []
+        """Plain cells since the last styled one."""
+        self._segments: list[Segment] = []
+
+    def add(self, text: str, style: Style) -> None:
+        """Add a cell in `style` (plain if `style` is null, as `Text.append` has it)."""
+        if not style:
+            self.plain.append(text)
+        elif text:
+            self._flush()
+            self._segments.append(Segment(text, self.style + style))
+
+    def _flush(self) -> None:
+        text = "".join(self.plain)
+        if text:
+            self._segments.append(Segment(text, self.style))
+        self.plain.clear()
+
+    def segments(self) -> list[Segment]:
+        if not self._segments:
+            return [Segment("".join(self.plain))]
+        self._flush()
+        return self._segments
 
 
 def _fit(cell: str, width: int, right: bool) -> str:
