@@ -368,7 +368,7 @@ class JsonlSink:
 
     def write(self, record: dict[str, Any]) -> None:
         """Accept one event record (the sink protocol); it reaches the file within `flush_interval`."""
-        if self._thread is None:
+        if not self._file.started:
             self._start()
         # Encoding here, while the record is fresh in the cache, and writing when a
         # trace ends (or _BATCH_BYTES are pending) keeps memory small and reused:

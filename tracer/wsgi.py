@@ -386,7 +386,7 @@ class TracedIterable:
         try:
             if iterator is None:
                 iterator = iter(self._result)
-                if not hasattr(iterator, "__iter__"):
+                if not hasattr(type(iterator), "__iter__"):
                     iterator = _iterate(iterator)  # iter() accepts an object with __next__ alone; a loop does not
                 self._iterator = iterator
             # A loop taking one item rather than next(): compiled, it is one C call (PyIter_Next) that

@@ -188,6 +188,12 @@ class TracerApp(App[int]):
             # A small file is read whole here: its first paint says so, as when the worker read it in one go.
             self.on_traces_scanned(self._scanned(result, done=index.position >= index.size))
 
+    def _wait_for_first_paint(self) -> None:
+        """Paint first, then scan: the rest of the file waits until the first rows are on screen (or long enough)."""
+        if not self._first_rows.is_set():
+            self._first_rows.wait(FIRST_PAINT_WAIT)
+            self._first_rows.set()
+
     def _scanned(self, result: ScanResult, done: bool = False) -> TracesScanned:
         """What a scan found, as the message that hands it to the UI thread (the summaries are the index's no more)."""
         index = self.index
@@ -202,16 +208,12 @@ class TracerApp(App[int]):
 
         def batch(result: ScanResult, done: bool = False) -> None:
             self.post_message(self._scanned(result, done))
-            if not self._first_rows.is_set():
-                # Paint first, then scan: the rest of the file waits until the first rows are on screen.
-                self._first_rows.wait(FIRST_PAINT_WAIT)
-                self._first_rows.set()
+            self._wait_for_first_paint()
 
         try:
-            if self._first_block_read and not self._first_rows.is_set():
+            if self._first_block_read:
                 # Its rows were read before the list was drawn (`_scan_first_rows`): read on once they are painted.
-                self._first_rows.wait(FIRST_PAINT_WAIT)
-                self._first_rows.set()
+                self._wait_for_first_paint()
             # Otherwise the first batch comes after the first block, a screenful of rows.
             batch(index.scan(on_batch=batch, first_batch_seconds=0, stop=lambda: worker.is_cancelled), done=True)
             while not worker.is_cancelled:

@@ -51,9 +51,6 @@ class TerminalOutput:
     def fileno(self) -> int:
         return self._file.fileno()
 
-    def isatty(self) -> bool:
-        return True
-
     def _lost(self) -> None:
         self.closed_terminal = True
         self._gone()

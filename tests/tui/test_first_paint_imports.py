@@ -13,23 +13,31 @@ import sys
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "mixed.jsonl")
 
 
+def _at_first_paint(module: str, *setup: str) -> str:
+    """The start of a script that runs the app and notes in `seen` whether `module` is imported at its first paint with rows."""
+    return "".join(
+        [
+            "import asyncio, sys\n",
+            "from textual.app import App\n",
+            "import tui.app\n",
+            "from tui.widgets.request_table import RequestTable\n",
+            *(line + "\n" for line in setup),
+            "seen = []\n",
+            "shown = App.post_display_hook\n",
+            "def hook(self):\n",
+            "    if not seen:\n",
+            "        tables = self.screen.query(RequestTable)\n",
+            "        if tables and tables.first().row_count:\n",
+            f"            seen.append({module!r} in sys.modules)\n",
+            "    shown(self)\n",
+            "App.post_display_hook = hook\n",
+        ]
+    )
+
+
 def test_live_processes_are_looked_for_once_the_first_rows_are_painted() -> None:
     # The wait for the first paint made long, so that only the paint (never the time-out) lets the look go on.
-    code = (
-        "import asyncio, sys\n"
-        "from textual.app import App\n"
-        "import tui.app\n"
-        "from tui.widgets.request_table import RequestTable\n"
-        "tui.app.FIRST_PAINT_WAIT = 60\n"
-        "seen = []\n"
-        "shown = App.post_display_hook\n"
-        "def hook(self):\n"
-        "    if not seen:\n"
-        "        tables = self.screen.query(RequestTable)\n"
-        "        if tables and tables.first().row_count:\n"
-        "            seen.append('tracer.debug.client' in sys.modules)\n"
-        "    shown(self)\n"
-        "App.post_display_hook = hook\n"
+    code = _at_first_paint("tracer.debug.client", "tui.app.FIRST_PAINT_WAIT = 60") + (
         "async def main():\n"
         f"    app = tui.app.make_app({FIXTURE!r})\n"
         "    async with app.run_test(size=(120, 30)):\n"
@@ -46,21 +54,7 @@ def test_live_processes_are_looked_for_once_the_first_rows_are_painted() -> None
 
 def test_the_filter_language_waits_for_the_first_paint_and_comes_with_the_replay() -> None:
     # The first rows are painted without it (the placeholder is written out); it is imported with the replay after.
-    code = (
-        "import asyncio, sys\n"
-        "from textual.app import App\n"
-        "import tui.app\n"
-        "from tests.tui.conftest import wait_for\n"
-        "from tui.widgets.request_table import RequestTable\n"
-        "seen = []\n"
-        "shown = App.post_display_hook\n"
-        "def hook(self):\n"
-        "    if not seen:\n"
-        "        tables = self.screen.query(RequestTable)\n"
-        "        if tables and tables.first().row_count:\n"
-        "            seen.append('tracer.filters' in sys.modules)\n"
-        "    shown(self)\n"
-        "App.post_display_hook = hook\n"
+    code = _at_first_paint("tracer.filters", "from tests.tui.conftest import wait_for") + (
         "async def main():\n"
         f"    app = tui.app.make_app({FIXTURE!r})\n"
         "    async with app.run_test(size=(120, 30)) as pilot:\n"

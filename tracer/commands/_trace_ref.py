@@ -66,14 +66,18 @@ def find_summary(index: TraceIndex, trace_id: str) -> TraceSummary:
         if len(numbered) == 1:
             return numbered[0]
         if len(numbered) > 1 and not matches:
-            shown = ", ".join(summary.id for summary in numbered[:3]) + (", …" if len(numbered) > 3 else "")
             raise UsageError(
-                f"{index.path}: {len(numbered)} processes wrote a trace number {trace_id} ({shown}); give the whole id"
+                f"{index.path}: {len(numbered)} processes wrote a trace number {trace_id} ({_ids(numbered)}); "
+                "give the whole id"
             )
     if not matches:
         raise UsageError(f"{index.path}: no trace {trace_id!r} (tracer view {index.path} lists them)")
-    shown = ", ".join(summary.id for summary in matches[:3]) + (", …" if len(matches) > 3 else "")
-    raise UsageError(f"{index.path}: {trace_id!r} starts {len(matches)} trace ids ({shown}); give more of it")
+    raise UsageError(f"{index.path}: {trace_id!r} starts {len(matches)} trace ids ({_ids(matches)}); give more of it")
+
+
+def _ids(summaries: list[TraceSummary]) -> str:
+    """The first three ids, and an ellipsis if there are more."""
+    return ", ".join(summary.id for summary in summaries[:3]) + (", …" if len(summaries) > 3 else "")
 
 
 def _number(trace_id: str) -> int | None:
