@@ -69,6 +69,14 @@ class WorkerSpec:
         return cls(**json.loads(text))
 
 
+def _say(line: str, stream: IO[str] | None = None) -> None:
+    """Write `line` and its newline in one call: the workers share the terminal, and with unbuffered output
+    print()'s two writes (the text, then the newline) of two workers can interleave into one line."""
+    stream = stream or sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
+
+
 class _TaggedConsole:
     """Standard output, each access-log line led by the tag of the worker that served the request."""
 
@@ -106,14 +114,14 @@ class WorkerTracing:
             say_when_held(self.debugger, prefix=f"tracer: worker {os.getpid()}: ")
         self._closed = False
         self._lock = threading.Lock()
-        print(f"tracer: worker {os.getpid()} started; its trace ids begin {process_tag()}-", flush=True)
+        _say(f"tracer: worker {os.getpid()} started; its trace ids begin {process_tag()}-")
 
     def cut_short(self, count: int, seconds: float) -> None:
         """The server is about to abandon `count` requests: end their traces as stopped, and say so."""
         marked = self.traced._stop_open_requests(STOPPED_BY_SERVER)
         if count or marked:
             line = cut_short_line(count or marked, seconds)
-            print(line.replace("tracer: ", f"tracer: worker {os.getpid()}: ", 1), flush=True)
+            _say(line.replace("tracer: ", f"tracer: worker {os.getpid()}: ", 1))
 
     def close(self) -> None:
         """Let held requests go, stop capturing output, and write and close the trace file. Idempotent."""
@@ -157,7 +165,7 @@ def create_app() -> Any:
         traced = load_worker_app()
     except TracerError as exc:
         # One line, as tracer run gives; uvicorn's supervisor stops on this exit status instead of restarting.
-        print(f"tracer: error: worker {os.getpid()}: {exc}", file=sys.stderr, flush=True)
+        _say(f"tracer: error: worker {os.getpid()}: {exc}", sys.stderr)
         from uvicorn.config import STARTUP_FAILURE
 
         sys.exit(STARTUP_FAILURE)
