@@ -1,9 +1,9 @@
 """The "minimal recorder": the tracer's events for the benchmark's requests, written the simplest fast way.
 
-A baseline for `overhead.py`, not a tracer: it writes the same lines as
-`WSGITracer`/`ASGITracer` with a `JsonlSink` (the test
+A baseline for `overhead.py` and `throughput.py`, not a tracer: it writes the
+same lines as `WSGITracer`/`ASGITracer` with a `JsonlSink` (the test
 ``tests/tracer/test_bench_minimal.py`` compares the bytes) for the requests the
-benchmark makes, with one Python call per event, no fencing of failures and
+benchmarks make, in process or through Werkzeug's server and uvicorn, with one Python call per event, no fencing of failures and
 no live flushing: each trace's lines go to the file in one ``writev`` at its
 end. What the tracer costs beyond it is the price of its generality.
 """
@@ -11,12 +11,14 @@ end. What the tracer costs beyond it is the price of its generality.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from typing import Any
 
 import orjson
 
 from tracer import _session
+from tracer.codec import encode_socket
 from tracer.redact import DEFAULT_REDACT_HEADERS, Redactor
 
 _OPT = orjson.OPT_APPEND_NEWLINE
@@ -91,10 +93,13 @@ class MinimalWSGI:
             kind = type(value)
             if key in secret:
                 snapshot[key] = "[redacted]"
-            elif kind is str or kind is bool or value is None:
+            elif kind is str or kind is bool or kind is int or value is None:
                 snapshot[key] = value
             elif kind is tuple:
                 snapshot[key] = list(value)
+            elif kind is socket.socket:
+                # Werkzeug's server passes its socket; the tracer's text of it, without the two system calls of repr().
+                snapshot[key] = encode_socket(value)
             else:
                 snapshot[key] = _repr(value)
         trace = _Trace("wsgi.environ", {"environ": snapshot}, "wsgi")

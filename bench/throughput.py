@@ -1,23 +1,26 @@
 """Requests per second and server CPU per request through real servers, traced (JsonlSink to a file) against bare.
 
 For each server (Werkzeug's threaded server from `werkzeug.serving.make_server`,
-or uvicorn with its defaults), two server processes run side by side on
-127.0.0.1, one bare and one traced (`WSGITracer` / `ASGITracer` with a
-`JsonlSink` to a temporary file), and one client process drives them:
+or uvicorn with its defaults), three server processes run side by side on
+127.0.0.1: one bare, one traced (`WSGITracer` / `ASGITracer` with a
+`JsonlSink` to a temporary file), and one with the "minimal recorder"
+(`minimal.py`: the same lines written the simplest fast way), whose ratio to
+bare is the bound for a recorder of this design; one client process drives them:
 `--threads` threads, each with its own connection per server (TCP_NODELAY,
 each request sent in one write, the response parsed by `http.client`). The
 connection is kept alive when the server allows it: uvicorn does; Werkzeug's
 server closes every connection after one response, so there each request
 opens a new one and the server starts a thread for it.
 
-After a warm-up of each, the client sends `--requests` requests to the bare
-and to the traced server in turn, `--rounds` times, the order flipped every
-round, so that a change in what else the machine is running falls on both.
+After a warm-up of each, the client sends `--requests` requests to each
+server in turn, `--rounds` times, the order changed every round (the six
+orders in turn), so that a change in what else the machine is running falls
+on all three.
 Each burst is timed (requests/s) and the server's CPU time, all threads,
 from `time.process_time()` in the server itself, is read just before and
 after it (CPU µs/request, and context switches from `getrusage`): on a shared machine the CPU per request varies far
 less than requests/s. The report gives both per round, then per server the
-median and range of each and of traced/bare.
+median and range of each and of traced/bare and minimal/bare.
 
     python bench/throughput.py                       # 1,500 requests per burst, 20 rounds
     python bench/throughput.py --threads 1 --requests 1000 --rounds 3   # time per request on one connection
@@ -54,14 +57,15 @@ WARMUP = 20  # untimed requests per client thread and server before the first ro
 # The server process
 
 
-def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
+def _serve(server: str, variant: str, scenario: str, trace_file: str) -> None:
     sys.path.insert(0, HERE)
     import scenarios
+    from minimal import MinimalASGI, MinimalWSGI
 
     from tracer import ASGITracer, JsonlSink, WSGITracer
 
     realistic = scenario == "realistic"
-    sink = JsonlSink(trace_file) if traced else None
+    sink = JsonlSink(trace_file) if variant == "traced" else None
     if server == "werkzeug":
         from werkzeug.serving import make_server
 
@@ -69,6 +73,8 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
         app: Any = scenarios.wsgi_realistic if realistic else scenarios.wsgi_hello
         if sink is not None:
             app = WSGITracer(app, sink=sink)
+        elif variant == "minimal":
+            app = MinimalWSGI(app, trace_file)
         httpd = make_server("127.0.0.1", 0, app, threaded=True)
         _answer_parent(httpd.server_port, httpd.shutdown)
         httpd.serve_forever()
@@ -79,6 +85,8 @@ def _serve(server: str, traced: bool, scenario: str, trace_file: str) -> None:
         app = scenarios.asgi_realistic if realistic else scenarios.asgi_hello
         if sink is not None:
             app = ASGITracer(app, sink=sink)
+        elif variant == "minimal":
+            app = MinimalASGI(app, trace_file)
         config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
         userver = uvicorn.Server(config)
 
@@ -262,15 +270,22 @@ def _burst(client: Child, server: Child, port: int, requests: int) -> dict[str, 
     }
 
 
-def measure(server: str, args: argparse.Namespace, directory: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """Alternate bursts to the bare and the traced server; print a row per round."""
-    trace_file = os.path.join(directory, f"{server}.jsonl")
+VARIANTS = ("bare", "traced", "minimal")
+ORDERS = ((0, 1, 2), (2, 1, 0), (1, 2, 0), (0, 2, 1), (2, 0, 1), (1, 0, 2))
+"""The order of the three servers' bursts, round after round: each goes first, second and last twice."""
+
+Row = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
+def measure(server: str, args: argparse.Namespace, directory: str) -> list[Row]:
+    """Alternate bursts to the bare, the traced and the minimal recorder's server; print a row per round."""
+    trace_files = {variant: os.path.join(directory, f"{server}-{variant}.jsonl") for variant in VARIANTS[1:]}
     children: list[Child] = []
     try:
-        for traced in (False, True):
-            name = f"the {'traced' if traced else 'bare'} {server} server"
-            children.append(Child(name, ["--serve", server, "--scenario", args.scenario, "--trace-file", trace_file]
-                                  + (["--traced"] if traced else [])))
+        for variant in VARIANTS:
+            name = f"the {variant} {server} server"
+            children.append(Child(name, ["--serve", server, "--scenario", args.scenario, "--variant", variant,
+                                         "--trace-file", trace_files.get(variant, os.devnull)]))
         ports = [child.ask(None)["port"] for child in children]
         client = Child("the client", ["--client", "--threads", str(args.threads), "--scenario", args.scenario])
         children.append(client)
@@ -278,24 +293,26 @@ def measure(server: str, args: argparse.Namespace, directory: str) -> list[tuple
             _burst(client, child, port, WARMUP * args.threads)
         rows = []
         for round_ in range(1, args.rounds + 1):
-            order = (0, 1) if round_ % 2 else (1, 0)
+            order = ORDERS[(round_ - 1) % len(ORDERS)]
             results = {variant: _burst(client, children[variant], ports[variant], args.requests) for variant in order}
-            bare, traced = results[0], results[1]
-            rows.append((bare, traced))
-            print(f"| {server} | {round_} | {bare['rate']:,.0f} | {traced['rate']:,.0f} | "
-                  f"{traced['rate'] / bare['rate']:.2f} | {bare['server_us']:,.0f} | {traced['server_us']:,.0f} | "
-                  f"{traced['server_us'] / bare['server_us']:.2f} | "
-                  f"{bare['server_busy']:.0%} / {traced['server_busy']:.0%} | "
-                  f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} | "
-                  f"{bare['switches']:.1f} / {traced['switches']:.1f} |", flush=True)
+            bare, traced, least = results[0], results[1], results[2]
+            rows.append((bare, traced, least))
+            print(f"| {server} | {round_} | {bare['rate']:,.0f} | {traced['rate']:,.0f} | {least['rate']:,.0f} | "
+                  f"{traced['rate'] / bare['rate']:.2f} | {least['rate'] / bare['rate']:.2f} | "
+                  f"{bare['server_us']:,.0f} | {traced['server_us']:,.0f} | {least['server_us']:,.0f} | "
+                  f"{traced['server_us'] / bare['server_us']:.2f} | {least['server_us'] / bare['server_us']:.2f} | "
+                  f"{bare['server_busy']:.0%} / {traced['server_busy']:.0%} / {least['server_busy']:.0%} | "
+                  f"{bare['client_busy']:.0%} / {traced['client_busy']:.0%} / {least['client_busy']:.0%} | "
+                  f"{bare['switches']:.1f} / {traced['switches']:.1f} / {least['switches']:.1f} |", flush=True)
     finally:
         for child in reversed(children):
             child.stop()
-    with open(trace_file, "rb") as file:
-        ends = sum(1 for line in file if b'"kind":"wsgi.end"' in line or b'"kind":"asgi.end"' in line)
     expected = WARMUP * args.threads + args.rounds * args.requests
-    if ends != expected:
-        raise SystemExit(f"{trace_file}: {ends:,} traces ended, expected {expected:,}")
+    for trace_file in trace_files.values():
+        with open(trace_file, "rb") as file:
+            ends = sum(1 for line in file if b'"kind":"wsgi.end"' in line or b'"kind":"asgi.end"' in line)
+        if ends != expected:
+            raise SystemExit(f"{trace_file}: {ends:,} traces ended, expected {expected:,}")
     return rows
 
 
@@ -304,34 +321,39 @@ def _spread(values: list[float], form: str) -> str:
     return f"{statistics.median(values):{form}} ({min(values):{form}}-{max(values):{form}})"
 
 
-def report(server: str, rows: list[tuple[dict[str, Any], dict[str, Any]]], threads: int) -> None:
-    both = [result for pair in rows for result in pair]
-    print(f"\n{server}: req/s bare {_spread([b['rate'] for b, _ in rows], ',.0f')}, "
-          f"traced {_spread([t['rate'] for _, t in rows], ',.0f')}; "
-          f"traced/bare {_spread([t['rate'] / b['rate'] for b, t in rows], '.2f')}")
-    print(f"{server}: server CPU µs/request bare {_spread([b['server_us'] for b, _ in rows], ',.0f')}, "
-          f"traced {_spread([t['server_us'] for _, t in rows], ',.0f')}; "
-          f"traced/bare {_spread([t['server_us'] / b['server_us'] for b, t in rows], '.2f')}")
-    print(f"{server}: server context switches/request bare {_spread([b['switches'] for b, _ in rows], '.1f')}, "
-          f"traced {_spread([t['switches'] for _, t in rows], '.1f')}")
-    print(f"{server}: time per request on one connection {_spread([threads / r['rate'] * 1e3 for r in both], '.2f')} ms; "
-          f"connections opened per request {statistics.median(r['connections'] for r in both):.2f}")
+def report(server: str, rows: list[Row], threads: int) -> None:
+    every = [result for row in rows for result in row]
+    print(f"\n{server}: req/s bare {_spread([b['rate'] for b, _, _ in rows], ',.0f')}, "
+          f"traced {_spread([t['rate'] for _, t, _ in rows], ',.0f')}, "
+          f"minimal recorder {_spread([m['rate'] for _, _, m in rows], ',.0f')}; "
+          f"traced/bare {_spread([t['rate'] / b['rate'] for b, t, _ in rows], '.2f')}, "
+          f"minimal/bare {_spread([m['rate'] / b['rate'] for b, _, m in rows], '.2f')}")
+    print(f"{server}: server CPU µs/request bare {_spread([b['server_us'] for b, _, _ in rows], ',.0f')}, "
+          f"traced {_spread([t['server_us'] for _, t, _ in rows], ',.0f')}, "
+          f"minimal recorder {_spread([m['server_us'] for _, _, m in rows], ',.0f')}; "
+          f"traced/bare {_spread([t['server_us'] / b['server_us'] for b, t, _ in rows], '.2f')}, "
+          f"minimal/bare {_spread([m['server_us'] / b['server_us'] for b, _, m in rows], '.2f')}")
+    print(f"{server}: server context switches/request bare {_spread([b['switches'] for b, _, _ in rows], '.1f')}, "
+          f"traced {_spread([t['switches'] for _, t, _ in rows], '.1f')}, "
+          f"minimal recorder {_spread([m['switches'] for _, _, m in rows], '.1f')}")
+    print(f"{server}: time per request on one connection {_spread([threads / r['rate'] * 1e3 for r in every], '.2f')} ms; "
+          f"connections opened per request {statistics.median(r['connections'] for r in every):.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500, help="timed requests per burst")
     parser.add_argument("--threads", type=int, default=32, help="client threads, one connection each per server")
-    parser.add_argument("--rounds", type=int, default=20, help="bare/traced pairs of bursts per server")
+    parser.add_argument("--rounds", type=int, default=20, help="bare/traced/minimal bursts per server")
     parser.add_argument("--scenario", choices=("hello", "realistic"), default="hello")
     parser.add_argument("--servers", default="werkzeug,uvicorn")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
-    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=VARIANTS, default="bare", help=argparse.SUPPRESS)
     parser.add_argument("--trace-file", help=argparse.SUPPRESS)
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        _serve(args.serve, args.traced, args.scenario, args.trace_file)
+        _serve(args.serve, args.variant, args.scenario, args.trace_file)
         return
     if args.client:
         _client(args.threads, args.scenario)
@@ -343,9 +365,10 @@ def main() -> None:
         parser.error(f"--servers: {args.servers!r} is not a comma-separated list of werkzeug and uvicorn")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.scenario}, {args.requests:,} requests "
           f"per burst, {args.rounds} rounds, {args.threads} client threads in another process\n")
-    print("| server | round | bare req/s | traced req/s | traced / bare | server CPU µs/req bare | traced | "
-          "traced / bare | server busy bare / traced | client busy bare / traced | server context switches/req |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| server | round | bare req/s | traced req/s | minimal req/s | traced / bare | minimal / bare | "
+          "server CPU µs/req bare | traced | minimal | traced / bare | minimal / bare | "
+          "server busy bare / traced / minimal | client busy bare / traced / minimal | server context switches/req |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         for server in servers:
