@@ -1,7 +1,9 @@
 """`tracer view FILE`: open a trace file in the terminal UI (``--web``: in a browser tab).
 
 The UI lives in the ``tui`` package, which imports tracer and never the
-other way round; it is found through the ``tracer.ui`` entry point group.
+other way round; it is found through the ``tracer.ui`` entry point group
+(the ``tui`` installed beside tracer, which tracer's own entry points name,
+without listing every distribution's: `_ui_entry`).
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ def load_web_viewer() -> Any:
     """The browser UI's module: ``load_server_class()`` (fails early without the extra) and ``serve_viewer(...)``.
 
     The browser UI belongs to the UI package, as the terminal one does: tracer finds both
-    through the ``tracer.ui`` entry points and never imports them itself.
+    through the ``tracer.ui`` entry points (`_ui_entry`) and imports neither at its own import.
 
     Raises:
         TracerError: No UI is installed.
@@ -178,9 +180,46 @@ def load_web_viewer() -> Any:
     return _ui_entry("web", "the browser UI")
 
 
+OWN_UI = {"textual": ("tui.app", "run_view"), "web": ("tui.web", None)}
+"""What tracer's own ``tracer.ui`` entry points name (pyproject.toml): module and attribute (None: the module)."""
+
+
 def _ui_entry(name: str, what: str) -> Any:
+    """The ``tracer.ui`` entry point `name`: the UI beside tracer if it is there, else any installed one.
+
+    Listing the entry points reads the metadata of every installed distribution
+    (12-15 ms before the UI's first screen): the ``tui`` package installed with
+    tracer, which its own entry points name, is imported directly.
+    """
+    own = _own_ui(name)
+    if own is not None:
+        return own
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="tracer.ui", name=name):
         return entry.load()
     raise TracerError(f"{what} is not installed (reinstall tracer: pip install -e .)")
+
+
+def _own_ui(name: str) -> Any:
+    """`name` from the ``tui`` package that sits beside tracer (a wheel's, a checkout's); None if it is not there."""
+    import importlib
+    import importlib.util
+
+    import tracer
+
+    module_name, attribute = OWN_UI[name]
+    try:
+        spec = importlib.util.find_spec("tui")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    beside = {os.path.dirname(os.path.realpath(path)) for path in tracer.__path__}
+    if not any(os.path.dirname(os.path.realpath(path)) in beside for path in spec.submodule_search_locations):
+        return None  # another project's ``tui``: leave it to the entry points
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None  # the entry points load it again, and fail as they always have
+    return module if attribute is None else getattr(module, attribute)
