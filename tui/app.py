@@ -152,11 +152,15 @@ class TracerApp(App[int]):
 
         return driver_for(super().get_driver_class())
 
+    def on_load(self) -> None:
+        self.garbage.hold()  # until the first rows are painted (`_painted_first_rows`)
+
     def on_mount(self) -> None:
         self.sub_title = self._sub_title()
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self.garbage.start()
+        self.set_timer(FIRST_PAINT_WAIT, self.garbage.release)  # rows or not, collections come back
         self.set_interval(IDLE_CHECK, self.garbage.when_idle)
         self._quit_signals.install()
         self._scan_first_rows()
@@ -252,6 +256,7 @@ class TracerApp(App[int]):
         # An open replay grows by itself: it polls the index for its trace's new lines.
 
     def _painted_first_rows(self) -> None:
+        self.garbage.release()
         self._first_rows.set()
         self.load_screens_css()
         self._prefetch()
@@ -293,6 +298,7 @@ class TracerApp(App[int]):
             self._unnotified = 0
 
     def on_scan_failed(self, message: ScanFailed) -> None:
+        self.garbage.release()
         self._first_rows.set()  # No rows are coming: what waits for them goes on.
         self.notify(message.message, title="cannot read the file", severity="error", timeout=30, markup=False)
         self.requests.scan_failed(message.message)

@@ -16,6 +16,12 @@ answered late. So while the UI runs:
 - the automatic full collection stays as a safety net, for a user who never
   pauses, but waits `FULL_COLLECTIONS_AFTER` younger ones (Python: 10).
 
+And while the app starts, until its first rows are painted, no collection
+runs at all (`hold`): what it makes then (Textual's widgets, styles and
+caches, the first rows) lives as long as the app, and the younger collections
+(about fifteen before the first paint) only walked it again and again. It is
+frozen out of collections when they come back (`release`).
+
 Everything is put back as it was when the app stops.
 """
 
@@ -52,9 +58,25 @@ class GarbagePolicy:
         self._count = count
         self._thresholds: tuple[int, int, int] | None = None
         self._frozen = False
+        self._held = False
+        self._start_frozen = False
         self._last_input = clock()
         self.collections = 0
         """Full collections this policy asked for."""
+
+    def hold(self) -> None:
+        """No collections at all until `release` (or `stop`): while the app starts."""
+        if not self._held and gc.isenabled():
+            self._held = True
+            gc.disable()
+
+    def release(self) -> None:
+        """Collections again after `hold`, with what exists now frozen out of them (until `stop`)."""
+        if self._held:
+            self._held = False
+            self._start_frozen = True
+            gc.freeze()
+            gc.enable()
 
     def start(self) -> None:
         """Make automatic full collections rare (until `stop`)."""
@@ -84,10 +106,13 @@ class GarbagePolicy:
         return True
 
     def stop(self) -> None:
-        """Put Python's thresholds back and unfreeze: what the app leaves behind is garbage like any other."""
+        """Put Python's thresholds back, collect again and unfreeze: what the app leaves behind is garbage like any other."""
+        if self._held:
+            self._held = False
+            gc.enable()
         if self._thresholds is not None:
             gc.set_threshold(*self._thresholds)
             self._thresholds = None
-        if self._frozen:
-            self._frozen = False
+        if self._frozen or self._start_frozen:
+            self._frozen = self._start_frozen = False
             gc.unfreeze()

@@ -64,3 +64,25 @@ def test_start_raises_the_automatic_threshold_and_stop_puts_it_and_the_freeze_ba
     policy.stop()
     assert gc.get_threshold() == (700, 10, 10)
     assert gc.get_freeze_count() == 0
+
+
+def test_hold_stops_collections_until_release_which_freezes_what_start_up_made(restored: None) -> None:
+    assert gc.isenabled()
+    policy = GarbagePolicy()
+    policy.hold()
+    assert not gc.isenabled()
+    made = [[] for _ in range(1000)]
+    policy.release()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(made)
+    policy.release()  # once only
+    policy.stop()
+    assert gc.get_freeze_count() == 0
+
+
+def test_stop_collects_again_when_the_first_paint_never_came(restored: None) -> None:
+    policy = GarbagePolicy()
+    policy.hold()
+    policy.stop()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

@@ -20,5 +20,18 @@ async def test_the_ui_tunes_the_gil_and_the_collector_while_it_runs_and_restores
         assert sys.getswitchinterval() == min(interval, SWITCH_INTERVAL)
         assert gc.get_threshold()[2] == max(thresholds[2], FULL_COLLECTIONS_AFTER)
         assert gc.get_freeze_count() > frozen  # what exists once the file is read is left out of full collections
+        assert gc.isenabled()  # held while the app started, back once its first rows are painted
     assert sys.getswitchinterval() == interval and gc.get_threshold() == thresholds
+    assert gc.isenabled()
     assert gc.get_freeze_count() == 0  # the app's objects are garbage like any other once it is gone
+
+
+async def test_collections_come_back_when_no_rows_come() -> None:
+    app = TracerApp("/nonexistent/traces.jsonl")
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(200):
+            if gc.isenabled():
+                break
+            await pilot.pause(0.01)
+        assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
