@@ -68,3 +68,24 @@ def test_tracer_never_imports_textual_or_tui() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_ui_is_imported_without_collections_and_runs_with_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen = {}
+
+    def load():  # type: ignore[no-untyped-def]
+        seen["while_loading"] = gc.isenabled()
+        return viewer
+
+    def viewer(path, *, follow):  # type: ignore[no-untyped-def]
+        seen["while_running"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+        return 0
+
+    monkeypatch.setattr(view_command, "load_viewer", load)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert view_command.open_viewer(fixture("mixed.jsonl")) == 0
+    assert seen["while_loading"] is False and seen["while_running"] is True and seen["frozen"] > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # as it was

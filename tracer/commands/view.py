@@ -9,6 +9,7 @@ without listing every distribution's: `_ui_entry`).
 from __future__ import annotations
 
 import argparse
+import gc
 import inspect
 import os
 from collections.abc import Sequence
@@ -121,7 +122,37 @@ def open_viewer(
     Raises:
         TracerError: No UI is installed, or it does not take breakpoints.
     """
-    viewer = load_viewer()
+    viewer, froze = _load_uncollected(load_viewer)
+    try:
+        return _run_viewer(viewer, path, follow=follow, breakpoints=breakpoints, app_url=app_url)
+    finally:
+        if froze:
+            gc.unfreeze()
+
+
+def _load_uncollected(load: Any) -> tuple[Any, bool]:
+    """`load()` with Python's collector off, and what it imported then frozen out of collections; whether it froze.
+
+    Importing the UI (Textual, its widgets and styles) makes a hundred thousand
+    objects that live as long as the process: the young collections during the
+    import, and the first one after it, walked them for nothing before the first
+    screen. They are frozen unless something else froze objects already (it
+    unfreezes them: they stay as they are).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loaded = load()
+        froze = not gc.get_freeze_count()
+        if froze:
+            gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
+    return loaded, froze
+
+
+def _run_viewer(viewer: Any, path: str, *, follow: bool, breakpoints: Sequence[str], app_url: str | None) -> int:
     extra: dict[str, Any] = {}
     if app_url is not None and _takes_keyword(viewer, "app_url"):
         extra["app_url"] = app_url
