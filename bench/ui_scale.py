@@ -17,6 +17,9 @@ headless in a child process and reports:
   it: one showing a `Static` (its first paint), and issue 14's baseline, one
   `DataTable` with one column and one row (its first screen update with that
   row, measured as the list's is);
+- the same first rows through the command, `tracer view FILE` run headless
+  (the command's own imports, and how it finds and loads the UI, included),
+  against the same `DataTable` app;
 - time to full scan: until the background scan has indexed every trace;
 - peak resident memory (RSS) of that process after the scan;
 - time to read one trace's events back by offset, and to open its replay;
@@ -272,6 +275,61 @@ asyncio.run(main())
 """
 
 
+_CLI = r"""
+import importlib.abc, importlib.util, sys, time
+t0 = float(sys.argv[1])
+painted = []
+
+def hook(App):
+    # As in the measured app, on Textual's App as `tracer view` imports it: nothing of Textual is imported sooner.
+    from tui.widgets.request_table import RequestTable
+    shown, run = App.post_display_hook, App.run
+
+    def post_display_hook(self):
+        if not painted:
+            try:
+                if self.screen.query_one(RequestTable).row_count:
+                    painted.append(time.time() - t0)
+                    self.exit()
+            except Exception:
+                pass
+        shown(self)
+
+    def headless(self, *args, **kwargs):
+        return run(self, *args, **{**kwargs, "headless": True, "size": (160, 45)})
+
+    App.post_display_hook, App.run = post_display_hook, headless
+
+class Finder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "textual.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        exec_module = spec.loader.exec_module
+
+        def loaded(module):
+            exec_module(module)
+            hook(module.App)
+
+        spec.loader.exec_module = loaded
+        return spec
+
+sys.meta_path.insert(0, Finder())
+from tracer.cli import main
+main(["view", sys.argv[2]])
+print(round(painted[0], 3))
+"""
+
+
+def through_cli(path: str) -> float:
+    """Seconds from process start until `tracer view PATH` (the command, headless) has painted its first rows."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CLI, repr(time.time()), path], capture_output=True, text=True, timeout=60, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def baseline(code: str = _BASELINE) -> float:
     """Seconds from process start until a bare Textual app has shown its widget (same harness)."""
     out = subprocess.run(
@@ -322,29 +380,34 @@ def main() -> None:
             events = sum(1 for _ in handle) - 1
         print(f"{args.traces} traces, {events} events")
         compile_bytecode()
-        seen: list[tuple[float, float, float]] = []
+        seen: list[tuple[float, float, float, float]] = []
         for run in range(args.runs):
             # The machine may be shared: the two baselines and the app in turn, in a different order each run,
             # so that a slower moment is not always met by the same one.
             jobs = [("static", lambda: baseline(_BASELINE)), ("datatable", lambda: baseline(_DATATABLE)),
-                    ("app", lambda: measure(path))]
+                    ("app", lambda: measure(path)), ("cli", lambda: through_cli(path))]
             shift = run % len(jobs)
             results = {name: job() for name, job in jobs[shift:] + jobs[:shift]}
             numbers = results["app"]
-            seen.append((results["static"], results["datatable"], numbers["first_rows_s"]))
+            seen.append((results["static"], results["datatable"], numbers["first_rows_s"], results["cli"]))
             print(json.dumps({
                 "bare_static_s": results["static"], "bare_datatable_s": results["datatable"],
                 "first_rows_vs_static": round(numbers["first_rows_s"] / results["static"], 2),
                 "first_rows_vs_datatable": round(numbers["first_rows_s"] / results["datatable"], 2),
+                "tracer_view_first_rows_s": results["cli"],
+                "tracer_view_vs_datatable": round(results["cli"] / results["datatable"], 2),
                 **numbers,
             }))
         # One slow moment moves one run's ratio a lot: the medians of the runs, and the range of the ratios.
-        static, datatable, first = (statistics.median(column) for column in zip(*seen))
+        static, datatable, first, cli = (statistics.median(column) for column in zip(*seen))
         print(json.dumps({
             "runs": len(seen), "median_bare_static_s": static, "median_bare_datatable_s": datatable,
             "median_first_rows_s": first, "medians_vs_static": round(first / static, 2),
             "medians_vs_datatable": round(first / datatable, 2),
-            "vs_datatable_range": [round(min(f / d for _, d, f in seen), 2), round(max(f / d for _, d, f in seen), 2)],
+            "vs_datatable_range": [round(min(f / d for _, d, f, _ in seen), 2), round(max(f / d for _, d, f, _ in seen), 2)],
+            "median_tracer_view_s": cli, "tracer_view_medians_vs_datatable": round(cli / datatable, 2),
+            "tracer_view_vs_datatable_range": [round(min(c / d for _, d, _, c in seen), 2),
+                                               round(max(c / d for _, d, _, c in seen), 2)],
         }))
 
 
