@@ -65,11 +65,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Check the file and the breakpoints, then hand them to the UI."""
-    from ..debug import parse_breakpoints
-
     if args.file is None:
         args.file = default_trace_file()
-    breakpoints = [bp.text for bp in parse_breakpoints(getattr(args, "breaks", None) or ())]
+    breakpoints: list[str] = []
+    if getattr(args, "breaks", None):
+        from ..debug import parse_breakpoints
+
+        breakpoints = [bp.text for bp in parse_breakpoints(args.breaks)]
     web = getattr(args, "web", False)
     port = getattr(args, "port", None)
     if port is not None and not web:
