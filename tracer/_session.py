@@ -253,6 +253,7 @@ class LineSession(TraceSession):
 
     def __init__(
         self,
+        file: _TraceFile,
         sink: Any,
         failures: FailureReporter,
         protocol: str,
@@ -266,7 +267,9 @@ class LineSession(TraceSession):
         # The sink's file itself, not the sink: compiled, its methods are called directly.
         self._file: _TraceFile | None = None
         try:
-            file = sink._trace_file()
+            if not file.started:
+                # The first trace starts the sink's writer thread; a closed sink refuses it.
+                file = sink._trace_file()
             self._lines = file.begin_trace(self)
             self._file = file
         except Exception:  # noqa: BLE001 - the sink reports it at each write
@@ -350,9 +353,30 @@ class LineSession(TraceSession):
             self._failures.report(exc)
 
 
-def session_class(sink: Any) -> type[TraceSession]:
-    """`LineSession` for a sink that takes whole lines, else `TraceSession`."""
-    return LineSession if callable(getattr(sink, "_trace_file", None)) else TraceSession
+def line_file(sink: Any) -> _TraceFile | None:
+    """The file of a sink that takes whole lines (`JsonlSink`), whose traces `LineSession`s record; else None."""
+    if callable(getattr(sink, "_trace_file", None)):
+        return sink._file  # type: ignore[no-any-return]
+    return None
+
+
+def new_session(
+    file: _TraceFile | None,
+    sink: Any,
+    failures: FailureReporter,
+    protocol: str,
+    scope_type: str,
+    max_body_bytes: int | None,
+) -> TraceSession:
+    """A new trace's session: a `LineSession` writing to `file` (the sink's `line_file`), else a `TraceSession`.
+
+    Each class is named here, not held in a variable: compiled, a class in a
+    variable is called through Python's type call (argument parsing and all)
+    rather than its native constructor, on every request.
+    """
+    if file is not None:
+        return LineSession(file, sink, failures, protocol, scope_type, max_body_bytes)
+    return TraceSession(sink, failures, protocol, scope_type, max_body_bytes)
 
 
 _nested_lock = threading.Lock()

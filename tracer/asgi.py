@@ -26,7 +26,8 @@ from typing import Any, Final, TYPE_CHECKING
 from asgiref.compatibility import guarantee_single_callable
 
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
-from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, line_file, new_session, unrecordable, warn_nested
+from .redact import Redactor
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class ASGITracer:
         self._debugger: Debugger | None = None
         self._held: Any = None
         self._hold_timeout = hold_timeout
-        self._session_class = session_class(self.options.sink)
+        self._line_file = line_file(self.options.sink)
         start_extras(self, breakpoints, hold_timeout, capture_output)
 
     @property
@@ -123,7 +124,8 @@ class ASGITracer:
             return await self.app(scope, receive, send)
         if self._held is not None:
             return await self._held(self, scope, receive, send)
-        session = self._session_class(
+        session = new_session(
+            self._line_file,
             options.sink,
             options.failures,
             "asgi",
@@ -195,5 +197,5 @@ async def run_traced(
             session.finish("asgi.end", {} if stopped is None else {"stopped": stopped})
 
 
-def _scope_data(redactor: Any, scope: Any) -> dict[str, Any]:
+def _scope_data(redactor: Redactor, scope: Any) -> dict[str, Any]:
     return {"scope": redactor.encode_mapping(scope)}

@@ -28,9 +28,10 @@ from typing import Any, Final, TYPE_CHECKING
 
 from ._compiled import mypyc_attr
 from ._options import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, TracerOptions, start_extras
-from ._session import TRACED_KEY, TraceSession, describe_exception, session_class, unrecordable, warn_nested
+from ._session import TRACED_KEY, TraceSession, describe_exception, line_file, new_session, unrecordable, warn_nested
 from ._wsgi_streams import TracedErrors, TracedInput, traced_input  # noqa: F401 - TracedInput re-exported
 from .codec import encode, encode_repr
+from .redact import Redactor
 from .sink import Sink
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class WSGITracer:
         self._debugger: Debugger | None = None
         self._held: Any = None
         self._hold_timeout = hold_timeout
-        self._session_class = session_class(self.options.sink)
+        self._line_file = line_file(self.options.sink)
         start_extras(self, breakpoints, hold_timeout, capture_output)
 
     @property
@@ -124,7 +125,7 @@ class WSGITracer:
             return self._held(self, environ, start_response)
         failures = options.failures
         redactor = options.redactor
-        session = self._session_class(options.sink, failures, "wsgi", "http", options.max_body_bytes)
+        session = new_session(self._line_file, options.sink, failures, "wsgi", "http", options.max_body_bytes)
         # session.fenced() inlined here and in TracedStartResponse: they run for every request.
         try:
             data = _environ_data(redactor, environ)
@@ -148,11 +149,17 @@ class WSGITracer:
             environ["wsgi.errors"] = TracedErrors(errors, session)
 
         start = TracedStartResponse(start_response, redactor, failures, state)
-        return call_app(self.app, environ, start, state, TracedIterable, SizedTracedIterable)
+        return call_app(self.app, environ, start, state)
 
 
-def call_app(app: Any, environ: Any, start_response: Any, state: _RequestState, iterable: Any, sized: Any) -> Any:
-    """Call the app; record what it raises; wrap what it returns (`sized` when it has a length) to record the body.
+def call_app(
+    app: Any, environ: Any, start_response: Any, state: _RequestState, iterable: Any = None, sized: Any = None
+) -> Any:
+    """Call the app; record what it raises; wrap what it returns to record the body.
+
+    The wrapper is a `TracedIterable` (`SizedTracedIterable` when the result has
+    a length), or `iterable` (`sized`) when given: named rather than passed,
+    compiled, the recording path's classes are built by their native constructors.
 
     The server's own ``wsgi.file_wrapper`` object goes back untouched, so that it can still send the file itself.
     """
@@ -165,9 +172,11 @@ def call_app(app: Any, environ: Any, start_response: Any, state: _RequestState, 
     file_wrapper = environ.get("wsgi.file_wrapper")
     if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
         return _pass_file_wrapper(result, state)
-    if hasattr(result, "__len__"):
-        return sized(result, state)
-    return iterable(result, state)
+    # On the type, as len() looks it up: no bound method made for each response.
+    has_length = hasattr(type(result), "__len__")
+    if iterable is None:
+        return SizedTracedIterable(result, state) if has_length else TracedIterable(result, state)
+    return sized(result, state) if has_length else iterable(result, state)
 
 
 _ending: Final = threading.Lock()
@@ -260,7 +269,7 @@ def _iterate(iterator: Any) -> Iterator[Any]:
         yield item
 
 
-def _environ_data(redactor: Any, environ: Any) -> dict[str, Any]:
+def _environ_data(redactor: Redactor, environ: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"environ": redactor.encode_environ(environ)}
     # The encoding makes lists of tuples; PEP 3333's wsgi.version is a tuple, so any other type is kept.
     if type(environ) is dict:
@@ -281,7 +290,7 @@ def start_response_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> t
     return status, headers, exc_info
 
 
-def _start_response_data(redactor: Any, status: Any, headers: Any, exc_info: Any) -> dict[str, Any]:
+def _start_response_data(redactor: Redactor, status: Any, headers: Any, exc_info: Any) -> dict[str, Any]:
     described = None
     if exc_info:
         try:
@@ -313,7 +322,7 @@ class TracedStartResponse:
 
     __slots__ = ("_start_response", "_redactor", "_failures", "_state")
 
-    def __init__(self, start_response: Any, redactor: Any, failures: Any, state: _RequestState) -> None:
+    def __init__(self, start_response: Any, redactor: Redactor, failures: Any, state: _RequestState) -> None:
         self._start_response = start_response
         self._redactor = redactor
         self._failures = failures
