@@ -172,8 +172,8 @@ def call_app(
     file_wrapper = environ.get("wsgi.file_wrapper")
     if isinstance(file_wrapper, type) and isinstance(result, file_wrapper):
         return _pass_file_wrapper(result, state)
-    # On the type, as len() looks it up: no bound method made for each response.
-    has_length = hasattr(type(result), "__len__")
+    # On the result, not its type: a type without the attribute raises (a formatted AttributeError) inside hasattr.
+    has_length = hasattr(result, "__len__")
     if iterable is None:
         return SizedTracedIterable(result, state) if has_length else TracedIterable(result, state)
     return sized(result, state) if has_length else iterable(result, state)
