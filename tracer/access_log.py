@@ -24,6 +24,7 @@ from typing import IO, Any
 from .model import END_KINDS
 from .sink import Sink
 from .summary import TraceSummary
+from .text import gist
 
 
 class AccessLogSink:
@@ -87,7 +88,7 @@ def format_line(summary: TraceSummary) -> str:
     if summary.close_code is not None:
         notes.append(f"closed {summary.close_code}")
     if summary.failure:
-        notes.append(summary.failure)
+        notes.append(gist(summary.failure))
     elif summary.lifespan_unsupported:
         why = f"it raised {_error(summary)}" if summary.error_type else "it returned without answering lifespan.startup"
         notes.append(f"the app does not support lifespan ({why}); serving without it")

@@ -31,7 +31,7 @@ from .model import ERROR_KINDS, Event, Trace
 from .payload import MAX_BODY, Row, payload
 from .states import StepState, states_of
 from .summary import TraceSummary
-from .text import duration, line, offset, size, timestamp
+from .text import duration, gist, line, offset, size, timestamp
 
 Format = Literal["text", "markdown"]
 FORMATS: tuple[str, ...] = ("text", "markdown")
@@ -165,7 +165,7 @@ def outcome(summary: TraceSummary) -> str:
     parts = []
     if summary.scope_type == "lifespan":
         if summary.failure:
-            parts.append(summary.failure)
+            parts.append(gist(summary.failure))
         elif summary.lifespan_unsupported:
             parts.append("not supported by the app")
         else:
@@ -277,7 +277,7 @@ def request_line(summary: TraceSummary, findings: Sequence[Finding] | None, *, i
     if summary.close_code is not None:
         notes.append(f"closed {summary.close_code}")
     if summary.failure:
-        notes.append(summary.failure)
+        notes.append(gist(summary.failure))
     elif summary.error_type and not summary.lifespan_unsupported:
         notes.append(f"raised {summary.error_type}")
     if not summary.complete:

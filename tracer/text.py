@@ -83,6 +83,25 @@ def line(text: str) -> str:
     return text.translate(_PICTURES)
 
 
+_TRACEBACK_START = "Traceback (most recent call last):"
+
+
+def gist(message: str) -> str:
+    """One line for a message that may span several, such as an app's traceback.
+
+    ``startup failed: Traceback (most recent call last): … RuntimeError: no database``
+    becomes ``startup failed: RuntimeError: no database`` (a traceback's last line says
+    what was raised); other multi-line text keeps its first and last lines.
+    """
+    lines = [row.strip() for row in message.splitlines() if row.strip()]
+    if len(lines) < 2:
+        return lines[0] if lines else ""
+    first, last = lines[0], lines[-1]
+    if first.endswith(_TRACEBACK_START):
+        return first[: -len(_TRACEBACK_START)] + last
+    return f"{first} … {last}"
+
+
 def block(text: str) -> str:
     """`text` made safe for the screen, keeping its tabs and line breaks."""
     return text.translate(_PICTURES_MULTILINE)

@@ -134,6 +134,32 @@ def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) ->
     assert "Traceback" not in done.stderr
 
 
+TRACEBACK_STARTUP_APP = """
+import traceback
+
+async def app(scope, receive, send):
+    await receive()
+    try:
+        raise RuntimeError("database unreachable")
+    except RuntimeError:
+        # What Starlette sends: the whole traceback as the message.
+        await send({"type": "lifespan.startup.failed", "message": traceback.format_exc()})
+"""
+
+
+def test_a_startup_traceback_is_one_console_line(project: Path) -> None:
+    write_module(project, "proj_tb", TRACEBACK_STARTUP_APP)
+    done = subprocess.run(
+        [sys.executable, "-m", "tracer.cli", "run", "proj_tb:app", "--port", "0"],
+        capture_output=True, text=True, timeout=30, cwd=project,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)),
+    )
+    assert done.returncode == 2
+    [line] = [row for row in done.stdout.splitlines() if row.startswith("LIFESPAN")]
+    assert line.endswith("startup failed: RuntimeError: database unreachable")
+    assert "Traceback" not in done.stdout
+
+
 def test_reload_is_refused_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "sample_apps.hello_wsgi:app", "--reload"]) == 2
     err = capsys.readouterr().err

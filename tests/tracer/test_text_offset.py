@@ -1,10 +1,10 @@
-"""`tracer.text.offset`: every offset of one trace in one unit, with one number of decimals."""
+"""`tracer.text`: offsets of one trace in one unit, with one number of decimals; the gist of a long message."""
 
 from __future__ import annotations
 
 import pytest
 
-from tracer.text import offset
+from tracer.text import gist, offset
 
 SECOND = 1_000_000_000
 
@@ -36,3 +36,11 @@ def test_right_aligned_offsets_line_up_at_the_decimal_point() -> None:
 def test_without_the_span_the_offset_alone_decides() -> None:
     assert offset(1_234_567) == "+1.235ms"
     assert offset(11_820_000_000).endswith("s") and not offset(11_820_000_000).endswith("ms")
+
+
+def test_gist_is_one_line_saying_what_happened() -> None:
+    traceback = 'startup failed: Traceback (most recent call last):\n  File "app.py", line 8, in lifespan\n    raise RuntimeError("x")\nRuntimeError: no database\n'
+    assert gist(traceback) == "startup failed: RuntimeError: no database"
+    assert gist("startup failed: no database") == "startup failed: no database"
+    assert gist("first\n\nsecond\nthird\n") == "first … third"
+    assert gist("") == ""
