@@ -39,8 +39,10 @@ _orjson_dumps: Final = orjson.dumps
 _BATCH_BYTES: Final = 16 * 1024
 _QUEUE_LIMIT: Final = 256
 """Ended traces queued while another thread writes before the ending thread waits to write (`_QUEUE_WAIT`)."""
+_QUEUE_BYTES = 256 * 1024  # not Final: the tests replace it (compiled, a Final is read once, at import)
+"""Bytes of ended traces queued while another thread writes before the ending thread waits to write."""
 _QUEUE_WAIT = 0.5
-"""Seconds the ending thread waits, at most, for the write lock once `_QUEUE_LIMIT` traces are queued."""
+"""Seconds the ending thread waits, at most, for the write lock once `_QUEUE_LIMIT` traces or `_QUEUE_BYTES` are queued."""
 _LOOK_SECONDS = 1.0
 _monotonic: Final = time.monotonic
 
@@ -81,13 +83,17 @@ class _TraceFile:
         self.failures = failures
         self.identity: tuple[int, int] = (0, 0)
         self.next_look = 0.0
-        # Lines of ended traces (a list each) and of single events (bytes), in order.
-        self.queue: collections.deque[bytes | list[bytes]] = collections.deque()
+        # Lines of ended traces (one bytes each) and of single events, in order.
+        self.queue: collections.deque[bytes] = collections.deque()
+        self.queued = 0  # bytes of ended traces in the queue
         # The lines of traces in progress, each in its own list: the writer thread
         # takes what they hold every flush_interval.
         self.live: dict[Any, list[bytes]] = {}
         self.pending = 0
         self.write_lock = threading.Lock()
+        # Held while a trace's lines are taken from its list: by a flush taking what a trace in progress
+        # holds so far, and by a trace that ended while another thread writes, to queue the rest.
+        self.taking_lock = threading.Lock()
         self.started = False
         """The sink's writer thread has been started (it starts with the first event)."""
         self.warned_moved = False
@@ -193,8 +199,13 @@ class _TraceFile:
             # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
             # this very thread may hold the lock (a response collected by the garbage collector while
             # it writes ends its trace here), and an ASGI server's event loop waits with it.
-            if len(self.queue) < _QUEUE_LIMIT or not lock.acquire(timeout=_QUEUE_WAIT):
-                self.queue.append(lines)
+            # Queued as one bytes of the trace's size: each line orjson makes holds a buffer of at least
+            # 4 KiB (15-20 times a short line), which a backlog would keep, and the allocator's heap after it.
+            if (len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES) or not lock.acquire(timeout=_QUEUE_WAIT):
+                with self.taking_lock:
+                    joined = b"".join(lines)
+                self.queue.append(joined)
+                self.queued += len(joined)
                 return
         try:
             if self.queue or self.carry or self.fd < 0 or not lines:
@@ -219,6 +230,7 @@ class _TraceFile:
         """`flush`'s work, with the write lock held; `last`: an ended trace's lines, written after the queue's."""
         queue = self.queue
         self.pending = 0
+        self.queued = 0
         if self.fd < 0:
             queue.clear()  # closed: nothing can be written any more
             return
@@ -231,21 +243,18 @@ class _TraceFile:
             lines = [self.carry] if self.carry else []
             if live and self.live:
                 # Only appends happen to these lists meanwhile, so their first `count`
-                # lines stay put; a trace that ends now queues the same list, which is
+                # lines stay put; a trace that ends now queues what is left after them,
                 # written after these lines (this thread holds the write lock).
-                for held in list(self.live.values()):
-                    count = len(held)
-                    if count:
-                        lines += held[:count]
-                        del held[:count]
+                with self.taking_lock:
+                    for held in list(self.live.values()):
+                        count = len(held)
+                        if count:
+                            lines += held[:count]
+                            del held[:count]
             popleft = queue.popleft
             try:
                 while True:
-                    item = popleft()
-                    if type(item) is list:
-                        lines += item
-                    else:
-                        lines.append(item)  # type: ignore[arg-type]
+                    lines.append(popleft())
             except IndexError:
                 pass
             if last:
@@ -295,7 +304,9 @@ class _TraceFile:
         # The parent's lines are the parent's to write; the lock may have been held by a thread that is gone.
         self.started = False
         self.write_lock = threading.Lock()
+        self.taking_lock = threading.Lock()
         self.queue.clear()
+        self.queued = 0
         self.live = {}
 
 
@@ -357,8 +368,8 @@ class JsonlSink:
         _live_sinks.add(self)
 
     @property
-    def _queue(self) -> collections.deque[bytes | list[bytes]]:
-        """Lines of ended traces (a list each) and of single events (bytes), in order, waiting to be written."""
+    def _queue(self) -> collections.deque[bytes]:
+        """Lines of ended traces (one bytes each) and of single events, in order, waiting to be written."""
         return self._file.queue
 
     @property

@@ -51,43 +51,75 @@ def test_write_lines_skips_what_was_written_already(tmp_path: Path) -> None:
     assert path.read_bytes() == b"first\nsecond\nthird\n"
 
 
-def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A writer kept off the GIL must not let ended traces pile up in memory: past the limit, the ender waits."""
+def _serve_while_the_sink_is_writing(sink: JsonlSink, app, requests: int):  # type: ignore[no-untyped-def]
+    """Serve `requests` in a thread while the test holds the write lock; yield the queue once it stops growing."""
     import threading
     import time
 
+    client = Client(WSGITracer(app, sink=sink))
+    served: list[int] = []
+
+    def serve() -> None:
+        for _ in range(requests):
+            client.get("/").close()
+            served.append(1)
+
+    sink._write_lock.acquire()  # another thread writing, for as long as this test says
+    worker = threading.Thread(target=serve, daemon=True)
+    try:
+        worker.start()
+        deadline = time.monotonic() + 30
+        length = -1
+        while len(sink._queue) != length and time.monotonic() < deadline:
+            length = len(sink._queue)
+            time.sleep(0.2)
+        assert worker.is_alive()  # waiting to write, not queueing
+        yield list(sink._queue), len(served)
+    finally:
+        sink._write_lock.release()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and len(served) == requests
+
+
+def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer kept off the GIL must not let ended traces pile up in memory: past the limit, the ender waits."""
     import tracer.jsonl
-    from tracer.jsonl import _QUEUE_LIMIT
+    from tracer.jsonl import _QUEUE_BYTES, _QUEUE_LIMIT
 
     monkeypatch.setattr(tracer.jsonl, "_QUEUE_WAIT", 60.0)
-
+    monkeypatch.setattr(tracer.jsonl, "_QUEUE_BYTES", 10 * _QUEUE_BYTES)  # the count is the limit here
     path = tmp_path / "t.jsonl"
     requests = _QUEUE_LIMIT + 40
     with JsonlSink(path, flush_interval=3600) as sink:
-        client = Client(WSGITracer(_app, sink=sink))
-        served: list[int] = []
+        for queue, served in _serve_while_the_sink_is_writing(sink, _app, requests):
+            assert len(queue) == served == _QUEUE_LIMIT
+    traces = read_traces(path)
+    assert len(traces) == requests and all(t.complete for t in traces)
 
-        def serve() -> None:
-            for _ in range(requests):
-                client.get("/").close()
-                served.append(1)
 
-        sink._write_lock.acquire()  # another thread writing, for as long as this test says
-        worker = threading.Thread(target=serve, daemon=True)
-        try:
-            worker.start()
-            deadline = time.monotonic() + 30
-            while len(sink._queue) < _QUEUE_LIMIT and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert len(sink._queue) == _QUEUE_LIMIT
-            time.sleep(0.2)
-            assert len(sink._queue) == _QUEUE_LIMIT and worker.is_alive()  # waiting to write, not queueing
-            assert len(served) == _QUEUE_LIMIT
-        finally:
-            sink._write_lock.release()
-        worker.join(timeout=30)
-        assert not worker.is_alive() and len(served) == requests
+def _big_app(environ, start_response):  # type: ignore[no-untyped-def]
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"c" * 4000] * 4
+
+
+def test_ended_traces_queue_as_one_bytes_each_and_only_so_many_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each queued trace is one bytes of its own size (orjson's lines each hold a 4 KiB+ buffer), up to a byte limit."""
+    import tracer.jsonl
+    from tracer.jsonl import _QUEUE_BYTES, _QUEUE_LIMIT
+
+    monkeypatch.setattr(tracer.jsonl, "_QUEUE_WAIT", 60.0)
+    path = tmp_path / "t.jsonl"
+    requests = _QUEUE_LIMIT
+    with JsonlSink(path, flush_interval=3600) as sink:
+        for queue, served in _serve_while_the_sink_is_writing(sink, _big_app, requests):
+            sizes = [len(item) for item in queue]
+            assert len(queue) == served < _QUEUE_LIMIT
+            assert _QUEUE_BYTES <= sum(sizes) < _QUEUE_BYTES + max(sizes)  # the bytes were the limit
+            for item in queue:  # one whole trace each
+                lines = item.splitlines()
+                assert type(item) is bytes and b'"seq":0,' in lines[0] and b'"kind":"wsgi.end"' in lines[-1]
     traces = read_traces(path)
     assert len(traces) == requests and all(t.complete for t in traces)
 
