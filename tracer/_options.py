@@ -7,18 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._failsafe import FailureReporter
+from .defaults import DEFAULT_HOLD_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TRACE_FILE  # noqa: F401 - re-exported
 from .errors import UsageError
 from .jsonl import JsonlSink
 from .redact import Redactor
 from .sink import Sink
 
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-"""Body bytes a trace keeps per direction unless ``max_body_bytes`` says otherwise."""
-
-DEFAULT_TRACE_FILE = "traces.jsonl"
-
-DEFAULT_HOLD_TIMEOUT = 60.0
-"""Seconds after which an event held at a breakpoint goes on by itself."""
 
 _ON = frozenset({"1", "true", "yes", "on"})
 _OFF = frozenset({"", "0", "false", "no", "off"})

@@ -27,7 +27,7 @@ import signal
 import warnings
 from typing import Any
 
-from .._options import DEFAULT_TRACE_FILE
+from ..defaults import DEFAULT_TRACE_FILE
 from .._session import STOPPED_BY_SERVER
 from ..access_log import AccessLogSink
 from ..app_output import capture_output, release_output

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 def default_trace_file() -> str:
     """The file `tracer run` and the middleware write when none is named: ``$TRACER_FILE`` or ``traces.jsonl``."""
-    from .._options import DEFAULT_TRACE_FILE
+    from ..defaults import DEFAULT_TRACE_FILE
 
     return os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
 

@@ -34,18 +34,7 @@ from typing import Any
 from .. import filters
 from ..errors import UsageError
 from ..spec import MESSAGES
-
-HOLD_KINDS: tuple[str, ...] = (
-    "wsgi.environ",
-    "wsgi.input",
-    "wsgi.start_response",
-    "wsgi.write",
-    "wsgi.body",
-    "asgi.scope",
-    "asgi.receive",
-    "asgi.send",
-)
-"""The event kinds a request can be held at (the others are the middleware's own or the end)."""
+from .syntax import EXAMPLES, HOLD_KINDS, SYNTAX
 
 FIRST_KINDS = frozenset({"wsgi.environ", "asgi.scope"})
 """The first event of a request: where a breakpoint without ``@`` holds it."""
@@ -58,19 +47,6 @@ _PREFIXES = frozenset(name.rsplit(".", i)[0] for name in _KNOWN for i in range(1
 
 _FROM_SUMMARY = frozenset({"~h", "~hq", "~hs"})
 """Operators that read events in the list but whose answer a running request's summary holds (its headers)."""
-
-SYNTAX = "[FILTER] [@ KIND[,KIND...]]"
-"""How a breakpoint is written."""
-
-EXAMPLES: tuple[tuple[str, str], ...] = (
-    ("~u /stream @ http.response.body", "hold each body chunk a /stream response sends"),
-    ("~m POST @ http.request,wsgi.input", "hold each piece of a POST's body as the app gets it"),
-    ("~c 5xx @ http.response.start,wsgi.start_response", "hold a response about to start with a 5xx status"),
-    ("~ws @ websocket.*", "hold every websocket message, both ways"),
-    ("~u /admin", "hold the request at its first event, before the app sees it"),
-)
-"""Breakpoints with what they do, for help texts."""
-
 
 class BreakpointError(UsageError):
     """A breakpoint that does not parse; the message names the bad part in one line."""

@@ -27,11 +27,10 @@ from typing import Any
 
 from .._failsafe import logger
 from ..errors import TracerError, TracerWarning
+from ..defaults import DEFAULT_HOLD_TIMEOUT
 from .breakpoints import Breakpoint, parse_breakpoint
 from .hold import Hold
 
-DEFAULT_HOLD_TIMEOUT = 60.0
-"""Seconds after which a held event goes on by itself."""
 
 Subscriber = Callable[[dict[str, Any]], None]
 """Hears each debugger event as a JSON-ready dict (see `Debugger.subscribe`)."""

@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 from ..errors import UsageError
-from .breakpoints import EXAMPLES, HOLD_KINDS, SYNTAX
-from .debugger import DEFAULT_HOLD_TIMEOUT
+from ..defaults import DEFAULT_HOLD_TIMEOUT
+from .syntax import EXAMPLES, HOLD_KINDS, SYNTAX
 
 BREAK_EPILOG = "\n".join(
     [
