@@ -249,7 +249,7 @@ class LineSession(TraceSession):
     this an ordinary `TraceSession`, whose writes report the failure.
     """
 
-    __slots__ = ("_file",)
+    __slots__ = ("_file", "_defer")
 
     def __init__(
         self,
@@ -259,8 +259,11 @@ class LineSession(TraceSession):
         protocol: str,
         scope_type: str,
         max_body_bytes: int | None,
+        defer: bool = False,
     ) -> None:
         TraceSession.__init__(self, sink, failures, protocol, scope_type, max_body_bytes)
+        # Leave the writes to the sink's writer thread: a request served by one of many threads, or by an event loop.
+        self._defer = defer
         self._sink = sink
         self._pending = 0
         self._lines: list[bytes] | None = None
@@ -297,7 +300,7 @@ class LineSession(TraceSession):
             line = slow
         lines.append(line)
         pending = self._pending + len(line)
-        if pending >= _BATCH_BYTES:
+        if pending >= _BATCH_BYTES and not self._defer:
             self._pending = 0
             # Write what every trace holds, unless a write is under way. This trace's lines stay in its
             # one list until written, so they reach the file in order.
@@ -328,7 +331,7 @@ class LineSession(TraceSession):
         file = self._file
         try:
             if file is not None:
-                file.end_trace(self)
+                file.end_trace(self, self._defer)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
@@ -348,7 +351,7 @@ class LineSession(TraceSession):
         file = self._file
         try:
             if file is not None:
-                file.end_trace(self)
+                file.end_trace(self, self._defer)
         except Exception as exc:  # noqa: BLE001 - recording never fails a request
             self._failures.report(exc)
 
@@ -367,15 +370,18 @@ def new_session(
     protocol: str,
     scope_type: str,
     max_body_bytes: int | None,
+    defer: bool,
 ) -> TraceSession:
     """A new trace's session: a `LineSession` writing to `file` (the sink's `line_file`), else a `TraceSession`.
+
+    With `defer`, the `LineSession` leaves its writes to the sink's writer thread (`_TraceFile.end_trace`).
 
     Each class is named here, not held in a variable: compiled, a class in a
     variable is called through Python's type call (argument parsing and all)
     rather than its native constructor, on every request.
     """
     if file is not None:
-        return LineSession(file, sink, failures, protocol, scope_type, max_body_bytes)
+        return LineSession(file, sink, failures, protocol, scope_type, max_body_bytes, defer)
     return TraceSession(sink, failures, protocol, scope_type, max_body_bytes)
 
 

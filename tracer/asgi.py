@@ -131,6 +131,7 @@ class ASGITracer:
             "asgi",
             scope_type if isinstance(scope_type, str) else "http",
             options.max_body_bytes,
+            True,  # the event loop's writes go to the sink's writer thread, not between requests' messages
         )
         redactor = options.redactor
         session.fenced("asgi.scope", _scope_data, redactor, scope)

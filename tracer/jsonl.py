@@ -188,9 +188,18 @@ class _TraceFile:
         self.live[session] = lines
         return lines
 
-    def end_trace(self, session: Any) -> None:
-        """Write a trace's lines, now complete, after what is queued; queue them if another thread is writing."""
+    def end_trace(self, session: Any, defer: bool) -> None:
+        """Write a trace's lines, now complete, after what is queued; or queue them for the writer thread.
+
+        They are queued with `defer` (a request served by one of many threads, or by an event loop:
+        a write here would hand the GIL to another request and wait to take it back, and the writer
+        thread writes a whole batch at once within ``flush_interval``), and when another thread is
+        writing; either way up to `_QUEUE_LIMIT` traces and `_QUEUE_BYTES`.
+        """
         lines = self.live.pop(session, None)
+        if defer and lines and len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES:
+            self.queue_trace(lines)
+            return
         lock = self.write_lock
         if not lock.acquire(blocking=False):
             if lines is None:
@@ -199,13 +208,8 @@ class _TraceFile:
             # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
             # this very thread may hold the lock (a response collected by the garbage collector while
             # it writes ends its trace here), and an ASGI server's event loop waits with it.
-            # Queued as one bytes of the trace's size: each line orjson makes holds a buffer of at least
-            # 4 KiB (15-20 times a short line), which a backlog would keep, and the allocator's heap after it.
             if (len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES) or not lock.acquire(timeout=_QUEUE_WAIT):
-                with self.taking_lock:
-                    joined = b"".join(lines)
-                self.queue.append(joined)
-                self.queued += len(joined)
+                self.queue_trace(lines)
                 return
         try:
             if self.queue or self.carry or self.fd < 0 or not lines:
@@ -216,6 +220,17 @@ class _TraceFile:
                 self.write_out(lines)
         finally:
             lock.release()
+
+    def queue_trace(self, lines: list[bytes]) -> None:
+        """Queue an ended trace's lines as one bytes of their size.
+
+        Each line orjson makes holds a buffer of at least 4 KiB (15-20 times a short line),
+        which a backlog would keep, and the allocator's heap after it.
+        """
+        with self.taking_lock:  # a flush may be taking the first lines of this trace
+            joined = b"".join(lines)
+        self.queue.append(joined)
+        self.queued += len(joined)
 
     def flush(self, wait: bool, live: bool) -> None:
         """Write what is queued (and with `live`, what traces in progress hold); unless `wait`, not if another thread writes."""
@@ -319,8 +334,12 @@ class JsonlSink:
     is new or empty; an existing trace file is appended to. Each event is
     encoded when it happens; lines are written whole when their trace ends,
     and at most `flush_interval` seconds after the event otherwise, so the
-    file can be followed while the app runs. A failed write (a full disk) is
-    reported once as a `TracerWarning` and never reaches the app.
+    file can be followed while the app runs. Requests served by one of many
+    threads (``wsgi.multithread``) or by an ASGI event loop leave the write to
+    the sink's own thread, which writes them in batches within `flush_interval`:
+    a write in the request's thread would hand the GIL to another request and
+    wait to take it back. A failed write (a full disk) is reported once as a
+    `TracerWarning` and never reaches the app.
 
     A server left running for days: if the file is deleted or replaced
     (logrotate, a user clearing it), the sink notices within a second, as

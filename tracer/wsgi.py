@@ -125,7 +125,9 @@ class WSGITracer:
             return self._held(self, environ, start_response)
         failures = options.failures
         redactor = options.redactor
-        session = new_session(self._line_file, options.sink, failures, "wsgi", "http", options.max_body_bytes)
+        # A server with many threads: a write in the request's thread would hand the GIL to another request.
+        defer = environ.get("wsgi.multithread") is True
+        session = new_session(self._line_file, options.sink, failures, "wsgi", "http", options.max_body_bytes, defer)
         # session.fenced() inlined here and in TracedStartResponse: they run for every request.
         try:
             data = _environ_data(redactor, environ)

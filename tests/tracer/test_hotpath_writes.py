@@ -143,3 +143,62 @@ def test_a_trace_ended_by_the_thread_that_holds_the_write_lock_waits_only_so_lon
             sink._write_lock.release()
     traces = read_traces(path)
     assert len(traces) == _QUEUE_LIMIT + 3 and all(t.complete for t in traces)
+
+
+@pytest.mark.parametrize("multithread", [True, False])
+def test_a_threaded_servers_requests_leave_their_writes_to_the_writer_thread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, multithread: bool) -> None:
+    """A write in a request's thread would hand the GIL to another request: with wsgi.multithread, the sink's thread writes."""
+    import threading
+
+    real_writev = os.writev
+    writers: list[str] = []
+
+    def writev(fd: int, buffers: list[bytes]) -> int:
+        writers.append(threading.current_thread().name)
+        return real_writev(fd, buffers)
+
+    path = tmp_path / "t.jsonl"
+    with JsonlSink(path, flush_interval=3600) as sink:
+        monkeypatch.setattr(os, "writev", writev)
+        client = Client(WSGITracer(_app, sink=sink))
+        for _ in range(3):
+            client.get("/", environ_overrides={"wsgi.multithread": multithread}).close()
+        in_request_thread = writers.count(threading.current_thread().name)
+        queued = len(sink._queue)
+    monkeypatch.undo()
+    if multithread:
+        assert (in_request_thread, queued) == (0, 3)  # one right-sized bytes per trace, for the writer thread
+    else:
+        assert (in_request_thread, queued) == (3, 0)  # one process, one thread: written as each trace ends
+    traces = read_traces(path)
+    assert len(traces) == 3 and all(t.complete for t in traces)
+
+
+def test_an_asgi_request_leaves_its_write_to_the_writer_thread(tmp_path: Path) -> None:
+    """An event loop's request: a write there would hand the GIL away between requests' messages."""
+    import asyncio
+
+    from asgiref.testing import ApplicationCommunicator
+
+    from tracer import ASGITracer
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def one_request(tracer: ASGITracer) -> None:
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+        communicator = ApplicationCommunicator(tracer, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        assert (await communicator.receive_output(1))["status"] == 200
+        assert (await communicator.receive_output(1))["body"] == b"ok"
+        await communicator.wait(1)
+
+    path = tmp_path / "t.jsonl"
+    with JsonlSink(path, flush_interval=3600) as sink:
+        asyncio.run(one_request(ASGITracer(app, sink=sink)))
+        assert len(sink._queue) == 1 and read_traces(path) == []
+    [trace] = read_traces(path)
+    assert trace.complete
