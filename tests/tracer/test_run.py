@@ -121,13 +121,18 @@ async def app(scope, receive, send):
 """
 
 
-def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) -> None:
-    write_module(project, "proj_nodb", NO_DATABASE_APP)
-    done = subprocess.run(
-        [sys.executable, "-m", "tracer.cli", "run", "proj_nodb:app", "--port", "0"],
+def _tracer_run(project: Path, module: str, source: str) -> subprocess.CompletedProcess[str]:
+    """``tracer run module:app --port 0`` in `project`, with `source` as the module, to its end."""
+    write_module(project, module, source)
+    return subprocess.run(
+        [sys.executable, "-m", "tracer.cli", "run", f"{module}:app", "--port", "0"],
         capture_output=True, text=True, timeout=30, cwd=project,
         env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)),
     )
+
+
+def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) -> None:
+    done = _tracer_run(project, "proj_nodb", NO_DATABASE_APP)
     assert done.returncode == 2
     assert "LIFESPAN" in done.stdout and "startup failed: no database" in done.stdout
     assert done.stderr.endswith("tracer: error: the app's lifespan startup failed, so the server did not start (the trace file has its message)\n")
@@ -148,12 +153,7 @@ async def app(scope, receive, send):
 
 
 def test_a_startup_traceback_is_one_console_line(project: Path) -> None:
-    write_module(project, "proj_tb", TRACEBACK_STARTUP_APP)
-    done = subprocess.run(
-        [sys.executable, "-m", "tracer.cli", "run", "proj_tb:app", "--port", "0"],
-        capture_output=True, text=True, timeout=30, cwd=project,
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)),
-    )
+    done = _tracer_run(project, "proj_tb", TRACEBACK_STARTUP_APP)
     assert done.returncode == 2
     [line] = [row for row in done.stdout.splitlines() if row.startswith("LIFESPAN")]
     assert line.endswith("startup failed: RuntimeError: database unreachable")
