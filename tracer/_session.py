@@ -259,7 +259,7 @@ class LineSession(TraceSession):
         protocol: str,
         scope_type: str,
         max_body_bytes: int | None,
-        defer: bool = False,
+        defer: bool,
     ) -> None:
         TraceSession.__init__(self, sink, failures, protocol, scope_type, max_body_bytes)
         # Leave the writes to the sink's writer thread: a request served by one of many threads, or by an event loop.

@@ -197,7 +197,7 @@ class _TraceFile:
         writing; either way up to `_QUEUE_LIMIT` traces and `_QUEUE_BYTES`.
         """
         lines = self.live.pop(session, None)
-        if defer and lines and len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES:
+        if defer and lines and self.has_room():
             self.queue_trace(lines)
             return
         lock = self.write_lock
@@ -208,18 +208,17 @@ class _TraceFile:
             # the limit, wait for it rather than hold ever more traces in memory. The wait is bounded:
             # this very thread may hold the lock (a response collected by the garbage collector while
             # it writes ends its trace here), and an ASGI server's event loop waits with it.
-            if (len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES) or not lock.acquire(timeout=_QUEUE_WAIT):
+            if self.has_room() or not lock.acquire(timeout=_QUEUE_WAIT):
                 self.queue_trace(lines)
                 return
         try:
-            if self.queue or self.carry or self.fd < 0 or not lines:
-                self.flush_locked(False, lines)
-            else:
-                # The common case, a trace ending with nothing else waiting: its own list, as it is.
-                self.pending = 0
-                self.write_out(lines)
+            self.flush_locked(False, lines)
         finally:
             lock.release()
+
+    def has_room(self) -> bool:
+        """Whether the queue takes another ended trace (`_QUEUE_LIMIT` traces, `_QUEUE_BYTES`)."""
+        return len(self.queue) < _QUEUE_LIMIT and self.queued < _QUEUE_BYTES
 
     def queue_trace(self, lines: list[bytes]) -> None:
         """Queue an ended trace's lines as one bytes of their size.
@@ -401,8 +400,7 @@ class JsonlSink:
         if not self._file.started:
             self._start()
         # Encoding here, while the record is fresh in the cache, and writing when a
-        # trace ends (or _BATCH_BYTES are pending) keeps memory small and reused:
-        # batching writes across requests measured slower (bench/README.md).
+        # trace ends (or _BATCH_BYTES are pending) keeps memory small and reused.
         try:
             line = _orjson_dumps(record, option=_OPT)
         except (TypeError, orjson.JSONEncodeError):
