@@ -36,6 +36,9 @@ SECTIONS: tuple[tuple[str, tuple[type[DOMNode], ...], str], ...] = (
 )
 """Screens and widgets whose own bindings make a table of keys, with a note on what the mouse does."""
 
+EVERYWHERE_NOTE = "Drag over text to select it; ctrl+c then copies it instead of leaving tracer."
+"""What the mouse does on every screen, and ctrl+c's other meaning: the table lists ctrl+c once, as the app's."""
+
 KEY_NAMES = {
     "enter": "Enter", "escape": "Esc", "backspace": "Backspace", "home": "Home", "end": "End",
     "pageup": "PgUp", "pagedown": "PgDn", "space": "space", "tab": "Tab", "shift+tab": "shift+Tab", "f1": "F1",
@@ -48,10 +51,17 @@ def key_label(key: str) -> str:
 
 
 def key_rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-    """(keys, what they do), one row per action, keys in the order bound."""
+    """(keys, what they do), one row per action, keys in the order bound.
+
+    A key bound both with a tooltip (a key tracer documents) and without one
+    (Textual's own, such as the screen's ctrl+c that copies selected text) is
+    listed once, on the documented row.
+    """
+    listed = [b for b in bindings if not b.system and (b.description or b.tooltip)]
+    documented = {b.key for b in listed if b.tooltip}
     rows: dict[tuple[str, str, str], list[str]] = {}
-    for binding in bindings:
-        if binding.system or not (binding.description or binding.tooltip):
+    for binding in listed:
+        if binding.key in documented and not binding.tooltip:
             continue
         group = (binding.action, binding.id or "", binding.tooltip or binding.description)
         keys = rows.setdefault(group, [])
@@ -87,6 +97,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_subtitle = "Esc to close"
             everywhere = [*self.app._bindings.key_to_bindings.values(), own_bindings(Screen)]
             yield Static(_table("Everywhere", key_rows(b for group in everywhere for b in group)))
+            yield Static(EVERYWHERE_NOTE, classes="help-note")
             for title, node_types, note in SECTIONS:
                 rows = key_rows(b for node_type in node_types for b in own_bindings(node_type))
                 yield Static(_table(title, rows), classes="help-table")
