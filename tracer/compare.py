@@ -70,6 +70,10 @@ comparison unless ``ignore_headers`` replaces this set (``DEFAULT_IGNORED_HEADER
 compares the Host header and the server's address too). Content-Length is left out as well
 whenever the bodies themselves are compared."""
 
+_PHASE_ORDER = {phase: index for index, phase in enumerate(
+    [*dict.fromkeys(p for p in (*HTTP_PHASES, *WEBSOCKET_PHASES) if p != "end"), "end"]
+)}
+"""Differences are listed in this order: the phases of every scope type, the end last."""
 _RESPONSE_BODY = frozenset({"http.response.body", "websocket.http.response.body"})
 _BOUNDARY = re.compile(r";\s*boundary=(\"[^\"]*\"|[^;]*)", re.IGNORECASE)
 
@@ -264,8 +268,7 @@ def compare(
     out += _end_differences(sa, sb, labels)
     result.phases = _phase_rows(left, right)
     result.notes[:0] = _protocol_notes(left, right, labels)
-    order = {phase: index for index, phase in enumerate(dict.fromkeys((*HTTP_PHASES, *WEBSOCKET_PHASES)))}
-    out.sort(key=lambda d: order.get(d.phase, 0))
+    out.sort(key=lambda d: _PHASE_ORDER.get(d.phase, 0))
     return result
 
 
@@ -447,7 +450,7 @@ def pair_summaries(
 ) -> tuple[list[tuple[TraceSummary, TraceSummary]], list[TraceSummary], list[TraceSummary]]:
     """Pair the traces of two files by method, path and order (the n-th ``GET /x`` of one with the n-th of the other).
 
-    Lifespan traces are left out. Give each side in start order.
+    Lifespan traces are left out (`pair_lifespans` pairs them). Give each side in start order.
 
     Returns:
         The pairs (in the first side's order), then the traces found only in `a`, then only in `b`.
@@ -469,3 +472,22 @@ def pair_summaries(
     paired = {id(right) for _, right in pairs}
     only_b = [s for s in b if s.scope_type != "lifespan" and id(s) not in paired]
     return pairs, only_a, only_b
+
+
+def pair_lifespans(
+    a: Iterable[TraceSummary], b: Iterable[TraceSummary]
+) -> tuple[list[tuple[TraceSummary, TraceSummary]], list[TraceSummary], list[TraceSummary]]:
+    """Pair the lifespan traces of two files in order: the n-th of one with the n-th of the other.
+
+    A lifespan trace is a server process's startup and shutdown, not a request: one without a
+    partner (a file recorded by more worker processes, or by a server that ran no lifespan: a
+    WSGI server, a test client without one) says how the app was served, not what it did, so it
+    is left out rather than found in one file only. Give each side in start order.
+
+    Returns:
+        The pairs, then the lifespan traces left out of `a`, then those left out of `b`.
+    """
+    left = [s for s in a if s.scope_type == "lifespan"]
+    right = [s for s in b if s.scope_type == "lifespan"]
+    count = min(len(left), len(right))
+    return list(zip(left[:count], right[:count])), left[count:], right[count:]

@@ -18,9 +18,10 @@ from django.urls import path
 
 from sample_apps import twin_asgi, twin_notes, twin_wsgi
 from tests.django_project import configure_django
+from tests.tracer.lifespan_sessions import lifespan_session, refuses_to_start
 from tracer import ASGITracer, Recorder, WSGITracer
 from tracer.body_diff import Body, compare_bodies, first_difference
-from tracer.compare import DEFAULT_IGNORED_HEADERS, compare, pair_summaries
+from tracer.compare import DEFAULT_IGNORED_HEADERS, compare, pair_lifespans, pair_summaries
 from tracer.model import Trace, TruncatedBytes
 from tracer.phases import HTTP_PHASES, align
 
@@ -385,3 +386,22 @@ def test_an_exception_is_named_once_not_as_event_counts() -> None:
         ("end", "error"),
     ]
     assert result.differences[-1].message == "error: ValueError: no such item → none"
+
+
+def test_lifespan_traces_pair_in_order_and_a_failed_startup_differs() -> None:
+    rec_a, rec_b = Recorder(), Recorder()
+    for _ in range(2):
+        lifespan_session(twin_asgi.app, rec_a)
+    lifespan_session(refuses_to_start, rec_b)
+    requests = record(twin_asgi.app, "asgi")
+    a, b = [*rec_a.traces(), *requests], [*rec_b.traces(), *requests]
+    pairs, left_out_a, left_out_b = pair_lifespans([t.summary for t in a], [t.summary for t in b])
+    assert [(x.id, y.id) for x, y in pairs] == [(a[0].id, b[0].id)]
+    assert ([s.id for s in left_out_a], left_out_b) == ([a[1].id], [])
+    assert pair_summaries([t.summary for t in a], [t.summary for t in b])[1:] == ([], [])
+    assert compare(a[0], a[1]).same
+    result = compare(a[0], b[0])
+    # The messages phase comes before the end, as in the phase rows.
+    assert [(d.phase, d.aspect) for d in result.differences] == [("messages", "events"), ("end", "error")]
+    assert "lifespan.startup.failed ×1" in result.differences[0].message
+    assert [row.phase for row in result.phases] == ["request", "messages", "end"]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sample_apps import twin_asgi, twin_notes, twin_wsgi
+from tests.tracer.lifespan_sessions import lifespan_session, refuses_to_start
 from tracer import ASGITracer, JsonlSink, WSGITracer, read_traces
 from tracer.commands import diff as diff_command
 from tracer.errors import TracerError
@@ -156,6 +157,57 @@ def test_unpaired_traces_are_listed_and_make_files_differ(twins: dict[str, Path]
     assert code == 1 and document["same"] is False
     assert [item["title"] for item in document["only_a"]] == ["GET /nowhere"]
     assert [item["title"] for item in document["only_b"]] == ["POST /notes", "GET /notes/1", "GET /stream"]
+
+
+def with_lifespans(source: Path, target: Path, *apps: object) -> Path:
+    """`source`'s requests, then a lifespan session of each app in `apps` (one per server process)."""
+    target.write_bytes(source.read_bytes())
+    sink = JsonlSink(target)
+    for app in apps:
+        lifespan_session(app, sink)
+    sink.close()
+    return target
+
+
+def test_lifespan_traces_are_paired_when_both_files_have_them(twins: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    started = with_lifespans(twins["asgi"], tmp_path / "started.jsonl", twin_asgi.app)
+    again = with_lifespans(twins["asgi"], tmp_path / "again.jsonl", twin_asgi.app)
+    failed = with_lifespans(twins["asgi"], tmp_path / "failed.jsonl", refuses_to_start)
+    code, out, _ = diff_cli(str(started), str(again), capsys=capsys)
+    assert code == 0, out
+    assert out.splitlines()[-2:] == [
+        f"same      LIFESPAN  [trace {read_traces(started)[-1].id} ↔ {read_traces(again)[-1].id}]",
+        "5 pairs compared: 5 same, 0 different",
+    ]
+    code, out, _ = diff_cli(str(started), str(failed), capsys=capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[-4].startswith("differs   LIFESPAN  [trace ")
+    assert lines[-3].startswith("            messages          messages: 4 events (") and "lifespan.startup.failed ×1) in B" in lines[-3]
+    assert lines[-2] == "            end               error: none → RuntimeError: no database"
+    assert lines[-1] == "5 pairs compared: 4 same, 1 different"
+
+
+def test_lifespan_traces_without_a_partner_are_left_out_and_counted(twins: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = with_lifespans(twins["asgi"], tmp_path / "one.jsonl", twin_asgi.app)
+    two = with_lifespans(twins["asgi"], tmp_path / "two.jsonl", twin_asgi.app, twin_asgi.app)
+    # A WSGI server runs no lifespan: the ASGI recording's is no difference.
+    code, out, _ = diff_cli(str(twins["wsgi"]), str(one), capsys=capsys)
+    assert code == 0, out
+    assert out.splitlines()[-1] == (
+        "4 pairs compared: 4 same, 0 different; 1 lifespan trace left out (A has none, B has 1: A's server ran no lifespan)"
+    )
+    # Two worker processes, two lifespan traces: the first pairs with the other file's only one.
+    code, out, _ = diff_cli(str(two), str(one), capsys=capsys)
+    assert code == 0, out
+    assert out.splitlines()[-1] == (
+        "5 pairs compared: 5 same, 0 different; 1 lifespan trace left out (A has 2, B has 1: one per server process)"
+    )
+    code, out, _ = diff_cli(str(two), str(twins["wsgi"]), "--json", capsys=capsys)
+    document = json.loads(out)
+    assert (code, document["same"], document["only_a"], document["only_b"]) == (0, True, [], [])
+    assert document["left_out_a"] == [{"trace": trace.id, "title": "LIFESPAN"} for trace in read_traces(two)[-2:]]
+    assert document["left_out_b"] == []
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(twins: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,9 @@
 """`tracer diff A B`: what differs between two requests, or between two recorded sessions.
 
 Each side is ``FILE#TRACE_ID`` (a unique prefix of the id, or its number, will do), or both
-are whole files, whose traces are paired by method, path and order. Exit
-status: 0 when the exchanges are the same (timings aside), 1 when they
+are whole files: their requests are paired by method, path and order, their
+lifespan traces in order (one without a partner is left out, and counted).
+Exit status: 0 when the exchanges are the same (timings aside), 1 when they
 differ, 2 on bad input.
 """
 
@@ -13,7 +14,9 @@ import json
 import sys
 from typing import IO, Any
 
-from ..compare import DEFAULT_IGNORED_HEADERS, SERVER_ADDRESS_HEADER, Comparison, compare, pair_summaries
+from ..compare import (
+    DEFAULT_IGNORED_HEADERS, SERVER_ADDRESS_HEADER, Comparison, compare, pair_lifespans, pair_summaries,
+)
 from ..errors import UsageError
 from ..model import Trace
 from .check import wants_colour, describe
@@ -33,7 +36,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Compare two requests phase by phase (request, body read, response started, body sent, end): status, "
             "headers, bodies, body pieces, event counts, websocket messages and the time spent in each phase. Each "
             "side is FILE#TRACE_ID (a unique prefix of the id, or its number, will do), or both are whole files, whose requests are "
-            "paired by method, path and order. Exit status: 0 same, 1 different, 2 bad input."
+            "paired by method, path and order, and their lifespan traces in order. Exit status: 0 same, 1 different, "
+            "2 bad input."
         ),
     )
     parser.add_argument("a", metavar="A", help="FILE#TRACE_ID, or a whole trace file")
@@ -104,7 +108,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _files(path_a: str, path_b: str, ignored: frozenset[str], as_json: bool, out: IO[str]) -> int:
     index_a, index_b = open_index(path_a), open_index(path_b)
-    pairs, only_a, only_b = pair_summaries(index_a.in_start_order(), index_b.in_start_order())
+    summaries_a, summaries_b = index_a.in_start_order(), index_b.in_start_order()
+    pairs, only_a, only_b = pair_summaries(summaries_a, summaries_b)
+    lifespans, left_out_a, left_out_b = pair_lifespans(summaries_a, summaries_b)
+    position = {id(summary): number for number, summary in enumerate(summaries_a)}
+    pairs = sorted([*pairs, *lifespans], key=lambda pair: position[id(pair[0])])
     colour = wants_colour(out)
     results = []
     for summary_a, summary_b in pairs:
@@ -125,6 +133,8 @@ def _files(path_a: str, path_b: str, ignored: frozenset[str], as_json: bool, out
             "pairs": [result.to_dict() for result in results],
             "only_a": [{"trace": s.id, "title": s.title} for s in only_a],
             "only_b": [{"trace": s.id, "title": s.title} for s in only_b],
+            "left_out_a": [{"trace": s.id, "title": s.title} for s in left_out_a],
+            "left_out_b": [{"trace": s.id, "title": s.title} for s in left_out_b],
         }
         out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return 0 if same else 1
@@ -135,8 +145,18 @@ def _files(path_a: str, path_b: str, ignored: frozenset[str], as_json: bool, out
     line = f"{len(results)} pair{'s' if len(results) != 1 else ''} compared: {len(results) - differing} same, {differing} different"
     if only_a or only_b:
         line += f"; {len(only_a)} only in A, {len(only_b)} only in B"
+    if left_out_a or left_out_b:
+        line += "; " + _lifespans_left_out(len(lifespans), len(left_out_a), len(left_out_b))
     print(line, file=out)
     return 0 if same else 1
+
+
+def _lifespans_left_out(paired: int, left_out_a: int, left_out_b: int) -> str:
+    """How many lifespan traces had no partner, and why that is no difference."""
+    count = left_out_a + left_out_b
+    has = {side: paired + left_out or "none" for side, left_out in (("A", left_out_a), ("B", left_out_b))}
+    why = "one per server process" if paired else f"{'B' if left_out_a else 'A'}'s server ran no lifespan"
+    return f"{count} lifespan trace{'s' if count != 1 else ''} left out (A has {has['A']}, B has {has['B']}: {why})"
 
 
 def _pair_title(a: Trace, b: Trace) -> str:
