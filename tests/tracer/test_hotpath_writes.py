@@ -85,10 +85,10 @@ def test_ended_traces_queue_while_another_thread_writes_but_only_so_many(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer kept off the GIL must not let ended traces pile up in memory: past the limit, the ender waits."""
     import tracer.jsonl
-    from tracer.jsonl import _QUEUE_BYTES, _QUEUE_LIMIT
+    from tracer.jsonl import _QUEUE_LIMIT
 
     monkeypatch.setattr(tracer.jsonl, "_QUEUE_WAIT", 60.0)
-    monkeypatch.setattr(tracer.jsonl, "_QUEUE_BYTES", 10 * _QUEUE_BYTES)  # the count is the limit here
+    monkeypatch.setattr(tracer.jsonl, "_QUEUE_BYTES", 2**40)  # the count is the limit here
     path = tmp_path / "t.jsonl"
     requests = _QUEUE_LIMIT + 40
     with JsonlSink(path, flush_interval=3600) as sink:
