@@ -2,7 +2,7 @@
 
     sock = bind_socket("127.0.0.1", 0)
     server = make_server(app, "wsgi", sock)
-    server.start_in_thread()            # or server.serve() to block
+    server.start_in_thread()            # or server.serve(on_ready) to block
     ...
     server.stop()
 
@@ -40,6 +40,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 3
 
 CutShort = Callable[[int, float], None]
 """``on_cut_short(count, seconds)``: `count` requests were still running `seconds` after the server began stopping."""
+
+OnReady = Callable[[], None]
+"""``on_ready()``: the server takes requests now (an ASGI app's lifespan startup is over); none was handled yet."""
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 """Signals that stop a server the way Ctrl+C does: `kill`, and the terminal closing."""
@@ -138,8 +141,12 @@ class Server(Protocol):
 
     description: str
 
-    def serve(self) -> None:
-        """Serve until `stop()` (or Ctrl-C, in the main thread); returns after a clean shutdown."""
+    def serve(self, on_ready: OnReady | None = None) -> None:
+        """Serve until `stop()` (or Ctrl-C, in the main thread); returns after a clean shutdown.
+
+        `on_ready` is called once the server takes requests: for ASGI, after the app's lifespan
+        startup completed or the app turned out not to support lifespan; never when it failed.
+        """
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
         """Serve from a background thread; return once it accepts requests."""
@@ -200,7 +207,10 @@ class WerkzeugServer:
         self._stopped = False
         self._on_cut_short = on_cut_short
 
-    def serve(self) -> None:
+    def serve(self, on_ready: OnReady | None = None) -> None:
+        # The socket listens already and WSGI has no startup: connections wait in its backlog.
+        if on_ready is not None:
+            on_ready()
         self._server.serve_forever(poll_interval=0.2)
 
     def start_in_thread(self, timeout: float = 10.0) -> None:
@@ -303,9 +313,10 @@ class UvicornServer:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
-    def serve(self) -> None:
+    def serve(self, on_ready: OnReady | None = None) -> None:
         error_log = logging.getLogger("uvicorn.error")
         error_log.addFilter(self._cut_short)
+        self._server.on_ready = on_ready
         try:
             self._server.run(sockets=[self._sock])
         except SystemExit:
@@ -351,10 +362,19 @@ class UvicornServer:
 
 
 def _uvicorn_server(config: Any, cut_short: _CutShortFilter) -> Any:
-    """A ``uvicorn.Server`` that also reports the requests a second Ctrl+C abandons."""
+    """A ``uvicorn.Server`` that says when it is ready, and reports the requests a second Ctrl+C abandons."""
     import uvicorn
 
     class Server(uvicorn.Server):  # type: ignore[misc]
+        on_ready: OnReady | None = None
+
+        async def startup(self, sockets: Any = None) -> None:
+            # uvicorn sets `started` once the lifespan startup is over and the socket is served (it
+            # exits instead when the startup failed); the loop has taken no connection yet.
+            await super().startup(sockets)
+            if self.started and self.on_ready is not None:
+                self.on_ready()
+
         async def shutdown(self, sockets: Any = None) -> None:
             began = time.monotonic()
             await super().shutdown(sockets)

@@ -137,6 +137,33 @@ def test_failed_lifespan_startup_is_one_line_and_a_failed_exit(project: Path) ->
     assert "LIFESPAN" in done.stdout and "startup failed: no database" in done.stdout
     assert done.stderr.endswith("tracer: error: the app's lifespan startup failed, so the server did not start (the trace file has its message)\n")
     assert "Traceback" not in done.stderr
+    # The app was never served, and the console never said it was.
+    assert "tracer: serving" not in done.stdout and "press Ctrl+C" not in done.stdout, done.stdout
+
+
+STARTS_THEN_STOPS_APP = """
+import os
+import signal
+
+async def app(scope, receive, send):
+    await receive()
+    print("app: startup done", flush=True)
+    await send({"type": "lifespan.startup.complete"})
+    # Ctrl+C as soon as startup is answered, so that the test can run tracer run to its end.
+    os.kill(os.getpid(), signal.SIGINT)
+    await receive()
+    await send({"type": "lifespan.shutdown.complete"})
+"""
+
+
+def test_the_serving_line_comes_once_the_lifespan_startup_is_over(project: Path) -> None:
+    done = _tracer_run(project, "proj_up", STARTS_THEN_STOPS_APP)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    serving = [n for n, line in enumerate(lines) if line.startswith("tracer: serving proj_up:app (ASGI, uvicorn) on http://127.0.0.1:")]
+    assert serving and lines.index("app: startup done") < serving[0], lines
+    assert lines[serving[0] + 1:serving[0] + 3] == ["tracer: trace file traces.jsonl", "tracer: press Ctrl+C to stop"]
+    assert lines[-1] == "tracer: stopped"
 
 
 TRACEBACK_STARTUP_APP = """

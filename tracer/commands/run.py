@@ -25,6 +25,7 @@ import os
 import shlex
 import signal
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from ..defaults import DEFAULT_TRACE_FILE
@@ -226,16 +227,21 @@ def run(args: argparse.Namespace) -> int:
                     print(f"tracer: {static_note}", flush=True)
                 status = _serve_with_view(server, out, address)
             else:
-                announce_serving(args, f"{protocol.upper()}, {server.description}", address, out)
-                if static_note:
-                    print(f"tracer: {static_note}", flush=True)
+                # Before serving: a breakpoint may hold the lifespan startup, and the user needs the way to release it.
                 if breakpoints:
                     _announce_breakpoints(debugger, breakpoints, out)
+
+                def serving() -> None:
+                    announce_serving(args, f"{protocol.upper()}, {server.description}", address, out)
+                    if static_note:
+                        print(f"tracer: {static_note}", flush=True)
+                    if not args.web:
+                        print("tracer: press Ctrl+C to stop", flush=True)
+
                 if args.web:
-                    status = _serve_with_web_view(server, out)
+                    status = _serve_with_web_view(server, out, serving)
                 else:
-                    print("tracer: press Ctrl+C to stop", flush=True)
-                    status = _serve_until_interrupted(server)
+                    status = _serve_until_interrupted(server, serving)
     finally:
         # Held requests go on first, so that the server's graceful shutdown can finish them.
         if debugger is not None:
@@ -253,7 +259,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def announce_serving(args: argparse.Namespace, how: str, address: str, out: str) -> None:
-    """The console lines before the first request: what serves the app where, and the trace file."""
+    """The console lines before the first request: what serves the app where, and the trace file.
+
+    Print them once the server is ready (`tracer.serve.Server.serve`'s ``on_ready``): an app whose
+    lifespan startup fails is never served.
+    """
     print(f"tracer: serving {args.app} ({how}) on {address}", flush=True)
     if args.host in _ALL_INTERFACES:
         port = address.rsplit(":", 1)[1]
@@ -344,21 +354,28 @@ def _warn_already_traced(tracer: Any, reference: str, out: str) -> None:
     )
 
 
-def _serve_until_interrupted(server: Any) -> int:
-    """Serve in this thread until Ctrl+C (or SIGTERM, SIGHUP); the caller stops the server."""
+def _serve_until_interrupted(server: Any, on_ready: Callable[[], None]) -> int:
+    """Serve in this thread until Ctrl+C (or SIGTERM, SIGHUP); the caller stops the server.
+
+    `on_ready` is called once the server takes requests.
+    """
     try:
-        server.serve()
+        server.serve(on_ready)
     except KeyboardInterrupt:
         pass
     return 0
 
 
-def _serve_with_web_view(server: Any, out: str) -> int:
-    """Serve the app from a background thread and the UI to browser tabs until Ctrl+C; the caller stops the server."""
+def _serve_with_web_view(server: Any, out: str, on_ready: Callable[[], None]) -> int:
+    """Serve the app from a background thread and the UI to browser tabs until Ctrl+C; the caller stops the server.
+
+    `on_ready` is called once the app is served, before the UI is.
+    """
     from .view import open_web_viewer
 
     try:
         server.start_in_thread()
+        on_ready()
         return open_web_viewer(os.fspath(out), follow=True)
     except KeyboardInterrupt:
         return 0
