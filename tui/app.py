@@ -133,6 +133,7 @@ class TracerApp(App[int]):
         """The scan worker runs (it is started at mount): `follow` starts it again once it has stopped."""
         self._screens_css = False
         self._first_block_read = False
+        self._workers_started = False
 
     @property
     def scanning(self) -> bool:
@@ -164,8 +165,12 @@ class TracerApp(App[int]):
         self.set_interval(IDLE_CHECK, self.garbage.when_idle)
         self._quit_signals.install()
         self._scan_first_rows()
-        self.scan()
-        self.attach_debuggers()
+        if self._first_block_read:
+            # Its rows are painted first: the scan reads on, and the live processes are looked for, only then
+            # (`_start_workers`): their threads are not started while the list is drawn.
+            self.set_timer(FIRST_PAINT_WAIT, self._start_workers)
+        else:
+            self._start_workers()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
@@ -191,6 +196,13 @@ class TracerApp(App[int]):
             self._first_block_read = True
             # A small file is read whole here: its first paint says so, as when the worker read it in one go.
             self.on_traces_scanned(self._scanned(result, done=index.position >= index.size))
+
+    def _start_workers(self) -> None:
+        """Start the scan worker and the debugger's (once)."""
+        if not self._workers_started:
+            self._workers_started = True
+            self.scan()
+            self.attach_debuggers()
 
     def _wait_for_first_paint(self) -> None:
         """Paint first, then scan: the rest of the file waits until the first rows are on screen (or long enough)."""
@@ -258,6 +270,7 @@ class TracerApp(App[int]):
     def _painted_first_rows(self) -> None:
         self.garbage.release()
         self._first_rows.set()
+        self._start_workers()
         self.load_screens_css()
         self._prefetch()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from textual import events
 from textual.widgets import Input
@@ -24,6 +25,15 @@ class FilterLine(Input):
     line's own bindings run as soon as their key arrives, in order with the
     characters around them (the approach of Textual's issue #6605).
     """
+
+    def __init__(self, *args: Any, compact: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if compact:
+            # Input's own `compact=True` adds its class with a style update: the whole stylesheet applied to a
+            # line not yet mounted (and again once it is), before the list's first paint. With the class there
+            # first, setting `compact` finds nothing to update.
+            self.add_class("-textual-compact", update=False)
+            self.compact = True
 
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
