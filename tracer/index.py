@@ -132,6 +132,8 @@ class TraceIndex:
         self.header: dict[str, Any] | None = None
         self.cut_line: int | None = None
         self.truncated = False
+        self.waiting = False
+        """Followed (`live`), the file does not exist yet: each scan looks for it again, as ``tail -F`` does."""
         self.yield_seconds: float | None = 0.0
         """Pause after each block so a UI thread gets the GIL promptly (0: just yield)."""
         self._lock = threading.Lock()
@@ -227,6 +229,8 @@ class TraceIndex:
         now = clock or time.monotonic
         with self._lock:
             result = ScanResult()
+            if not self._segments and self._waiting_for_file():
+                return result
             if not self._segments:
                 # A rotated set (path.N … path.1, path) reads as one file, oldest first.
                 for name in [*rotated_predecessors(self.path), self.path]:
@@ -260,7 +264,7 @@ class TraceIndex:
         """
         with self._lock:
             result = ScanResult()
-            if self._segments or rotated_predecessors(self.path):
+            if self._segments or self._waiting_for_file() or rotated_predecessors(self.path):
                 return result
             self._start_segment(self.path)
             try:
@@ -275,6 +279,12 @@ class TraceIndex:
                 raise
             self._hand_out(result)
             return result
+
+    def _waiting_for_file(self) -> bool:
+        """Whether the file is followed and not there yet (nor rotated away): a scan then finds nothing, and the
+        next one looks again. A file not followed is read as it is, and a missing one is an error."""
+        self.waiting = self.live and not os.path.exists(self.path) and not rotated_predecessors(self.path)
+        return self.waiting
 
     def _hand_out(self, result: ScanResult) -> None:
         """Close the summaries folded since the last hand-out into `result`: from now on they are read, not written."""

@@ -214,7 +214,7 @@ class TracerApp(App[int]):
         """What a scan found, as the message that hands it to the UI thread (the summaries are the index's no more)."""
         index = self.index
         progress = index.position / index.size if index.size else 1.0
-        return TracesScanned(result.summaries, result.problems, progress, done, index.cut_line)
+        return TracesScanned(result.summaries, result.problems, progress, done, index.cut_line, index.waiting)
 
     @work(thread=True, exclusive=True, group="scan")
     def scan(self) -> None:
@@ -237,8 +237,9 @@ class TracerApp(App[int]):
                     if not self.live:
                         return
                 time.sleep(FOLLOW_INTERVAL)
+                waiting = index.waiting
                 result = index.scan(stop=lambda: worker.is_cancelled)
-                if result.new or result.updated or result.problems:
+                if result.new or result.updated or result.problems or index.waiting != waiting:
                     batch(result, done=True)
         except TraceFileError as exc:
             self.post_message(ScanFailed(str(exc)))
@@ -253,7 +254,7 @@ class TracerApp(App[int]):
         self._report(message)
         self.requests.take_scan(
             message.summaries, problems=message.problems, progress=message.progress, done=message.done,
-            cut_line=message.cut_line,
+            cut_line=message.cut_line, waiting=message.waiting,
         )
         if not self._first_rows.is_set():
             self.call_after_refresh(self._painted_first_rows)

@@ -176,7 +176,7 @@ class Search:
 
 
 class _Scan:
-    __slots__ = ("scanning", "progress", "error", "problems", "cut_line")
+    __slots__ = ("scanning", "progress", "error", "problems", "cut_line", "waiting")
 
     def __init__(self) -> None:
         self.scanning = True
@@ -184,6 +184,7 @@ class _Scan:
         self.error = ""
         self.problems: list[Problem] = []
         self.cut_line: int | None = None
+        self.waiting = False
 
 
 class _Cache:
@@ -283,6 +284,11 @@ class RequestList:
         return self._scan.cut_line
 
     @property
+    def waiting(self) -> bool:
+        """The file is followed and does not exist yet: the scan looks for it again and again."""
+        return self._scan.waiting
+
+    @property
     def generation(self) -> int:
         """Counts the filters applied: a search's results for an older one are stale."""
         return self._generation
@@ -300,6 +306,8 @@ class RequestList:
             return "searching the traces…" if self.searching else "no trace matches the filter (c clears it)"
         if self._scan.scanning:
             return "reading the file…"
+        if self._scan.waiting:
+            return f"no requests yet: waiting for {fmt.line(self.path)} to be created"
         if self.live:
             return f"no requests yet: waiting for the app to write to {fmt.line(self.path)}"
         return "no requests in this file"
@@ -314,6 +322,7 @@ class RequestList:
         progress: float = 1.0,
         done: bool = False,
         cut_line: int | None = None,
+        waiting: bool = False,
     ) -> None:
         """Take in the traces a scan found or that grew.
 
@@ -328,6 +337,7 @@ class RequestList:
             progress: How much of the file has been read, 0 to 1.
             done: The first full pass over the file has finished.
             cut_line: The last line, if it was cut off mid-write.
+            waiting: The file is followed and does not exist yet.
         """
         store = self.store
         known = len(store)
@@ -348,6 +358,7 @@ class RequestList:
         self._scan.problems.extend(problems)
         self._scan.progress = progress
         self._scan.cut_line = cut_line
+        self._scan.waiting = waiting
         if done:
             self._scan.scanning = False
         change = Change.STATUS

@@ -49,13 +49,14 @@ class TracesScanned(_Data):
         progress: Fraction of the file scanned so far, 0 to 1.
         done: The first full pass over the file has finished.
         cut_line: The last line, if it was cut off mid-write.
+        waiting: The file is followed and does not exist yet (`tracer.index.TraceIndex.waiting`).
     """
 
-    FIELDS = ("summaries", "problems", "progress", "done", "cut_line")
+    FIELDS = ("summaries", "problems", "progress", "done", "cut_line", "waiting")
 
     def __init__(
         self, summaries: list[TraceSummary] | None = None, problems: list[Problem] | None = None,
-        progress: float = 1.0, done: bool = False, cut_line: int | None = None,
+        progress: float = 1.0, done: bool = False, cut_line: int | None = None, waiting: bool = False,
     ) -> None:
         super().__init__()
         self.summaries: list[TraceSummary] = [] if summaries is None else summaries
@@ -63,6 +64,7 @@ class TracesScanned(_Data):
         self.progress = progress
         self.done = done
         self.cut_line = cut_line
+        self.waiting = waiting
 
 
 class ScanFailed(_Data):

@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     port = getattr(args, "port", None)
     if port is not None and not web:
         raise UsageError("--port is the browser UI's port: add --web")
-    check_trace_file(args.file, allow_empty=args.follow)
+    # Followed, a file not there yet is waited for (the viewer started before the app writes it), as tail -F does.
+    check_trace_file(args.file, allow_empty=args.follow, allow_missing=args.follow)
     if web:
         return open_web_viewer(args.file, follow=args.follow, breakpoints=breakpoints, port=port or 0)
     if breakpoints:
@@ -91,8 +92,12 @@ def default_trace_file() -> str:
     return os.environ.get("TRACER_FILE") or DEFAULT_TRACE_FILE
 
 
-def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
+def check_trace_file(path: str, *, allow_empty: bool = False, allow_missing: bool = False) -> None:
     """Fail with one clear line before the UI starts if `path` is not a readable trace file.
+
+    Args:
+        allow_empty: An empty file passes (one being followed, not written yet).
+        allow_missing: A file that does not exist passes (one being followed, not created yet).
 
     Raises:
         TraceFileError: Missing, a directory, unreadable, or a bad header.
@@ -100,6 +105,10 @@ def check_trace_file(path: str, *, allow_empty: bool = False) -> None:
     try:
         with open(path, "rb") as handle:
             first = handle.readline()
+    except FileNotFoundError as exc:
+        if allow_missing:
+            return
+        raise TraceFileError(open_problem(path, exc)) from None
     except OSError as exc:
         raise TraceFileError(open_problem(path, exc)) from None
     if not first and allow_empty:

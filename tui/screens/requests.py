@@ -189,6 +189,8 @@ class RequestsScreen(Screen[None]):
         if requests.scanning:
             filled = int(requests.progress * 10)
             parts.append(f"scanning {requests.progress:4.0%} " + "▰" * filled + "▱" * (10 - filled))
+        elif requests.waiting:
+            parts.append(f"[b]waiting for {fmt.markup(fmt.line(requests.path))}[/b] (it does not exist yet)")
         elif requests.live:
             parts.append("[b]following[/b]")
         if requests.searching:
