@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -103,6 +103,7 @@ class RequestsScreen(Screen[None]):
         self._marking: Worker[None] | None = None
         self._unseen = Change(0)
         """What changed while another screen hid the list, to draw when it shows again."""
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,7 +122,12 @@ class RequestsScreen(Screen[None]):
         self._changed(Change.ROWS | Change.FILTER | Change.STATUS)
         self.set_interval(MARK_INTERVAL, self._mark_visible)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Shown for the first time: its widgets were styled as they were mounted, and Textual's handler, which
+            # runs after this one, would style every one of them again before the first paint (2-3 ms).
+            self._resumed = True
+            event.refresh_styles = False
         if self._unseen:
             change, self._unseen = self._unseen, Change(0)
             self._draw(change)
