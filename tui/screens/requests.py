@@ -108,7 +108,11 @@ class RequestsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterLine(placeholder=HINT, id="filter", compact=True)
-        yield HeldRequestTable(id="requests")
+        table = HeldRequestTable(id="requests")
+        # It has the focus from the start (AUTO_FOCUS, `on_mount`): styled as focused when it is mounted, rather
+        # than styled, then focused and styled again (with each of its component classes) before the first paint.
+        table.set_reactive(HeldRequestTable.has_focus, True)
+        yield table
         yield Static(id="status")
         yield Footer()
 
