@@ -35,7 +35,6 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .codec import decode
 from .errors import TraceFileError, TracerWarning
 from .model import Event, Trace
 from .reader import (
@@ -470,6 +469,8 @@ class TraceIndex:
         """
         if not strict:
             return self.decode_lines(summary, self.read_lines(summary))
+        from .codec import decode
+
         trace = Trace(summary.id, summary.protocol, summary.scope_type, summary.start)
         spans = summary.spans
         for i, line in enumerate(self.read_lines(summary)):
@@ -497,6 +498,8 @@ class TraceIndex:
 
     def decode_lines(self, summary: TraceSummary, lines: Iterable[bytes]) -> Trace:
         """Decode a trace's raw event lines (as `read_lines` gives them), skipping lines that do not decode."""
+        from .codec import decode  # Imported with the first trace read: the list paints without it.
+
         trace = Trace(summary.id, summary.protocol, summary.scope_type, summary.start)
         events = trace.events
         for line in lines:

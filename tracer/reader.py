@@ -11,14 +11,16 @@ import json
 import os
 import warnings
 from collections.abc import Iterator
-from typing import IO, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Union
 
 import orjson
 
-from ._assemble import TraceAssembler
 from .errors import TraceFileError, TracerWarning, UnsupportedFormatError
 from .model import Trace
 from .summary import PROTOCOLS, SCOPE_TYPES
+
+if TYPE_CHECKING:
+    from ._assemble import TraceAssembler
 
 FORMAT = "tracer"
 VERSION = 1
@@ -214,6 +216,8 @@ def rotated_predecessors(path: str) -> list[str]:
 
 
 def _assembled(source: Source) -> Iterator[tuple[TraceAssembler, Any]]:
+    from ._assemble import TraceAssembler  # Only to read whole traces: the UI's list paints without it.
+
     assembler = TraceAssembler()
     name = _source_name(source)
     for line_no, record in iter_records(source):
@@ -261,6 +265,8 @@ def read_traces(source: Source) -> list[Trace]:
             message names file and line). A cut last line only warns.
         UnsupportedFormatError: Another format or a newer version.
     """
+    from ._assemble import TraceAssembler
+
     assembler = TraceAssembler()
     for assembler, _done in _assembled(source):
         pass

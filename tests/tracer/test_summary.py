@@ -174,3 +174,27 @@ def test_the_first_step_says_the_request_line_with_query() -> None:
                                                              "PATH_INFO": "/users", "QUERY_STRING": "page=2"}})
     assert summary.title == "GET /api/users?page=2"
     assert summarize(Trace("x", "wsgi", "http", 0.0)).title == "? ?"
+
+
+def test_the_written_out_init_takes_the_fields_in_order_with_their_defaults() -> None:
+    import dataclasses
+    import inspect
+
+    parameters = list(inspect.signature(TraceSummary.__init__).parameters.values())[1:]
+    init_fields = [f for f in dataclasses.fields(TraceSummary) if f.init]
+    assert [p.name for p in parameters] == [f.name for f in init_fields]
+    for parameter, f in zip(parameters, init_fields):
+        if f.default_factory is not dataclasses.MISSING:
+            assert parameter.default is None, f.name
+        else:
+            assert parameter.default == (inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default), f.name
+    summary = TraceSummary("6d29d4dd-000001")
+    for f in dataclasses.fields(TraceSummary):
+        if f.name in ("id", "worker"):
+            continue
+        expected = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        assert getattr(summary, f.name) == expected, f.name
+    assert summary.worker == "6d29d4dd" and TraceSummary("other").worker == ""
+    assert TraceSummary("a", events=3) == TraceSummary("a", events=3) != TraceSummary("a", events=4)
+    assert repr(TraceSummary("a")).startswith("TraceSummary(id='a', protocol='wsgi', ")
+    assert "keep_headers" not in repr(TraceSummary("a"))
