@@ -130,7 +130,8 @@ class TracerApp(App[int]):
         self._switch_interval = sys.getswitchinterval()
         self._follow_lock = threading.Lock()
         self._scanner_running = True
-        """The scan worker runs (it is started at mount): `follow` starts it again once it has stopped."""
+        """The scan worker runs, or is about to: it starts at mount, or once the first rows are painted
+        (`_start_workers`). `follow` starts it again once it has stopped."""
         self._screens_css = False
         self._first_block_read = False
         self._workers_started = False
