@@ -37,10 +37,9 @@ _RESPONSE_START = frozenset({"http.response.start", "websocket.http.response.sta
 _FILE_SEND = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
 
 
-# Its __init__, repr and equality are written out below rather than built by `dataclass`, which makes each from
-# source at import (about 1 ms for these fields, and the UI imports this module before its first paint).
-# tests/tracer/test_summary.py keeps the __init__'s parameters and defaults those of the fields.
-@dataclass(slots=True, init=False, repr=False, eq=False)
+# Its repr and equality are written out below (over `fields`) rather than built by `dataclass`, which makes each
+# from source at import, and the UI imports this module before its first paint.
+@dataclass(slots=True, repr=False, eq=False)
 class TraceSummary:
     """The meaning of one trace, without its events.
 
@@ -150,65 +149,8 @@ class TraceSummary:
     _answered: bool = field(default=False, repr=False)
     _status_final: bool = field(default=False, repr=False)
 
-    def __init__(
-        self, id: str, protocol: str = "wsgi", scope_type: str = "http", start: float = 0.0,
-        method: str | None = None, path: str | None = None, query: str = "", status: int | None = None,
-        reason: str | None = None, close_code: int | None = None, duration_ns: int = 0, events: int = 0,
-        request_bytes: int = 0, response_bytes: int = 0, reads: int = 0, chunks: int = 0,
-        content_type: str | None = None, request_content_type: str | None = None, request_length: int | None = None,
-        request_headers: tuple[tuple[str, str], ...] = (), response_headers: tuple[tuple[str, str], ...] = (),
-        response_start_ns: int | None = None, first_byte_ns: int | None = None, response_end_ns: int | None = None,
-        app_return_ns: int | None = None, complete: bool = False, error: bool = False,
-        error_type: str | None = None, error_message: str | None = None, stopped: str | None = None,
-        held_ns: int = 0, edits: int = 0, lifespan_unsupported: bool = False, failure: str | None = None,
-        logs: int = 0, logged_exception: bool = False, logged_error: str | None = None, number: int = 0,
-        line: int = 0, spans: array | None = None, keep_headers: bool = True, _answered: bool = False,
-        _status_final: bool = False,
-    ) -> None:
-        self.id = id
-        self.protocol = protocol
-        self.scope_type = scope_type
-        self.start = start
-        self.method = method
-        self.path = path
-        self.query = query
-        self.status = status
-        self.reason = reason
-        self.close_code = close_code
-        self.duration_ns = duration_ns
-        self.events = events
-        self.request_bytes = request_bytes
-        self.response_bytes = response_bytes
-        self.reads = reads
-        self.chunks = chunks
-        self.content_type = content_type
-        self.request_content_type = request_content_type
-        self.request_length = request_length
-        self.request_headers = request_headers
-        self.response_headers = response_headers
-        self.response_start_ns = response_start_ns
-        self.first_byte_ns = first_byte_ns
-        self.response_end_ns = response_end_ns
-        self.app_return_ns = app_return_ns
-        self.complete = complete
-        self.error = error
-        self.error_type = error_type
-        self.error_message = error_message
-        self.stopped = stopped
-        self.held_ns = held_ns
-        self.edits = edits
-        self.lifespan_unsupported = lifespan_unsupported
-        self.failure = failure
-        self.logs = logs
-        self.logged_exception = logged_exception
-        self.logged_error = logged_error
-        self.worker = process_tag(id)
-        self.number = number
-        self.line = line
-        self.spans = array("q") if spans is None else spans
-        self.keep_headers = keep_headers
-        self._answered = _answered
-        self._status_final = _status_final
+    def __post_init__(self) -> None:
+        self.worker = process_tag(self.id)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{name}={getattr(self, name)!r}" for name in _REPR_FIELDS)
