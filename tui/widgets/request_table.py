@@ -331,7 +331,7 @@ class RequestTable(ScrollView, can_focus=True):
         style = base
         if index == self.cursor:
             style = style + self.get_component_rich_style("request-table--cursor")
-        return _line(self._row(summary, axis, columns), columns, width, style)
+        return Strip(self._row(summary, axis, columns)).adjust_cell_length(width, style).apply_style(style)
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         segments = list(text.render(self.app.console))
@@ -515,27 +515,6 @@ class _Row:
             return [Segment("".join(self.plain))]
         self._flush()
         return self._segments
-
-
-def _line(segments: list[Segment], columns: tuple[tuple[str, int, bool], ...], width: int, style: Style) -> Strip:
-    """A row's segments as its line, `width` cells in `style`: what ``Strip(segments).adjust_cell_length(width,
-    style).apply_style(style)`` makes, made in one pass (three strips a row took a part of the first paint).
-
-    A row has the cells of `columns`, each followed by a space but the waterfall: `width` cells, or one more
-    when the waterfall is left out, whose last space is cut.
-    """
-    cells = sum(w for _, w, _ in columns) + len(columns) - any(name == "waterfall" for name, _, _ in columns)
-    if not style or cells not in (width, width + 1) or (cells > width and not segments[-1].text.endswith(" ")):
-        return Strip(segments).adjust_cell_length(width, style).apply_style(style)
-    add = style.__add__
-    line = [Segment(text, add(cell_style)) for text, cell_style, _ in segments]
-    if cells > width:
-        text, last, _ = line[-1]
-        if len(text) > 1:
-            line[-1] = Segment(text[:-1], last)
-        else:
-            line.pop()
-    return Strip(line, width)
 
 
 def _fit(cell: str, width: int, right: bool) -> str:
