@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
@@ -53,48 +54,18 @@ class TruncatedBytes(bytes):
         return (TruncatedBytes, (bytes(self), self.original_length))
 
 
-# Plain classes with slots, written out rather than made by `dataclass` (which builds each one's methods from source
-# at import: about 0.3 ms a class, and the UI imports this module before its first paint). They behave as
-# ``@dataclass(slots=True)`` would: keyword or positional arguments, a repr of the fields, equal when the fields are.
-
-
+@dataclass(frozen=True, slots=True)
 class ReprValue:
-    """An object that JSON cannot hold, kept as its repr and its type's dotted name (immutable, hashable)."""
-
-    __slots__ = ("repr", "type")
-    __match_args__ = ("repr", "type")
+    """An object that JSON cannot hold, kept as its repr and its type's dotted name."""
 
     repr: str
     type: str
-
-    def __init__(self, repr: str, type: str) -> None:  # noqa: A002 - the field names
-        object.__setattr__(self, "repr", repr)
-        object.__setattr__(self, "type", type)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.repr, self.type) == (other.repr, other.type)  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.repr, self.type))
-
-    def __repr__(self) -> str:
-        return f"ReprValue(repr={self.repr!r}, type={self.type!r})"
-
-    def __reduce__(self) -> Any:
-        return (ReprValue, (self.repr, self.type))
 
     def __str__(self) -> str:
         return self.repr
 
 
+@dataclass(slots=True)
 class Event:
     """One step of a request's lifecycle.
 
@@ -105,32 +76,13 @@ class Event:
         data: The event's payload, decoded (bytes are bytes).
     """
 
-    __slots__ = ("seq", "t_ns", "kind", "data")
-    __match_args__ = ("seq", "t_ns", "kind", "data")
-
     seq: int
     t_ns: int
     kind: str
     data: dict[str, Any]
 
-    def __init__(self, seq: int, t_ns: int, kind: str, data: dict[str, Any]) -> None:
-        self.seq = seq
-        self.t_ns = t_ns
-        self.kind = kind
-        self.data = data
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.seq, self.t_ns, self.kind, self.data) == (
-            other.seq, other.t_ns, other.kind, other.data)  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
-
-    def __repr__(self) -> str:
-        return f"Event(seq={self.seq!r}, t_ns={self.t_ns!r}, kind={self.kind!r}, data={self.data!r})"
-
-
+@dataclass(slots=True)
 class Trace:
     """Every event of one request (or one websocket or lifespan session), in order.
 
@@ -142,38 +94,14 @@ class Trace:
         events: The events, ordered by ``seq``.
     """
 
-    __slots__ = ("id", "protocol", "scope_type", "started_at", "events", "_summary", "_summary_events")
-    __match_args__ = ("id", "protocol", "scope_type", "started_at", "events")
-
     id: str
     protocol: str
     scope_type: str
     started_at: float
-    events: list[Event]
+    events: list[Event] = field(default_factory=list)
 
-    def __init__(
-        self, id: str, protocol: str, scope_type: str, started_at: float,  # noqa: A002 - the field's name
-        events: list[Event] | None = None,
-    ) -> None:
-        self.id = id
-        self.protocol = protocol
-        self.scope_type = scope_type
-        self.started_at = started_at
-        self.events = [] if events is None else events
-        self._summary: Any = None
-        self._summary_events = -1
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.protocol, self.scope_type, self.started_at, self.events) == (
-            other.id, other.protocol, other.scope_type, other.started_at, other.events)  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
-
-    def __repr__(self) -> str:
-        return (f"Trace(id={self.id!r}, protocol={self.protocol!r}, scope_type={self.scope_type!r}, "
-                f"started_at={self.started_at!r}, events={self.events!r})")
+    _summary: Any = field(default=None, init=False, repr=False, compare=False)
+    _summary_events: int = field(default=-1, init=False, repr=False, compare=False)
 
     @property
     def summary(self) -> TraceSummary:
