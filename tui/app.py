@@ -228,10 +228,8 @@ class TracerApp(App[int]):
             self._wait_for_first_paint()
 
         try:
-            if self._first_block_read:
-                # Its rows were read before the list was drawn (`_scan_first_rows`): read on once they are painted.
-                self._wait_for_first_paint()
-            # Otherwise the first batch comes after the first block, a screenful of rows.
+            # With the first block read before the list was drawn (`_scan_first_rows`), this worker starts once
+            # its rows are painted (`_start_workers`); otherwise the first batch is the first block, a screenful.
             batch(index.scan(on_batch=batch, first_batch_seconds=0, stop=lambda: worker.is_cancelled), done=True)
             while not worker.is_cancelled:
                 with self._follow_lock:
